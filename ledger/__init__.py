@@ -1,0 +1,1 @@
+"""ledger: an event-sourced order and after-sales ledger for online shops."""

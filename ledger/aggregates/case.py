@@ -1,0 +1,191 @@
+"""An after-sales case's stream: a return or exchange from request to refund or replacement."""
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+
+from ledger import rules
+from ledger.aggregates.base import Aggregate
+from ledger.aggregates.order import Order
+from ledger.aggregates.shipment import Shipment
+from ledger.events import (
+    ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, Record, RefundApproved, RefundIssued,
+    ReturnAccepted, ReturnEscalated, ReturnInspected, ReturnParcelReceived, ReturnParcelRefused,
+    ReturnRejected, ReturnRequested, ShippingCostAssigned, SupervisorRuled,
+)
+from ledger.policy import Policy
+from ledger.rules import refuse
+from ledger.values import ZERO
+
+
+class Case(Aggregate):
+    prefix = "case"
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.case_id = stream.split(":", 1)[1]
+        self.request: ReturnRequested | None = None
+        self.rejected = False
+        self.payer = ""
+        self.parcels: list[ReturnParcelReceived] = []  # accepted ones only
+        self.parcel_let_in = False  # AS-4: a supervisor allowed a freight-collect parcel
+        self.escalated = False
+        self.ruling: SupervisorRuled | None = None  # the first after escalation
+        self.refund_approved = ZERO
+        self.refunded = ZERO
+        self.reshipped = 0
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def when_ReturnRequested(self, event: ReturnRequested) -> None:
+        self.request = event
+
+    def when_ReturnRejected(self, event: ReturnRejected) -> None:
+        self.rejected = True
+
+    def when_ShippingCostAssigned(self, event: ShippingCostAssigned) -> None:
+        self.payer = event.payer
+
+    def when_ReturnParcelReceived(self, event: ReturnParcelReceived) -> None:
+        self.parcels.append(event)
+
+    def when_ReturnParcelRefused(self, event: ReturnParcelRefused) -> None:
+        self.parcels = [parcel for parcel in self.parcels if parcel.ref != event.caused_by]
+
+    def when_ReturnEscalated(self, event: ReturnEscalated) -> None:
+        self.escalated = True
+
+    def when_SupervisorRuled(self, event: SupervisorRuled) -> None:
+        if event.accept_parcel is not None:
+            self.parcel_let_in = event.accept_parcel
+        if self.escalated and self.ruling is None:
+            self.ruling = event
+
+    def when_RefundApproved(self, event: RefundApproved) -> None:
+        self.refund_approved = event.amount
+
+    def when_RefundIssued(self, event: RefundIssued) -> None:
+        self.refunded += event.amount
+
+    def when_ExchangeShipped(self, event: ExchangeShipped) -> None:
+        self.reshipped += event.units
+
+    @property
+    def kind(self) -> str:
+        assert self.request is not None
+        return self.request.kind
+
+    def units(self) -> Counter[str]:
+        assert self.request is not None
+        counts: Counter[str] = Counter()
+        for line in self.request.lines:
+            counts[line.sku] += line.quantity
+        return counts
+
+    # -- commands -------------------------------------------------------------------------------
+
+    @classmethod
+    def request_return(cls, record: ReturnRequested, order: Order, shipments: list[Shipment],
+                       earlier: list[Case], policy: Policy) -> Case:
+        """AS-6 decides acceptance; on acceptance the claimed reason sets the payer."""
+        outbound = [s for s in shipments if s.dispatch is not None]
+        if not outbound:
+            raise refuse(f"order {order.order_id} has not been dispatched; nothing can be returned yet")
+        dispatched: Counter[str] = Counter()
+        for shipment in outbound:
+            dispatched += shipment.units()
+        for case in earlier:
+            if not case.rejected:
+                dispatched -= case.units()
+        for sku, quantity in cls._count(record).items():
+            if quantity > dispatched.get(sku, 0):
+                raise refuse(f"order {order.order_id} has {dispatched.get(sku, 0)} dispatched unit(s) of {sku} "
+                             f"not already in a case, request names {quantity}")
+        deliveries = [d for s in outbound for d in s.deliveries]
+        start = min(deliveries or [s.dispatch for s in outbound], key=lambda event: event.at)
+        until = rules.return_window_until(start.at, policy)
+        case = cls(record.stream)
+        case.trigger(record)
+        facts = dict(case_id=case.case_id, order_id=order.order_id, window_from=start.at, window_until=until)
+        cite = dict(rule=rules.return_window_until.rule, policy_version=policy.version, rests_on=(start.ref,))
+        if not rules.within_window(record.at, until):
+            case.decide(ReturnRejected, case.request, **cite, **facts)
+            return case
+        case.decide(ReturnAccepted, case.request, **cite, **facts)
+        payer, rule = rules.payer_on_acceptance(record.kind, record.reason)
+        case.decide(ShippingCostAssigned, case.request, rule=rule, policy_version=policy.version,
+                    case_id=case.case_id, payer=payer)
+        return case
+
+    @staticmethod
+    def _count(record: ReturnRequested | ParcelDispatched) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for line in record.lines:
+            counts[line.sku] += line.quantity
+        return counts
+
+    def _check_open(self) -> None:
+        if self.rejected:
+            raise refuse(f"case {self.case_id} was rejected; it takes no further records")
+
+    def record(self, record: Record) -> None:
+        self._check_open()
+        self.trigger(record)
+
+    def receive_parcel(self, record: ReturnParcelReceived, policy: Policy) -> None:
+        self._check_open()
+        parcel = self.trigger(record)
+        if rules.parcel_refused(record.method, policy, self.parcel_let_in):
+            self.decide(ReturnParcelRefused, parcel, rule=rules.parcel_refused.rule, policy_version=policy.version,
+                        case_id=self.case_id, tracking_no=record.tracking_no, method=record.method,
+                        postage=record.postage)
+
+    def inspect(self, record: ReturnInspected, prices: dict[str, Decimal], policy: Policy) -> None:
+        self._check_open()
+        if not self.parcels:
+            raise refuse(f"case {self.case_id} has no accepted returned parcel to inspect")
+        inspection = self.trigger(record)
+        payer, rule = rules.payer_on_finding(record.finding)
+        cite = dict(rule=rule, policy_version=policy.version)
+        if payer == "pending":
+            self.decide(ReturnEscalated, inspection, case_id=self.case_id, **cite)
+        self.decide(ShippingCostAssigned, inspection, case_id=self.case_id, payer=payer, **cite)
+        if rules.refund_on_finding(record.finding, self.kind):
+            amount = rules.goods_value(self.units().items(), prices)
+            self.decide(RefundApproved, inspection, case_id=self.case_id, amount=amount,
+                        rests_on=(self.request.ref,), **cite)
+
+    def rule_on(self, record: SupervisorRuled, policy: Policy) -> None:
+        self._check_open()
+        if record.refund is not None and record.refund < self.refunded:
+            raise refuse(f"case {self.case_id} has {self.refunded:.2f} refunded already; "
+                         f"a ruling cannot approve {record.refund:.2f}")
+        ruling = self.trigger(record)
+        cite = dict(rule=rules.RULING, policy_version=policy.version, case_id=self.case_id)
+        if record.payer is not None:
+            self.decide(ShippingCostAssigned, ruling, payer=record.payer, **cite)
+        if record.refund is not None:
+            self.decide(RefundApproved, ruling, amount=record.refund, **cite)
+
+    def issue_refund(self, record: RefundIssued) -> None:
+        self._check_open()
+        outstanding = self.refund_approved - self.refunded
+        if record.amount > outstanding:
+            raise refuse(f"case {self.case_id} has {outstanding:.2f} approved and not yet refunded; "
+                         f"refund of {record.amount:.2f} refused")
+        self.trigger(record)
+
+    def check_replacement(self, record: ParcelDispatched) -> None:
+        self._check_open()
+        if self.kind != "exchange":
+            raise refuse(f"case {self.case_id} is a return; a replacement is sent only for an exchange")
+        rules.check_ruled_before_reship(self.case_id, self.escalated, self.ruling is not None)
+        rules.check_replacement_tracked(self.case_id, record.tracking_no)
+        rules.check_replacement_dispatch(self.case_id, sum(self._count(record).values()),
+                                         sum(self.units().values()), self.reshipped)
+
+    def decide_replacement(self, dispatch: ParcelDispatched, policy: Policy) -> None:
+        self.decide(ExchangeShipped, dispatch, rule=rules.check_replacement_tracked.rule,
+                    policy_version=policy.version, case_id=self.case_id, shipment_id=dispatch.shipment_id,
+                    tracking_no=dispatch.tracking_no, postage=dispatch.postage,
+                    units=sum(self._count(dispatch).values()))

@@ -1,0 +1,111 @@
+"""An order's stream: placement, confirmations, notes, cancellation, and its dispatch decision."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+
+from ledger import rules
+from ledger.aggregates.base import Aggregate
+from ledger.events import (
+    AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderPlaced, ParcelDispatched,
+    Record, ShippedLate, ShippedSameDay,
+)
+from ledger.policy import Policy
+from ledger.rules import refuse
+
+
+class Order(Aggregate):
+    prefix = "order"
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.order_id = stream.split(":", 1)[1]
+        self.customer_id = ""
+        self.placed: OrderPlaced | None = None
+        self.confirmations: list[AddressConfirmed] = []
+        self.delay_notices: list[DispatchDelayNotified] = []
+        self.cancelled = False
+        self.dispatched = False
+
+    @classmethod
+    def place(cls, record: OrderPlaced) -> Order:
+        order = cls(record.stream)
+        order.trigger(record)
+        return order
+
+    def when_OrderPlaced(self, event: OrderPlaced) -> None:
+        self.placed = event
+        self.customer_id = event.customer_id
+
+    def when_AddressConfirmed(self, event: AddressConfirmed) -> None:
+        self.confirmations.append(event)
+
+    def when_DispatchDelayNotified(self, event: DispatchDelayNotified) -> None:
+        self.delay_notices.append(event)
+
+    def when_OrderCancelled(self, event: OrderCancelled) -> None:
+        self.cancelled = True
+
+    def when_ShippedSameDay(self, event: DispatchDecision) -> None:
+        self.dispatched = True
+
+    when_ShippedLate = when_ShippedSameDay
+
+    @property
+    def placed_at(self) -> datetime:
+        assert self.placed is not None
+        return self.placed.at
+
+    def ordered(self) -> Counter[str]:
+        assert self.placed is not None
+        counts: Counter[str] = Counter()
+        for line in self.placed.lines:
+            counts[line.sku] += line.quantity
+        return counts
+
+    def prices(self) -> dict[str, Decimal]:
+        """Unit price by SKU; a SKU ordered on several lines is priced by its first line."""
+        assert self.placed is not None
+        prices: dict[str, Decimal] = {}
+        for line in self.placed.lines:
+            prices.setdefault(line.sku, line.unit_price)
+        return prices
+
+    def record(self, record: Record) -> None:
+        self.trigger(record)
+
+    def cancel(self, record: OrderCancelled) -> None:
+        if self.cancelled:
+            raise refuse(f"order {self.order_id} was already cancelled")
+        if self.dispatched:
+            raise refuse(f"order {self.order_id} has been dispatched and can no longer be cancelled")
+        self.trigger(record)
+
+    def check_dispatch(self, record: ParcelDispatched, shipped: Counter[str]) -> None:
+        if self.cancelled:
+            raise refuse(f"order {self.order_id} was cancelled")
+        wanted: Counter[str] = Counter()
+        for line in record.lines:
+            wanted[line.sku] += line.quantity
+        rules.check_order_dispatch(self.order_id, wanted, self.ordered() - shipped)
+
+    def decide_dispatch(self, dispatch: ParcelDispatched, policy: Policy) -> None:
+        """SH-1 on the order's first dispatch, with SH-2 and SH-3 noted on the decision.
+
+        `policy` is the one in force when the order was placed.
+        """
+        if self.dispatched:
+            return
+        due = rules.dispatch_due(self.placed_at, policy)
+        confirmations = [c for c in self.confirmations if rules.address_confirmed([c.at], dispatch.at)]
+        facts = dict(order_id=self.order_id, shipment_id=dispatch.shipment_id, due=due,
+                     address_confirmed=bool(confirmations))
+        cite = dict(rule=rules.dispatch_due.rule, policy_version=policy.version)
+        rests_on = (self.placed.ref, *(c.ref for c in confirmations))
+        if rules.shipped_on_time(dispatch.at, due):
+            self.decide(ShippedSameDay, dispatch, rests_on=rests_on, **cite, **facts)
+            return
+        notices = [n for n in self.delay_notices if rules.dispatch_delay_excused([n.at], due)]
+        self.decide(ShippedLate, dispatch, rests_on=rests_on + tuple(n.ref for n in notices),
+                    notified=bool(notices), **cite, **facts)

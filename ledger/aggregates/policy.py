@@ -1,0 +1,37 @@
+"""The policy stream: which policy is in force at a given business time."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from ledger.aggregates.base import Aggregate
+from ledger.events import PolicyAdopted
+from ledger.policy import DEFAULT, Policy
+
+
+class PolicyBook(Aggregate):
+    prefix = "policy"
+
+    def __init__(self, stream: str = "policy"):
+        super().__init__(stream)
+        self.adopted: list[tuple[datetime, Policy]] = []  # sorted by business time
+
+    def adopt(self, record: PolicyAdopted) -> None:
+        self.trigger(record)
+
+    def when_PolicyAdopted(self, event: PolicyAdopted) -> None:
+        # The keys not given keep the values of the policy it replaces: the one in force at its `at`.
+        replaced = self.in_force(event.at)
+        policy = replaced.replace(event.params.model_copy(update={"version": event.version}))
+        self.adopted.append((event.at, policy))
+        self.adopted.sort(key=lambda item: item[0])
+
+    def in_force(self, at: datetime) -> Policy:
+        policy = DEFAULT
+        for adopted_at, adopted in self.adopted:
+            if adopted_at > at:
+                break
+            policy = adopted
+        return policy
+
+    def latest(self) -> Policy:
+        return self.adopted[-1][1] if self.adopted else DEFAULT

@@ -1,0 +1,157 @@
+"""How events are stored: the pydantic/orjson mapper and the recorder with the ledger's indexes.
+
+eventsourcing 9.5 ships neither a pydantic mapper nor an orjson transcoder, so
+they are here. The recorder extends eventsourcing's SQLite application
+recorder with the indexes the write side reads (ids, tracking numbers,
+idempotency keys), written in the same transaction as the events.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder, Transcoding
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import BaseModel
+
+STREAM_FIELDS = {"originator_id", "originator_version"}
+
+
+class OrjsonTranscoder(Transcoder):
+    """JSON bytes by orjson; pydantic has already turned money and times into strings."""
+
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+    def register(self, transcoding: Transcoding) -> None:
+        raise TypeError("values are converted by the pydantic models, not by transcodings")
+
+
+class PydanticMapper(Mapper):
+    """Maps pydantic events to stored events and back, keeping eventsourcing's upcasting hook.
+
+    A class with `class_version = N > 1` gets its stored state upcast by its
+    `upcast_vK_vK+1(state)` static methods, as with eventsourcing's own events.
+    """
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        model: BaseModel = domain_event
+        state = model.model_dump(mode="json", exclude=STREAM_FIELDS, exclude_none=True)
+        class_version = getattr(type(model), "class_version", 1)
+        if class_version > 1:
+            state["class_version"] = class_version
+        stored_state = self.transcoder.encode(state)
+        if self.compressor:
+            stored_state = self.compressor.compress(stored_state)
+        if self.cipher:
+            stored_state = self.cipher.encrypt(stored_state)
+        return StoredEvent(
+            originator_id=model.originator_id,
+            originator_version=model.originator_version,
+            topic=get_topic(type(model)),
+            state=stored_state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        stored_state = stored_event.state
+        if self.cipher:
+            stored_state = self.cipher.decrypt(stored_state)
+        if self.compressor:
+            stored_state = self.compressor.decompress(stored_state)
+        state: dict[str, Any] = self.transcoder.decode(stored_state)
+        cls = resolve_topic(stored_event.topic)
+        version = state.pop("class_version", 1)
+        while version < getattr(cls, "class_version", 1):
+            getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+            version += 1
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return cls.model_validate(state)
+
+
+@dataclass
+class IndexRows:
+    """The write side's index rows that go into the same transaction as a file's events."""
+
+    ids: list[tuple[str, str, str | None]] = field(default_factory=list)  # id, kind, parent
+    tracking: list[tuple[str, str]] = field(default_factory=list)  # tracking number, shipment id
+    keys: list[str] = field(default_factory=list)
+
+
+INDEX_TABLES = [
+    "CREATE TABLE IF NOT EXISTS ledger_ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT)",
+    "CREATE INDEX IF NOT EXISTS ledger_ids_parent ON ledger_ids (parent)",
+    "CREATE TABLE IF NOT EXISTS ledger_tracking (tracking_no TEXT PRIMARY KEY, shipment_id TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_keys (key TEXT PRIMARY KEY)",
+]
+
+OnInsert = Callable[[Any, Sequence[int]], None]
+
+
+class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        from ledger.projections import VIEW_TABLES
+
+        return [*super().construct_create_table_statements(), *INDEX_TABLES, *VIEW_TABLES]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *,
+                       index: IndexRows | None = None, on_insert: OnInsert | None = None,
+                       **kwargs: Any) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if index is not None:
+            c.executemany("INSERT INTO ledger_ids VALUES (?,?,?)", index.ids)
+            c.executemany("INSERT INTO ledger_tracking VALUES (?,?)", index.tracking)
+            c.executemany("INSERT INTO ledger_keys VALUES (?)", [(key,) for key in index.keys])
+        if on_insert is not None:
+            on_insert(c, positions or [])
+        return positions
+
+    # -- reads for the write side and for history -----------------------------------------------
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return c.fetchall()
+
+    def find_ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        return self._lookup("SELECT id, kind, parent FROM ledger_ids WHERE id IN ({})", ids,
+                            lambda row: (row[0], (row[1], row[2])))
+
+    def find_tracking(self, numbers: Iterable[str]) -> dict[str, str]:
+        return self._lookup("SELECT tracking_no, shipment_id FROM ledger_tracking WHERE tracking_no IN ({})",
+                            numbers, lambda row: (row[0], row[1]))
+
+    def find_keys(self, keys: Iterable[str]) -> set[str]:
+        return set(self._lookup("SELECT key FROM ledger_keys WHERE key IN ({})", keys, lambda row: (row[0], None)))
+
+    def _lookup(self, statement: str, values: Iterable[str], pair: Callable) -> dict:
+        found: dict = {}
+        values = list(values)
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            rows = self._rows(statement.format(",".join("?" * len(chunk))), chunk)
+            found.update(pair(row) for row in rows)
+        return found
+
+    def children(self, parent: str) -> list[tuple[str, str]]:
+        return [(row[0], row[1]) for row in self._rows("SELECT id, kind FROM ledger_ids WHERE parent=?", [parent])]
+
+    def select_streams(self, streams: Iterable[str]) -> list[Notification]:
+        streams = list(streams)
+        rows = self._rows(
+            f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id IN ({','.join('?' * len(streams))}) "
+            "ORDER BY rowid", streams)
+        return [Notification(id=row["rowid"], originator_id=row["originator_id"],
+                             originator_version=row["originator_version"], topic=row["topic"], state=row["state"])
+                for row in rows]
+
+    def position_of(self, stream: str, version: int) -> int | None:
+        rows = self._rows(f"SELECT rowid FROM {self.events_table_name} WHERE originator_id=? AND originator_version=?",
+                          [stream, version])
+        return rows[0][0] if rows else None

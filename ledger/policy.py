@@ -1,0 +1,111 @@
+"""The shop's policy: the numbers the rules read, with their defaults in default-policy.toml."""
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+
+from ledger.values import first_error
+
+ReturnMethod = Literal["express", "freight_collect", "surface_mail"]
+Hours = Annotated[int, Strict(), Field(ge=0, le=24 * 366)]
+
+
+class PolicyParams(BaseModel):
+    """Any subset of the policy's keys, as a PolicyAdopted or a policy file gives them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Annotated[str, Strict(), Field(min_length=1, max_length=100)] | None = None
+    timezone: str | None = None
+    same_day_cutoff: str | None = None
+    return_window_days: Annotated[int, Strict(), Field(ge=0, le=366)] | None = None
+    exchange_reship_hours: Hours | None = None
+    review_contact_hours: Hours | None = None
+    review_resolve_hours: Hours | None = None
+    low_stock_threshold: Annotated[int, Strict(), Field(ge=0, le=1_000_000)] | None = None
+    refused_return_methods: list[ReturnMethod] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f'unknown time zone "{value}"') from None
+        return value
+
+    @field_validator("same_day_cutoff")
+    @classmethod
+    def _clock_time(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                time.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f'cutoff must be a clock time such as "18:00", got "{value}"') from None
+        return value
+
+    def given(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
+class Policy(BaseModel):
+    """A complete policy; `replace` gives the one a PolicyAdopted puts in force."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: str
+    timezone: str
+    same_day_cutoff: str
+    return_window_days: int
+    exchange_reship_hours: int
+    review_contact_hours: int
+    review_resolve_hours: int
+    low_stock_threshold: int
+    refused_return_methods: tuple[ReturnMethod, ...]
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def cutoff(self) -> time:
+        return time.fromisoformat(self.same_day_cutoff)
+
+    def replace(self, params: PolicyParams, default_version: str | None = None) -> Policy:
+        update = params.given()
+        if "version" not in update and default_version is not None:
+            update["version"] = default_version
+        if "refused_return_methods" in update:
+            update["refused_return_methods"] = tuple(update["refused_return_methods"])
+        return self.model_copy(update=update)
+
+
+def _load_defaults() -> Policy:
+    text = Path(__file__).with_name("default-policy.toml").read_text(encoding="utf-8")
+    return Policy.model_validate(tomllib.loads(text))
+
+
+DEFAULT = _load_defaults()
+
+
+class PolicyFileError(ValueError):
+    pass
+
+
+def load_policy_file(path: Path) -> Policy:
+    """A what-if policy: the file's keys over the defaults, version "what-if" unless it names one."""
+    try:
+        params = PolicyParams.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise PolicyFileError(f"{path}: {error}") from None
+    except ValueError as error:
+        raise PolicyFileError(f"{path}: {first_error(error)}") from None
+    return DEFAULT.replace(params, default_version="what-if")
+

@@ -1,0 +1,76 @@
+"""Reading a JSON Lines record: its idempotency key, then its schema (SPEC sections 2 and 8)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from ledger.events import DECISION_TYPES, RECORD_TYPES, Record
+from ledger.values import first_error
+
+
+class Invalid(ValueError):
+    """Input the ledger cannot read as a record (exit status 2)."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise Invalid(f"key {twice!r} given twice")
+    return obj
+
+
+def _no_constant(name: str) -> None:
+    raise Invalid(f"{name} is not a JSON number")
+
+
+def parse_json(text: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        raise Invalid(f"unreadable JSON: {error.msg} (column {error.colno})") from None
+    except RecursionError:
+        raise Invalid("unreadable JSON: nested too deeply") from None
+    if not isinstance(obj, dict):
+        raise Invalid("a record is a JSON object")
+    return obj
+
+
+def record_class(obj: dict[str, Any]) -> type[Record]:
+    kind = obj.get("type")
+    if not isinstance(kind, str):
+        raise Invalid("missing key 'type'" if kind is None else "'type' must be a string")
+    if kind in DECISION_TYPES:
+        raise Invalid(f"{kind} is a decision; the ledger emits it, it cannot be appended")
+    try:
+        return RECORD_TYPES[kind]
+    except KeyError:
+        raise Invalid(f"unknown record type {kind!r}") from None
+
+
+def record_key(obj: dict[str, Any], cls: type[Record]) -> str:
+    """The explicit `key`, or the SHA-256 of the canonical record without key and personal fields."""
+    key = obj.get("key")
+    if key is not None:
+        if not isinstance(key, str) or not key:
+            raise Invalid("'key' must be a non-empty string")
+        return key
+    canonical = {name: value for name, value in obj.items() if name != "key" and name not in cls.PERSONAL}
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def validate(obj: dict[str, Any], cls: type[Record], key: str) -> Record:
+    fields = {name: value for name, value in obj.items() if name != "type"}
+    fields["key"] = key
+    for reserved in ("originator_id", "originator_version", "timestamp"):
+        if reserved in fields:
+            raise Invalid(f"unknown key {reserved!r}")
+    try:
+        return cls.model_validate(fields)
+    except ValidationError as error:
+        raise Invalid(first_error(error)) from None

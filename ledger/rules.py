@@ -1,0 +1,239 @@
+"""The shop's rules (SPEC section 4), each under its ID, as small pure functions.
+
+`grep -n "SH-1" ledger/rules.py` lands on the code of rule SH-1. Nothing else in
+the package writes a rule ID: aggregates call these functions and cite the
+`rule` they carry. A refusal is raised as `Refused(rule, reason)`; `REF` marks
+the refusals of section 4 that no single rule owns (unknown or reused ids and
+the like).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+from ledger.policy import Policy
+
+F = TypeVar("F", bound=Callable)
+
+REF = "REF"
+
+
+class Refused(Exception):
+    """A record the rules do not allow; nothing of its file is stored."""
+
+    def __init__(self, rule: str, reason: str):
+        super().__init__(f"{rule}: {reason}")
+        self.rule = rule
+        self.reason = reason
+
+
+def rule(rule_id: str) -> Callable[[F], F]:
+    def cite(function: F) -> F:
+        function.rule = rule_id  # type: ignore[attr-defined]
+        return function
+
+    return cite
+
+
+def refuse(reason: str) -> Refused:
+    return Refused(REF, reason)
+
+
+def met(done_at: datetime | None, due: datetime) -> bool:
+    """Deadlines in hours are met at or before `due`."""
+    return done_at is not None and done_at <= due
+
+
+def excused(notices: Iterable[datetime], due: datetime) -> bool:
+    """SH-2 and AS-2: a delay told to the buyer before the deadline excuses it."""
+    return any(notice < due for notice in notices)
+
+
+# SH-1 当天件当天发 ------------------------------------------------------------------------------
+
+@rule("SH-1")
+def dispatch_due(placed_at: datetime, policy: Policy) -> datetime:
+    """Local midnight ending the order's day, or the next day when placed at or after the cutoff."""
+    local = placed_at.astimezone(policy.zone)
+    days = 1 if local.time().replace(tzinfo=None) < policy.cutoff else 2
+    return datetime.combine(local.date() + timedelta(days=days), datetime.min.time(), policy.zone)
+
+
+@rule("SH-1")
+def shipped_on_time(dispatched_at: datetime, due: datetime) -> bool:
+    """SH-1's `due` is exclusive: a dispatch at midnight is late."""
+    return dispatched_at < due
+
+
+# SH-2 如有特殊情况必须告诉客服 -------------------------------------------------------------------
+
+@rule("SH-2")
+def dispatch_delay_excused(notices: Iterable[datetime], due: datetime) -> bool:
+    return excused(notices, due)
+
+
+# SH-3 请顾客核实收货地址及手机号码 ----------------------------------------------------------------
+
+@rule("SH-3")
+def address_confirmed(confirmations: Iterable[datetime], dispatched_at: datetime) -> bool:
+    return any(confirmed <= dispatched_at for confirmed in confirmations)
+
+
+# SH-4 避免重发多发 ----------------------------------------------------------------------------
+
+@rule("SH-4")
+def check_tracking_unused(tracking_no: str, used_by: str | None) -> None:
+    if used_by is not None:
+        raise Refused("SH-4", f'tracking number "{tracking_no}" was already used by shipment {used_by}')
+
+
+@rule("SH-4")
+def check_order_dispatch(order_id: str, wanted: dict[str, int], unshipped: dict[str, int]) -> None:
+    for sku, quantity in wanted.items():
+        left = unshipped.get(sku, 0)
+        if quantity > left:
+            raise Refused("SH-4", f"order {order_id} has {left} unshipped unit(s) of {sku}, dispatch sends {quantity}")
+
+
+@rule("SH-4")
+def check_replacement_dispatch(case_id: str, units: int, case_units: int, reshipped: int) -> None:
+    if reshipped + units > case_units:
+        raise Refused(
+            "SH-4",
+            f"exchange {case_id} covers {case_units} unit(s), {reshipped} already reshipped, dispatch sends {units}",
+        )
+
+
+# AS-1, AS-3, RT-4, RT-5: who pays a case's postage by the reason claimed ------------------------
+
+PAYER_BY_REASON = {
+    # (kind, reason): (payer, rule)
+    ("exchange", "size"): ("buyer", "AS-1"),  # 更换颜色,码数,款式 买方承担双程运费
+    ("exchange", "colour"): ("buyer", "AS-1"),
+    ("exchange", "style"): ("buyer", "AS-1"),
+    ("exchange", "no_reason"): ("buyer", "AS-1"),
+    ("exchange", "quality"): ("shop", "AS-3"),  # 质量问题,或货不对板,我方承担运费
+    ("exchange", "wrong_item"): ("shop", "AS-3"),
+    ("return", "quality"): ("shop", "AS-3"),
+    ("return", "wrong_item"): ("shop", "AS-3"),
+    ("exchange", "colour_difference"): ("buyer", "RT-4"),  # 色差问题不属于质量问题
+    ("return", "colour_difference"): ("buyer", "RT-4"),
+    ("return", "no_reason"): ("buyer", "RT-5"),  # 七天无理由退换货
+}
+
+
+def payer_on_acceptance(kind: str, reason: str) -> tuple[str, str]:
+    return PAYER_BY_REASON[kind, reason]
+
+
+# AS-2 货到后要尽快换发,如要延缓,必须事先通知买家 ------------------------------------------------
+
+@rule("AS-2")
+def reship_due(started_at: datetime, policy: Policy) -> datetime:
+    """From the accepted returned parcel, or from the ruling when the case was escalated."""
+    return started_at + timedelta(hours=policy.exchange_reship_hours)
+
+
+@rule("AS-2")
+def reship_delay_excused(notices: Iterable[datetime], due: datetime) -> bool:
+    return excused(notices, due)
+
+
+# AS-4 所有到付件和平邮件一律拒签 (到付件分情况处理) ----------------------------------------------
+
+@rule("AS-4")
+def parcel_refused(method: str, policy: Policy, supervisor_let_in: bool) -> bool:
+    if method not in policy.refused_return_methods:
+        return False
+    return not (method == "freight_collect" and supervisor_let_in)
+
+
+# AS-6 有效期为7天,过期不候 ----------------------------------------------------------------------
+
+@rule("AS-6")
+def return_window_until(started_at: datetime, policy: Policy) -> datetime:
+    """Counted from the first delivery, or the first dispatch when no delivery is recorded."""
+    return started_at + timedelta(days=policy.return_window_days)
+
+
+@rule("AS-6")
+def within_window(requested_at: datetime, until: datetime) -> bool:
+    return requested_at <= until
+
+
+# AS-7 换货后要备注发货单号 -----------------------------------------------------------------------
+
+@rule("AS-7")
+def check_replacement_tracked(case_id: str, tracking_no: str) -> None:
+    if not tracking_no.strip():
+        raise Refused("AS-7", f"the replacement for exchange {case_id} has no tracking number")
+
+
+# RT-1, RT-2, RT-3: the inspection finding decides the payer, whatever was claimed ---------------
+
+PAYER_BY_FINDING = {
+    "quality_confirmed": ("shop", "RT-1"),  # 质量问题 核实通过后 全额退款
+    "buyer_damage": ("pending", "RT-1"),  # 人为因素 报告主管
+    "wrong_item_confirmed": ("shop", "RT-2"),  # 货不对板 我方承担运费
+    "no_fault": ("buyer", "RT-3"),  # 商品没任何问题 运费双程自理
+}
+
+
+def payer_on_finding(finding: str) -> tuple[str, str]:
+    return PAYER_BY_FINDING[finding]
+
+
+def refund_on_finding(finding: str, kind: str) -> bool:
+    """A return's goods value is refunded unless a supervisor has to rule first."""
+    return kind == "return" and finding != "buyer_damage"
+
+
+def goods_value(lines: Iterable[tuple[str, int]], prices: dict[str, Decimal]) -> Decimal:
+    return sum((prices[sku] * quantity for sku, quantity in lines), Decimal("0.00"))
+
+
+# RV-1 尽快与买家协商 ---------------------------------------------------------------------------
+
+@rule("RV-1")
+def contact_due(reviewed_at: datetime, policy: Policy) -> datetime:
+    return reviewed_at + timedelta(hours=policy.review_contact_hours)
+
+
+def opens_dispute(rating: str) -> bool:
+    return rating != "positive"
+
+
+# RV-3 无法与买家协商一致的,及时报告主管 -----------------------------------------------------------
+
+@rule("RV-3")
+def resolve_due(reviewed_at: datetime, policy: Policy) -> datetime:
+    return reviewed_at + timedelta(hours=policy.review_resolve_hours)
+
+
+ESCALATION = "RV-3"  # NegotiationFailed emits NegativeReviewEscalated
+
+
+# ST-1 宝贝数量低于10件 --------------------------------------------------------------------------
+
+@rule("ST-1")
+def is_low(available: int, policy: Policy) -> bool:
+    return available < policy.low_stock_threshold
+
+
+# AU-1 重大纠纷问题需申报主管处理 ------------------------------------------------------------------
+
+@rule("AU-1")
+def check_supervisor(record_type: str, role: str) -> None:
+    if role != "supervisor":
+        raise Refused("AU-1", f"{record_type} is accepted only from a supervisor, not from {role}")
+
+
+@rule("AU-1")
+def check_ruled_before_reship(case_id: str, escalated: bool, ruled: bool) -> None:
+    if escalated and not ruled:
+        raise Refused("AU-1", f"exchange {case_id} is escalated; no replacement before the supervisor rules")
+
+
+RULING = "AU-1"  # a ruling's payer and refund are decisions citing AU-1
