@@ -23,6 +23,7 @@ from ledger.events import (
     StockCounted, StockReceived, SupervisorRuled,
 )
 from ledger.persistence import IndexRows, PydanticMapper, OrjsonTranscoder
+from ledger.report import Timeline
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
 from ledger.rules import Refused, refuse
 from ledger.store import store_env
@@ -94,6 +95,16 @@ class Ledger(Application[str]):
     def events_of(self, streams: Iterable[str]) -> list[tuple[int, Event]]:
         """(position, event) in position order."""
         return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.select_streams(streams)]
+
+    def policy_book(self) -> PolicyBook:
+        try:
+            return self.repository.get("policy")
+        except AggregateNotFoundError:
+            return PolicyBook()
+
+    def timeline(self, streams: Iterable[str]) -> Timeline:
+        """Times are shown in the time zone of the latest adopted policy."""
+        return Timeline(self.events_of(streams), self.policy_book().latest().zone, self.recorder.position_of)
 
 
 class Batch:
