@@ -82,9 +82,7 @@ class Policy(BaseModel):
         update = params.given()
         if "version" not in update and default_version is not None:
             update["version"] = default_version
-        if "refused_return_methods" in update:
-            update["refused_return_methods"] = tuple(update["refused_return_methods"])
-        return self.model_copy(update=update)
+        return Policy.model_validate({**self.model_dump(), **update})  # not model_copy: it keeps cached zone/cutoff
 
 
 def _load_defaults() -> Policy:
