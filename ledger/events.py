@@ -21,7 +21,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 class Event(BaseModel):
     """What every stored event has: its stream, its place in it, and when it happened and was recorded."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     class_version: ClassVar[int] = 1
 
     originator_id: str = ""
@@ -72,14 +72,14 @@ def ref_parts(ref: str) -> tuple[str, int]:
 
 
 class OrderLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     sku: Id
     quantity: Quantity
     unit_price: Money
 
 
 class ParcelLine(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     sku: Id
     quantity: Quantity
 

@@ -19,7 +19,7 @@ Hours = Annotated[int, Strict(), Field(ge=0, le=24 * 366)]
 class PolicyParams(BaseModel):
     """Any subset of the policy's keys, as a PolicyAdopted or a policy file gives them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     version: Annotated[str, Strict(), Field(min_length=1, max_length=100)] | None = None
     timezone: str | None = None
@@ -58,7 +58,7 @@ class PolicyParams(BaseModel):
 class Policy(BaseModel):
     """A complete policy; `replace` gives the one a PolicyAdopted puts in force."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     version: str
     timezone: str

@@ -1,0 +1,114 @@
+"""The `ledger` command as a user meets it: exit statuses, messages on stderr, output shapes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.shop import confirmed, placed, shipped_order
+
+LEDGER = str(Path(sys.executable).with_name("ledger"))
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "fixtures" / "shop-2026-11.jsonl"
+
+
+@pytest.fixture
+def run(tmp_path):
+    env = {"LEDGER_STORE": f"sqlite:///{tmp_path / 'ledger.db'}", "PATH": "/usr/bin:/bin"}
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([LEDGER, *args], input=stdin, capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    return run
+
+
+def lines(*records) -> str:
+    flat = [r for item in records for r in (item if isinstance(item, list) else [item])]
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in flat)
+
+
+def test_append_from_stdin_and_again_skips_what_is_stored(run):
+    first = run("append", "-", stdin=lines(shipped_order()))
+    again = run("append", "-", stdin=lines(shipped_order()))
+    assert first.returncode == 0 and "stored 4 record(s) and 1 decision(s)" in first.stdout
+    assert again.returncode == 0 and "stored 0 record(s)" in again.stdout and "skipped 4" in again.stdout
+
+
+def test_explicit_key_makes_a_changed_record_a_duplicate(run):
+    run("append", "-", stdin=lines(placed("O-1", "11-02 10:00", key="import-1")))
+    again = run("append", "-", stdin=lines(placed("O-1", "11-02 11:00", key="import-1")))
+    assert again.returncode == 0 and "skipped 1" in again.stdout
+
+
+def test_personal_fields_are_left_out_of_the_key(run):
+    run("append", "-", stdin=lines(placed("O-1", "11-02 10:00")))
+    moved = placed("O-1", "11-02 10:00")
+    moved["address"] = "北京市朝阳区建国路88号"
+    assert "skipped 1" in run("append", "-", stdin=lines(moved)).stdout
+
+
+@pytest.mark.parametrize("text, status, message", [
+    ('{"type": "OrderPlaced"\n', 2, "line 1: unreadable JSON"),
+    (lines(confirmed("O-404", "11-02 10:00")), 3, "line 1: REF: unknown order O-404"),
+])
+def test_bad_files_exit_with_the_spec_status_and_no_traceback(run, text, status, message):
+    result = run("append", "-", stdin=text)
+    assert result.returncode == status
+    assert result.stderr.strip().startswith(message)
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_file_or_an_unknown_id_exits_2(run):
+    assert run("append", "no-such.jsonl").returncode == 2
+    result = run("history", "O-404")
+    assert (result.returncode, result.stderr.strip()) == (2, "unknown id 'O-404'")
+
+
+def test_an_unsupported_store_exits_2(run):
+    result = run("--store", "mysql://x", "history", "O-1")
+    assert result.returncode == 2 and "unsupported store URL" in result.stderr
+
+
+def test_history_of_every_fixture_order_lists_records_and_decisions_with_rule_and_cause(run):
+    assert run("append", str(FIXTURE)).returncode == 0
+    orders = sorted({json.loads(line)["order_id"] for line in FIXTURE.read_text(encoding="utf-8").splitlines()
+                     if '"OrderPlaced"' in line})
+    assert len(orders) >= 50
+    for order in orders:
+        events = json.loads(run("history", order, "--json").stdout)["events"]
+        positions = [e["position"] for e in events]
+        assert positions == sorted(positions)
+        by_position = {e["position"]: e for e in events}
+        assert events[0]["type"] == "OrderPlaced"
+        for event in events:
+            assert event["actor"] and event["role"]
+            if event["rule"] is None:
+                assert event["caused_by"] is None
+            else:
+                cause = by_position[event["caused_by"]]
+                assert cause["rule"] is None and cause["position"] < event["position"]
+                assert (event["actor"], event["role"], event["at"]) == (cause["actor"], cause["role"], cause["at"])
+
+
+def test_history_text_is_a_timeline_with_rules_and_causes(run):
+    run("append", str(FIXTURE))
+    text = run("history", "O-1003").stdout
+    assert "History of order O-1003" in text
+    assert "=> ShippedSameDay [SH-1, policy default, caused by #" in text
+    assert "=> RefundApproved [RT-1" in text
+    assert text.index("ReturnRequested") < text.index("ReturnInspected") < text.index("RefundIssued")
+
+
+def test_explain_shows_each_decision_with_what_it_rests_on(run):
+    run("append", str(FIXTURE))
+    text = run("explain", "C-1003").stdout
+    assert "ReturnAccepted: rule AS-6, policy default" in text
+    assert "RefundApproved: rule RT-1" in text
+    assert "ParcelDelivered" in text  # the window counted from the delivery
+    explained = json.loads(run("explain", "O-1002", "--json").stdout)["decisions"]
+    assert [d["type"] for d in explained] == ["ShippedLate"]
+    assert "DispatchDelayNotified" in [e["type"] for e in explained[0]["rests_on"]]
+    assert run("explain", "S-1001").returncode == 2
