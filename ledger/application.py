@@ -7,8 +7,9 @@ stores the records, their decisions and the index rows in one transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -22,6 +23,9 @@ from ledger.events import (
     Record, RefundIssued, ResolutionOffered, ReturnInspected, ReturnParcelReceived, ReturnRequested, ReviewPosted,
     StockCounted, StockReceived, SupervisorRuled,
 )
+from ledger.projections import Projector, clear_views
+from ledger.projections import liability as liability_view, sla as sla_view, stock as stock_view
+from ledger.policy import Policy
 from ledger.persistence import IndexRows, PydanticMapper, OrjsonTranscoder
 from ledger.report import Timeline
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
@@ -52,7 +56,8 @@ class Appended:
 class Ledger(Application[str]):
     name = "ledger"
 
-    def __init__(self, store: str):
+    def __init__(self, store: str, fixed_policy: Policy | None = None):
+        self.fixed_policy = fixed_policy  # replay --policy: one policy for the whole history
         super().__init__(store_env(store))
 
     def construct_mapper(self) -> PydanticMapper:
@@ -97,10 +102,51 @@ class Ledger(Application[str]):
         return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.select_streams(streams)]
 
     def policy_book(self) -> PolicyBook:
+        if self.fixed_policy is not None:
+            return PolicyBook(fixed=self.fixed_policy)
         try:
             return self.repository.get("policy")
         except AggregateNotFoundError:
             return PolicyBook()
+
+    # -- views ----------------------------------------------------------------------------------
+
+    def stock(self, sku: str | None = None) -> list[dict]:
+        """ST-1's `low` by the latest adopted policy."""
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            return stock_view.rows(cursor, self.policy_book().latest(), sku)
+
+    def liability(self, case_id: str | None = None, order_id: str | None = None) -> dict:
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            return liability_view.report(cursor, case_id, order_id)
+
+    def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            return sla_view.breaches(cursor, as_of, subject)
+
+    def rebuild_views(self, progress: Callable[[int], None] = lambda read: None) -> int:
+        """Drop every view and project the whole log again, in one transaction; returns events read."""
+        read = 0
+        with self.recorder.datastore.transaction(commit=True) as cursor:
+            clear_views(cursor)
+            projector = Projector(cursor, PolicyBook(fixed=self.fixed_policy))
+            for page in self.recorder.pages(cursor):
+                projector.apply(self.mapper.to_domain_event(n) for n in page)
+                read += len(page)
+                progress(len(page))
+        return read
+
+    def total_events(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def records(self) -> Iterator[Record]:
+        """Every record in position order (decisions left out)."""
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            for page in self.recorder.pages(cursor):
+                for notification in page:
+                    event = self.mapper.to_domain_event(notification)
+                    if isinstance(event, Record):
+                        yield event
 
     def timeline(self, streams: Iterable[str]) -> Timeline:
         """Times are shown in the time zone of the latest adopted policy."""
@@ -145,8 +191,27 @@ class Batch:
                 raise LineError(number, error) from None
             stored += 1
         if self.events:
-            self.ledger.save(*self.events, index=self.index)
+            self.ledger.save(*self.events, index=self.index, on_insert=self.project)
         return Appended(stored=stored, skipped=skipped, decisions=self.decisions)
+
+    def replay(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
+        """Decide stored records again (under the ledger's fixed policy, which stands in for every
+        PolicyAdopted); a record now refused is skipped and returned with its refusal."""
+        refused = []
+        for record in records:
+            if isinstance(record, PolicyAdopted):
+                continue
+            try:
+                HANDLERS[type(record)](self, record)
+            except Refused as refusal:
+                refused.append((record, refusal))
+        if self.events:
+            self.ledger.save(*self.events, on_insert=self.project)
+        return refused
+
+    def project(self, cursor: Any, positions: Any) -> None:
+        """Update the views with this file's events, inside the transaction that stores them."""
+        Projector(cursor, self.ledger.policy_book()).apply(self.events)
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -198,7 +263,7 @@ class Batch:
 
     def policy_book(self) -> PolicyBook:
         if self._policy is None:
-            self._policy = self.get("policy") or PolicyBook()
+            self._policy = self.ledger.policy_book()
             self.aggregates["policy"] = self._policy
         return self._policy
 

@@ -117,6 +117,145 @@ def explain(ledger, id_: str, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--sku", default=None, help="one SKU only")
+@json_option
+@store_option
+def stock(ledger, sku: str | None, as_json: bool) -> None:
+    """Stock per SKU: on hand, reserved, available, and low (ST-1)."""
+    rows = ledger.stock(sku)
+    if as_json:
+        emit_json({"skus": rows})
+        return
+    from ledger.tables import table
+
+    click.echo(table(["sku", "on_hand", "reserved", "available", "low"],
+                     [[r["sku"], r["on_hand"], r["reserved"], r["available"], "LOW" if r["low"] else ""]
+                      for r in rows], right=["on_hand", "reserved", "available"]))
+
+
+LIABILITY_COLUMNS = ["case_id", "order_id", "kind", "reason", "payer", "rule", "outbound_postage", "return_postage",
+                     "reship_postage", "shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding"]
+MONEY_COLUMNS = LIABILITY_COLUMNS[6:]
+
+
+@cli.command()
+@click.option("--case", "case_id", default=None, help="one case only")
+@click.option("--order", "order_id", default=None, help="the cases of one order")
+@json_option
+@store_option
+def liability(ledger, case_id: str | None, order_id: str | None, as_json: bool) -> None:
+    """Shipping-cost and refund liability per accepted case, with totals."""
+    report = ledger.liability(case_id, order_id)
+    if as_json:
+        emit_json(report)
+        return
+    from ledger.tables import table
+
+    rows = [[case[c] for c in LIABILITY_COLUMNS] for case in report["cases"]]
+    rows.append(["total", "", "", "", "", "", "", "", "", *report["totals"].values()])
+    click.echo(table(LIABILITY_COLUMNS, rows, right=MONEY_COLUMNS))
+
+
+def parse_as_of(value: str | None):
+    from datetime import datetime, timezone
+
+    from ledger.values import parse_time
+
+    if value is None:
+        return datetime.now(timezone.utc)
+    try:
+        return parse_time(value)
+    except ValueError as error:
+        raise Failure(f"--as-of: {error}", INVALID) from None
+
+
+@cli.command()
+@click.option("--as-of", "as_of", default=None, metavar="T", help="ISO 8601 time with offset (default: now)")
+@click.option("--subject", default=None, help="one order, case or dispute only")
+@json_option
+@store_option
+def sla(ledger, as_of: str | None, subject: str | None, as_json: bool) -> None:
+    """SLA breaches as of T, by due time."""
+    t = parse_as_of(as_of)
+    zone = ledger.policy_book().latest().zone
+    rows = [{**b, "due": b["due"].astimezone(zone).isoformat(),
+             "done_at": b["done_at"].astimezone(zone).isoformat() if b["done_at"] else None}
+            for b in ledger.breaches(t, subject)]
+    if as_json:
+        emit_json({"as_of": t.astimezone(zone).isoformat(), "breaches": rows})
+        return
+    from ledger.tables import table
+
+    click.echo(f"SLA breaches as of {t.astimezone(zone).isoformat()}: {len(rows)}\n")
+    click.echo(table(["due", "kind", "subject", "rule", "done_at"],
+                     [[r["due"], r["kind"], r["subject"], r["rule"], r["done_at"] or "not done"] for r in rows]))
+
+
+@cli.command()
+@click.option("--policy", "policy_file", default=None, type=click.Path(path_type=Path),
+              help="a TOML policy: recompute every decision under it, store nothing, show what would change")
+@json_option
+@store_option
+def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
+    """Rebuild every view from the stored events, or (with --policy) a what-if under another policy."""
+    if policy_file is not None:
+        return what_if(ledger, policy_file, as_json)
+    total = ledger.total_events()
+    if sys.stdout.isatty() and not as_json:
+        with click.progressbar(length=total, label="replaying") as bar:
+            read = ledger.rebuild_views(bar.update)
+    else:
+        read = ledger.rebuild_views()
+    if as_json:
+        emit_json({"events_read": read})
+    else:
+        click.echo(f"rebuilt the views from {read} event(s)")
+
+
+def what_if(ledger, policy_file: Path, as_json: bool) -> None:
+    from ledger.policy import PolicyFileError, load_policy_file
+    from ledger.whatif import what_if as compute
+
+    try:
+        policy = load_policy_file(policy_file)
+    except PolicyFileError as error:
+        raise Failure(str(error), INVALID) from None
+    report = compute(ledger, policy)
+    if as_json:
+        emit_json(report)
+        return
+    from ledger.tables import table
+
+    click.echo(f"What would change under policy {report['policy_version']}: {len(report['changes'])} change(s)\n")
+    if report["changes"]:
+        click.echo(table(["subject", "field", "recorded", "replayed"],
+                         [[c["subject"], c["field"], _plain(c["recorded"]), _plain(c["replayed"])]
+                          for c in report["changes"]]) + "\n")
+    names = list(report["totals"]["recorded"])
+    click.echo(table(["total", *names], [[way, *report["totals"][way].values()] for way in ("recorded", "replayed")],
+                     right=names))
+
+
+def _plain(value) -> str:
+    if value is None:
+        return "-"
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+@cli.command()
+@store_option
+def export(ledger) -> None:
+    """Every record as JSON Lines, in position order, each with its key (decisions are left out)."""
+    import orjson
+
+    from ledger.persistence import record_json
+
+    out = sys.stdout.buffer
+    for record in ledger.records():
+        out.write(orjson.dumps(record_json(record)) + b"\n")
+
+
+@cli.command()
 @click.option("--fixtures", "folder", default="fixtures", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="folder of JSON Lines shop histories to load (default: fixtures)")
 @click.option("--store", "store", default="sqlite:///demo.db", metavar="URL", show_default=True,

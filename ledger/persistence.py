@@ -7,7 +7,7 @@ idempotency keys), written in the same transaction as the events.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +73,12 @@ class PydanticMapper(Mapper):
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cls.model_validate(state)
+
+
+def record_json(record: Any) -> dict[str, Any]:
+    """A record as it was appended, with its key: what `ledger export` writes."""
+    return {"type": type(record).__name__,
+            **record.model_dump(mode="json", exclude=STREAM_FIELDS | {"timestamp"}, exclude_none=True)}
 
 
 @dataclass
@@ -150,6 +156,20 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return [Notification(id=row["rowid"], originator_id=row["originator_id"],
                              originator_version=row["originator_version"], topic=row["topic"], state=row["state"])
                 for row in rows]
+
+    def pages(self, cursor: SQLiteCursor, size: int = 1000) -> Iterator[list[Notification]]:
+        """The whole log in position order, read through the caller's transaction."""
+        after = 0
+        while True:
+            cursor.execute(f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                           (after, size))
+            page = [Notification(id=row["rowid"], originator_id=row["originator_id"],
+                                 originator_version=row["originator_version"], topic=row["topic"],
+                                 state=row["state"]) for row in cursor.fetchall()]
+            if not page:
+                return
+            yield page
+            after = page[-1].id
 
     def position_of(self, stream: str, version: int) -> int | None:
         rows = self._rows(f"SELECT rowid FROM {self.events_table_name} WHERE originator_id=? AND originator_version=?",

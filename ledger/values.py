@@ -6,7 +6,7 @@ messages end up after `line N:` on standard error.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -73,3 +73,24 @@ def first_error(error: Exception) -> str:
     if first["type"] == "extra_forbidden":
         return f"unknown key {where!r}"
     return f"{where}: {message}" if where else message
+
+
+# -- how view tables hold values: money in cents, times in microseconds since the epoch ----------
+
+EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def money(cents_: int) -> str:
+    return format_money(Decimal(cents_) / 100)
+
+
+def micros(value: datetime) -> int:
+    return (value - EPOCH_UTC) // timedelta(microseconds=1)
+
+
+def from_micros(value: int) -> datetime:
+    return EPOCH_UTC + timedelta(microseconds=value)

@@ -11,9 +11,10 @@ from ledger.policy import DEFAULT, Policy
 class PolicyBook(Aggregate):
     prefix = "policy"
 
-    def __init__(self, stream: str = "policy"):
+    def __init__(self, stream: str = "policy", fixed: Policy | None = None):
         super().__init__(stream)
         self.adopted: list[tuple[datetime, Policy]] = []  # sorted by business time
+        self.fixed = fixed  # a what-if policy in force over the whole history
 
     def adopt(self, record: PolicyAdopted) -> None:
         self.trigger(record)
@@ -26,6 +27,8 @@ class PolicyBook(Aggregate):
         self.adopted.sort(key=lambda item: item[0])
 
     def in_force(self, at: datetime) -> Policy:
+        if self.fixed is not None:
+            return self.fixed
         policy = DEFAULT
         for adopted_at, adopted in self.adopted:
             if adopted_at > at:
@@ -34,4 +37,6 @@ class PolicyBook(Aggregate):
         return policy
 
     def latest(self) -> Policy:
+        if self.fixed is not None:
+            return self.fixed
         return self.adopted[-1][1] if self.adopted else DEFAULT

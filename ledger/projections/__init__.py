@@ -1,1 +1,56 @@
-VIEW_TABLES: list[str] = []
+"""The views of SPEC section 7, kept as tables and updated in the append's own transaction.
+
+Each view module declares its TABLES and its HANDLERS (event type -> function of
+the projector and the event). The same projector rebuilds the views from the
+whole log on `ledger replay`, so incremental and rebuilt views cannot drift.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from ledger.aggregates.policy import PolicyBook
+from ledger.events import Event, PolicyAdopted
+from ledger.policy import Policy
+from ledger.projections import liability, sla, stock
+
+VIEWS = (stock, liability, sla)
+VIEW_TABLES: list[str] = [statement for view in VIEWS for statement in view.TABLES]
+VIEW_TABLE_NAMES: list[str] = [name for view in VIEWS for name in view.TABLE_NAMES]
+
+Handler = Callable[["Projector", Event], None]
+HANDLERS: dict[type[Event], list[Handler]] = {}
+for view in VIEWS:
+    for event_type, handler in view.HANDLERS.items():
+        HANDLERS.setdefault(event_type, []).append(handler)
+
+
+class Projector:
+    """Applies events, in position order, to the view tables through one cursor."""
+
+    def __init__(self, cursor: Any, policies: PolicyBook):
+        self.cursor = cursor
+        self.policies = policies  # as of the first event applied; PolicyAdopted events move it on
+
+    def policy_at(self, at: datetime) -> Policy:
+        return self.policies.in_force(at)
+
+    def apply(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if isinstance(event, PolicyAdopted):
+                self.policies.apply(event)
+            for handler in HANDLERS.get(type(event), ()):
+                handler(self, event)
+
+    def execute(self, statement: str, params: tuple = ()) -> None:
+        self.cursor.execute(statement, params)
+
+    def one(self, statement: str, params: tuple = ()) -> Any:
+        self.cursor.execute(statement, params)
+        return self.cursor.fetchone()
+
+
+def clear_views(cursor: Any) -> None:
+    for name in VIEW_TABLE_NAMES:
+        cursor.execute(f"DELETE FROM {name}")

@@ -1,0 +1,154 @@
+"""Deadlines per order, case and dispute, and the breaches among them as of a time T (SPEC section 7).
+
+The table holds each deadline once with what happened to it (done, excused,
+voided, each at its first business time); which of them are breaches depends
+on T and is worked out when the view is read.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ledger import rules
+from ledger.events import (
+    BuyerContacted, DispatchDecision, DispatchDelayNotified, DisputeSettled, ExchangeDelayNotified, ExchangeShipped,
+    NegotiationFailed, OrderCancelled, OrderPlaced, ParcelDispatched, ReturnEscalated, ReturnParcelReceived,
+    ReturnParcelRefused, ReviewPosted, ShippedLate, ShippedSameDay, SupervisorRuled,
+)
+from ledger.values import from_micros, micros
+
+TABLE_NAMES = ["view_deadlines"]
+TABLES = [
+    "CREATE TABLE IF NOT EXISTS view_deadlines (kind TEXT NOT NULL, subject TEXT NOT NULL, rule TEXT NOT NULL, "
+    "opened_at INTEGER NOT NULL, due INTEGER, done_at INTEGER, excused_at INTEGER, void_at INTEGER, source TEXT, "
+    "PRIMARY KEY (kind, subject))",
+    "CREATE INDEX IF NOT EXISTS view_deadlines_due ON view_deadlines (due)",
+]
+
+SAME_DAY, ADDRESS, RESHIP, CONTACT, RESOLUTION = (
+    "same_day_shipping", "address_unconfirmed", "exchange_reship", "review_contact", "review_resolution")
+
+
+def _open(p, kind: str, subject: str, rule: str, opened: datetime, due: datetime | None, **more: Any) -> None:
+    columns = {"kind": kind, "subject": subject, "rule": rule, "opened_at": micros(opened),
+               "due": micros(due) if due else None, **more}
+    p.execute(f"INSERT INTO view_deadlines ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+              "ON CONFLICT (kind, subject) DO NOTHING", tuple(columns.values()))
+
+
+def _first(p, column: str, kind: str, subject: str, at: datetime) -> None:
+    p.execute(f"UPDATE view_deadlines SET {column} = ? WHERE kind = ? AND subject = ? "
+              f"AND ({column} IS NULL OR {column} > ?)", (micros(at), kind, subject, micros(at)))
+
+
+def order_placed(p, event: OrderPlaced) -> None:
+    _open(p, SAME_DAY, event.order_id, rules.dispatch_due.rule, event.at,
+          rules.dispatch_due(event.at, p.policy_at(event.at)))
+
+
+def parcel_dispatched(p, event: ParcelDispatched) -> None:
+    if event.order_id is not None:
+        _first(p, "done_at", SAME_DAY, event.order_id, event.at)
+
+
+def dispatch_delayed(p, event: DispatchDelayNotified) -> None:
+    _first(p, "excused_at", SAME_DAY, event.order_id, event.at)
+
+
+def order_cancelled(p, event: OrderCancelled) -> None:
+    _first(p, "void_at", SAME_DAY, event.order_id, event.at)
+
+
+def dispatch_decided(p, event: DispatchDecision) -> None:
+    if not event.address_confirmed:
+        _open(p, ADDRESS, event.order_id, rules.address_confirmed.rule, event.at, event.at, done_at=micros(event.at))
+
+
+def return_parcel(p, event: ReturnParcelReceived) -> None:
+    """AS-2 counts from the first accepted returned parcel of an exchange."""
+    kind = p.one("SELECT kind FROM view_liability WHERE case_id = ?", (event.case_id,))
+    if kind and kind[0] == "exchange":
+        _open(p, RESHIP, event.case_id, rules.reship_due.rule, event.at,
+              rules.reship_due(event.at, p.policy_at(event.at)), source=event.ref)
+
+
+def parcel_refused(p, event: ReturnParcelRefused) -> None:
+    p.execute("DELETE FROM view_deadlines WHERE kind = ? AND subject = ? AND source = ?",
+              (RESHIP, event.case_id, event.caused_by))
+
+
+def escalated(p, event: ReturnEscalated) -> None:
+    """The replacement waits for the ruling; the deadline counts from it."""
+    p.execute("UPDATE view_deadlines SET due = NULL, source = ? WHERE kind = ? AND subject = ?",
+              ("escalated", RESHIP, event.case_id))
+
+
+def ruled(p, event: SupervisorRuled) -> None:
+    p.execute("UPDATE view_deadlines SET due = ?, source = ? WHERE kind = ? AND subject = ? AND source = ?",
+              (micros(rules.reship_due(event.at, p.policy_at(event.at))), event.ref, RESHIP, event.case_id,
+               "escalated"))
+
+
+def reshipped(p, event: ExchangeShipped) -> None:
+    _first(p, "done_at", RESHIP, event.case_id, event.at)
+
+
+def reship_delayed(p, event: ExchangeDelayNotified) -> None:
+    _first(p, "excused_at", RESHIP, event.case_id, event.at)
+
+
+def review_posted(p, event: ReviewPosted) -> None:
+    if rules.opens_dispute(event.rating):
+        policy = p.policy_at(event.at)
+        _open(p, CONTACT, event.dispute_id, rules.contact_due.rule, event.at, rules.contact_due(event.at, policy))
+        _open(p, RESOLUTION, event.dispute_id, rules.resolve_due.rule, event.at, rules.resolve_due(event.at, policy))
+
+
+def buyer_contacted(p, event: BuyerContacted) -> None:
+    _first(p, "done_at", CONTACT, event.dispute_id, event.at)
+
+
+def dispute_closed(p, event: DisputeSettled | NegotiationFailed) -> None:
+    _first(p, "done_at", RESOLUTION, event.dispute_id, event.at)
+
+
+HANDLERS = {
+    OrderPlaced: order_placed, ParcelDispatched: parcel_dispatched, DispatchDelayNotified: dispatch_delayed,
+    OrderCancelled: order_cancelled, ShippedSameDay: dispatch_decided, ShippedLate: dispatch_decided,
+    ReturnParcelReceived: return_parcel, ReturnParcelRefused: parcel_refused, ReturnEscalated: escalated,
+    SupervisorRuled: ruled, ExchangeShipped: reshipped, ExchangeDelayNotified: reship_delayed,
+    ReviewPosted: review_posted, BuyerContacted: buyer_contacted, DisputeSettled: dispute_closed,
+    NegotiationFailed: dispute_closed,
+}
+
+# Whether a thing done at `done` meets `due`: SH-1's due is exclusive, the hours deadlines inclusive.
+ON_TIME = {SAME_DAY: rules.shipped_on_time, RESHIP: rules.met, CONTACT: rules.met, RESOLUTION: rules.met}
+EXCUSABLE = {SAME_DAY: rules.dispatch_delay_excused, RESHIP: rules.reship_delay_excused}
+
+
+def breaches(cursor: Any, as_of: datetime, subject: str | None = None) -> list[dict]:
+    """Rows whose deadline had passed at T unmet and unexcused; only records at or before T count."""
+    t = micros(as_of)
+    where, params = "due IS NOT NULL AND due <= ? AND opened_at <= ?", [t, t]
+    if subject:
+        where, params = where + " AND subject = ?", [*params, subject]
+    cursor.execute("SELECT kind, subject, rule, due, done_at, excused_at, void_at FROM view_deadlines "
+                   f"WHERE {where} ORDER BY due, subject, kind", params)
+    found = []
+    for kind, subject_, rule, due, done, excused, void in cursor.fetchall():
+        if void is not None and void <= t:
+            continue  # a cancelled order has no dispatch deadline
+        done_by_t = done if done is not None and done <= t else None
+        if kind != ADDRESS:
+            on_time = ON_TIME[kind]
+            due_at = from_micros(due)
+            if on_time(as_of, due_at):
+                continue  # not reached yet
+            if done_by_t is not None and on_time(from_micros(done_by_t), due_at):
+                continue
+            if kind in EXCUSABLE and excused is not None and excused <= t and \
+                    EXCUSABLE[kind]([from_micros(excused)], due_at):
+                continue
+        found.append({"kind": kind, "subject": subject_, "rule": rule, "due": from_micros(due),
+                      "done_at": from_micros(done_by_t) if done_by_t is not None else None})
+    return found
