@@ -1,0 +1,231 @@
+"""The views of SPEC section 7, with every figure worked out by hand in the test."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.shop import (
+    cancelled, confirmed, contacted, counted, dispatched, exchange_delay_notified, inspected, negotiation_failed,
+    parcel_received, placed, policy, refunded, requested, reshipped, review, ruled, settled, shipped_order, stock,
+)
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "shop-2026-11.jsonl"
+
+
+def t(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@pytest.fixture
+def fixture_shop(shop):
+    shop.ledger.append(FIXTURE.read_text(encoding="utf-8").splitlines())
+    return shop
+
+
+# stock -----------------------------------------------------------------------------------------
+
+def test_stock_with_reservations_cancellations_counts_and_restocked_returns(shop):
+    shop.append(stock("TEE", 20), stock("SOCK", 10), stock("TEE-L", 1),
+                placed("O-1", "11-02 10:00", {"TEE": (3, "89.00"), "SOCK": (2, "12.00")}),
+                dispatched("S-1", "O-1", "11-02 16:00", {"TEE": 2}),       # TEE on hand 18, reserved 1
+                placed("O-2", "11-02 11:00", {"TEE": (4, "89.00")}),        # TEE reserved 5
+                cancelled("O-2", "11-02 12:00"),                            # TEE reserved 1
+                counted("SOCK", 7, "11-02 18:00"),                          # SOCK on hand 7
+                dispatched("S-2", "O-1", "11-03 10:00", {"TEE": 1, "SOCK": 2}),  # TEE 17/0, SOCK 5/0
+                requested("C-1", "O-1", "11-04 10:00", "return", "no_reason", {"TEE": 2}),
+                parcel_received("C-1", "11-05 10:00"), inspected("C-1", "11-05 11:00", "no_fault"),  # TEE 19
+                requested("C-2", "O-1", "11-04 10:00", "exchange", "size", {"TEE": 1}),
+                parcel_received("C-2", "11-05 10:00", tracking="B-2"),
+                inspected("C-2", "11-05 11:00", "quality_confirmed"),  # not restocked
+                reshipped("R-2", "C-2", "11-05 12:00", {"TEE-L": 2 - 1}),  # TEE-L 0
+                placed("O-3", "11-06 10:00", {"TEE-L": (1, "89.00")}))  # TEE-L reserved 1: oversold
+    assert shop.ledger.stock() == [
+        {"sku": "SOCK", "on_hand": 5, "reserved": 0, "available": 5, "low": True},
+        {"sku": "TEE", "on_hand": 19, "reserved": 0, "available": 19, "low": False},
+        {"sku": "TEE-L", "on_hand": 0, "reserved": 1, "available": -1, "low": True},
+    ]
+
+
+def test_low_stock_uses_the_latest_adopted_threshold(shop):
+    shop.append(stock("TEE", 10))
+    assert shop.ledger.stock("TEE")[0]["low"] is False  # 10 is not below 10
+    shop.append(policy("tight", "11-05 00:00", low_stock_threshold=11))
+    assert shop.ledger.stock("TEE")[0]["low"] is True
+
+
+# liability -------------------------------------------------------------------------------------
+
+def case_row(shop, case_id):
+    return next(row for row in shop.ledger.liability()["cases"] if row["case_id"] == case_id)
+
+
+def test_liability_of_the_fixture_cases(fixture_shop):
+    rows = {row["case_id"]: row for row in fixture_shop.ledger.liability()["cases"]}
+    # quality return: shop pays the outbound fee 8.00 and the return postage 11.00; 1 x 79.00 refunded
+    assert {k: rows["C-1003"][k] for k in ("payer", "rule", "outbound_postage", "return_postage", "shop_cost",
+                                            "buyer_cost", "refund_approved", "refunded",
+                                            "refund_outstanding")} == {
+        "payer": "shop", "rule": "RT-1", "outbound_postage": "8.00", "return_postage": "11.00",
+        "shop_cost": "19.00", "buyer_cost": "0.00", "refund_approved": "79.00", "refunded": "79.00",
+        "refund_outstanding": "0.00"}
+    # buyer damage ruled by the supervisor: buyer pays 10.00 + 14.00, half of 199.00 refunded
+    assert (rows["C-1012"]["payer"], rows["C-1012"]["rule"], rows["C-1012"]["buyer_cost"],
+            rows["C-1012"]["refund_approved"]) == ("buyer", "AU-1", "24.00", "99.50")
+    # the refused freight-collect parcel (15.00) counts for nobody; the express one (10.00) does
+    assert (rows["C-1013"]["return_postage"], rows["C-1013"]["shop_cost"],
+            rows["C-1013"]["refund_outstanding"]) == ("10.00", "16.00", "89.00")
+    # two returns on one order: only the first accepted one carries the outbound fee
+    assert (rows["C-1011"]["outbound_postage"], rows["C-1011-B"]["outbound_postage"]) == ("8.00", "0.00")
+    assert (rows["C-1011"]["payer"], rows["C-1011"]["rule"], rows["C-1011"]["buyer_cost"]) == ("buyer", "RT-3",
+                                                                                                  "18.00")
+    # exchanges: return leg and reship leg; the let-in freight-collect parcel counts
+    assert (rows["C-1014"]["return_postage"], rows["C-1014"]["reship_postage"], rows["C-1014"]["shop_cost"]) == \
+        ("18.00", "9.00", "27.00")
+    assert (rows["C-1005"]["payer"], rows["C-1005"]["buyer_cost"], rows["C-1005"]["outbound_postage"]) == \
+        ("buyer", "18.00", "0.00")
+    assert "C-1010" not in rows  # rejected
+    # shop: 19 + 16 + 16 + 27 + 18; buyer: 18 + 17 + 24 + 14 + 18 + 10 + 24
+    totals = fixture_shop.ledger.liability()["totals"]
+    assert (totals["shop_cost"], totals["buyer_cost"]) == ("96.00", "125.00")
+    # approved: 79 + 158 + 89 + 89 + 99.50 + 89; refunded: 79 + 158 + 89 + 99.50
+    assert (totals["refund_approved"], totals["refunded"], totals["refund_outstanding"]) == \
+        ("603.50", "425.50", "178.00")
+
+
+def test_liability_is_pending_until_a_supervisor_rules(shop):
+    shop.append(shipped_order(fee="6.00"), requested("C-1", "O-1", "11-05 10:00"),
+                parcel_received("C-1", "11-06 10:00", postage="12.00"),
+                inspected("C-1", "11-06 11:00", "buyer_damage"))
+    row = case_row(shop, "C-1")
+    assert (row["payer"], row["shop_cost"], row["buyer_cost"], row["refund_approved"]) == \
+        ("pending", "0.00", "0.00", "0.00")
+    shop.append(ruled("C-1", "11-07 10:00", payer="shop", refund="89.00"), refunded("C-1", "11-07 11:00", "50.00"))
+    row = case_row(shop, "C-1")
+    assert (row["payer"], row["shop_cost"], row["refund_outstanding"]) == ("shop", "18.00", "39.00")
+
+
+def test_an_exchange_never_carries_the_outbound_leg(shop):
+    shop.append(shipped_order(fee="6.00"), requested("C-1", "O-1", "11-05 10:00", "exchange", "quality"),
+                requested("C-2", "O-1", "11-05 11:00", "return", "quality"))
+    assert (case_row(shop, "C-1")["outbound_postage"], case_row(shop, "C-2")["outbound_postage"]) == ("0.00", "6.00")
+
+
+# SLA breaches ----------------------------------------------------------------------------------
+
+STORY_SUBJECTS = ("O-1004", "D-1004", "C-1006", "D-1006", "O-1002", "C-1007", "C-1018", "D-1002")
+
+
+def story_breaches(shop, as_of):
+    return [(b["kind"], b["subject"], b["rule"], b["due"], b["done_at"])
+            for b in shop.ledger.breaches(t(as_of)) if b["subject"] in STORY_SUBJECTS]
+
+
+def test_sla_breaches_of_the_fixture_stories(fixture_shop):
+    assert story_breaches(fixture_shop, "2026-11-15T00:00:00+08:00") == [
+        ("same_day_shipping", "O-1004", "SH-1", t("2026-11-03T00:00:00+08:00"), t("2026-11-03T09:30:00+08:00")),
+        ("address_unconfirmed", "O-1004", "SH-3", t("2026-11-03T09:30:00+08:00"), t("2026-11-03T09:30:00+08:00")),
+        ("review_contact", "D-1004", "RV-1", t("2026-11-08T08:00:00+08:00"), t("2026-11-08T14:00:00+08:00")),
+        ("exchange_reship", "C-1006", "AS-2", t("2026-11-10T09:00:00+08:00"), t("2026-11-10T15:00:00+08:00")),
+        ("review_contact", "D-1006", "RV-1", t("2026-11-12T22:00:00+08:00"), None),
+        ("review_resolution", "D-1006", "RV-3", t("2026-11-14T22:00:00+08:00"), None),
+    ]  # O-1002 and C-1007 were excused; C-1018 counts from the ruling under the 72 h policy
+
+
+def test_sla_deadline_boundaries_and_open_breaches(fixture_shop):
+    assert story_breaches(fixture_shop, "2026-11-03T00:00:00+08:00") == [
+        ("same_day_shipping", "O-1004", "SH-1", t("2026-11-03T00:00:00+08:00"), None)]  # late at midnight itself
+    assert story_breaches(fixture_shop, "2026-11-02T23:59:59+08:00") == []
+    at_due = [b[1:3] for b in story_breaches(fixture_shop, "2026-11-12T22:00:00+08:00")]
+    after_due = [b[1:3] for b in story_breaches(fixture_shop, "2026-11-12T22:00:01+08:00")]
+    assert ("D-1006", "RV-1") not in at_due and ("D-1006", "RV-1") in after_due
+
+
+def test_sla_counts_only_records_at_or_before_t(shop):
+    shop.append(placed("O-1", "11-02 10:00"), cancelled("O-1", "11-03 12:00"),
+                placed("O-2", "11-02 10:00"), confirmed("O-2", "11-02 10:00"), dispatched("S-2", "O-2", "11-03 09:00"))
+    assert [(b["subject"], b["done_at"]) for b in shop.ledger.breaches(t("2026-11-03T08:00:00+08:00"))] == \
+        [("O-1", None), ("O-2", None)]
+    assert [(b["subject"], b["done_at"]) for b in shop.ledger.breaches(t("2026-11-03T12:00:00+08:00"))] == \
+        [("O-2", t("2026-11-03T09:00:00+08:00"))]  # a cancelled order has no dispatch deadline
+
+
+def test_sla_exchange_reship_deadline_is_inclusive_and_excusable(shop):
+    shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"),
+                parcel_received("C-1", "11-06 10:00"), reshipped("R-1", "C-1", "11-08 10:00"))
+    shop.append(shipped_order("O-2"), requested("C-2", "O-2", "11-05 10:00", "exchange", "size"),
+                parcel_received("C-2", "11-06 10:00", tracking="B-2"), exchange_delay_notified("C-2", "11-08 09:59"),
+                reshipped("R-2", "C-2", "11-09 10:00"))
+    assert shop.ledger.breaches(t("2026-11-20T00:00:00+08:00")) == []
+
+
+def test_sla_refused_parcel_starts_no_reship_clock(shop):
+    shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"),
+                parcel_received("C-1", "11-06 10:00", method="surface_mail"))
+    assert shop.ledger.breaches(t("2026-11-20T00:00:00+08:00")) == []
+
+
+def test_sla_review_deadlines(shop):
+    shop.append(shipped_order(), review("D-1", "O-1", "11-05 10:00"), contacted("D-1", "11-06 10:00"),
+                negotiation_failed("D-1", "11-08 10:00"),
+                review("D-2", "O-1", "11-05 10:00", rating="neutral"), contacted("D-2", "11-06 10:01"),
+                settled("D-2", "11-08 10:01"), review("D-3", "O-1", "11-05 10:00", rating="positive"))
+    assert [(b["subject"], b["kind"]) for b in shop.ledger.breaches(t("2026-11-20T00:00:00+08:00"))] == [
+        ("D-2", "review_contact"), ("D-2", "review_resolution")]
+
+
+# replay, export and what-if --------------------------------------------------------------------
+
+def views(shop):
+    return (shop.ledger.stock(), shop.ledger.liability(), shop.ledger.breaches(t("2026-11-15T00:00:00+08:00")))
+
+
+def test_replay_rebuilds_the_same_views_and_says_how_many_events_it_read(fixture_shop):
+    before = views(fixture_shop)
+    assert fixture_shop.ledger.rebuild_views() == fixture_shop.event_count()
+    assert views(fixture_shop) == before
+
+
+def test_export_into_an_empty_store_gives_the_same_views(fixture_shop, tmp_path):
+    import orjson
+
+    from ledger.persistence import record_json
+    from tests.shop import Shop
+
+    exported = [orjson.dumps(record_json(r)).decode() for r in fixture_shop.ledger.records()]
+    assert not any('"rule"' in line for line in exported)
+    copy = Shop(f"sqlite:///{tmp_path / 'copy.db'}")
+    copy.ledger.append(exported)
+    assert views(copy) == views(fixture_shop)
+    assert copy.ledger.append(exported).skipped == len(exported)
+
+
+def test_what_if_a_longer_window_accepts_a_rejected_request_and_stores_nothing(shop):
+    from ledger.policy import DEFAULT, PolicyParams
+    from ledger.whatif import what_if
+
+    shop.append(shipped_order(fee="6.00", delivered_at="11-04 10:00"),
+                requested("C-1", "O-1", "11-12 10:00", "return", "no_reason"))
+    before = (shop.event_count(), list(shop.ledger.records()), views(shop))
+    report = what_if(shop.ledger, DEFAULT.replace(PolicyParams(return_window_days=15), default_version="what-if"))
+    assert report["policy_version"] == "what-if"
+    assert {"subject": "C-1", "field": "decision", "recorded": "ReturnRejected",
+            "replayed": "ReturnAccepted"} in report["changes"]
+    assert {"subject": "C-1", "field": "payer", "recorded": None, "replayed": "buyer"} in report["changes"]
+    assert {"subject": "C-1", "field": "buyer_cost", "recorded": None, "replayed": "6.00"} in report["changes"]
+    assert (report["totals"]["recorded"]["buyer_cost"], report["totals"]["replayed"]["buyer_cost"]) == \
+        ("0.00", "6.00")
+    assert (shop.event_count(), list(shop.ledger.records()), views(shop)) == before
+
+
+def test_what_if_shows_records_the_policy_would_refuse(shop):
+    from ledger.policy import DEFAULT, PolicyParams
+    from ledger.whatif import what_if
+
+    shop.append(shipped_order(delivered_at="11-04 10:00"), requested("C-1", "O-1", "11-10 10:00"),
+                parcel_received("C-1", "11-12 10:00"))
+    report = what_if(shop.ledger, DEFAULT.replace(PolicyParams(return_window_days=3), default_version="what-if"))
+    refused = [c for c in report["changes"] if c["field"] == "refused"]
+    assert refused == [{"subject": "C-1", "field": "refused", "recorded": "ReturnParcelReceived",
+                        "replayed": "REF: case C-1 was rejected; it takes no further records"}]
