@@ -24,7 +24,11 @@ def store_option(command):
     @click.pass_context
     @functools.wraps(command)
     def wrapper(ctx: click.Context, store: str | None, **kwargs):
-        return command(open_ledger(store or ctx.obj.get("store")), **kwargs)
+        ledger = open_ledger(store or ctx.obj.get("store"))
+        try:
+            return command(ledger, **kwargs)
+        finally:
+            ledger.close()
 
     return wrapper
 
