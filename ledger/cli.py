@@ -247,6 +247,19 @@ def _plain(value) -> str:
 
 
 @cli.command()
+@click.option("--expect-head", "expect_head", default=None, metavar="N:HEX",
+              help="a head written down earlier: also finds a history cut short after it")
+@store_option
+def verify(ledger, expect_head: str | None) -> None:
+    """Check the stored history for tampering; the last line is the head to write down."""
+    verdict = ledger.recorder.verify(expect_head)
+    if verdict.problem:
+        raise Failure(verdict.problem, TAMPERED)
+    click.echo(f"{ledger.total_events()} event(s) verified")
+    click.echo(f"head {verdict.head}")
+
+
+@cli.command()
 @store_option
 def export(ledger) -> None:
     """Every record as JSON Lines, in position order, each with its key (decisions are left out)."""

@@ -17,6 +17,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from ledger import chain
+
 STREAM_FIELDS = {"originator_id", "originator_version"}
 
 
@@ -75,6 +77,11 @@ class PydanticMapper(Mapper):
         return cls.model_validate(state)
 
 
+def _rows_of(cursor: Any) -> Iterator[tuple]:
+    while rows := cursor.fetchmany(1000):
+        yield from (tuple(row) for row in rows)
+
+
 def record_json(record: Any) -> dict[str, Any]:
     """A record as it was appended, with its key: what `ledger export` writes."""
     return {"type": type(record).__name__,
@@ -95,6 +102,9 @@ INDEX_TABLES = [
     "CREATE INDEX IF NOT EXISTS ledger_ids_parent ON ledger_ids (parent)",
     "CREATE TABLE IF NOT EXISTS ledger_tracking (tracking_no TEXT PRIMARY KEY, shipment_id TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_keys (key TEXT PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS ledger_chain (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, "
+    "version INTEGER NOT NULL, stream_hash BLOB NOT NULL, log_hash BLOB NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS ledger_chain_stream ON ledger_chain (stream, version)",
 ]
 
 OnInsert = Callable[[Any, Sequence[int]], None]
@@ -110,6 +120,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                        index: IndexRows | None = None, on_insert: OnInsert | None = None,
                        **kwargs: Any) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
+        self._chain(c, stored_events, positions or [])
         if index is not None:
             c.executemany("INSERT INTO ledger_ids VALUES (?,?,?)", index.ids)
             c.executemany("INSERT INTO ledger_tracking VALUES (?,?)", index.tracking)
@@ -117,6 +128,35 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         if on_insert is not None:
             on_insert(c, positions or [])
         return positions
+
+    def _chain(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
+        c.execute("SELECT log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        log_hash = row[0] if row else chain.GENESIS
+        previous: dict[str, bytes] = {}
+        rows = []
+        for stored, position in zip(stored_events, positions, strict=True):
+            stream = stored.originator_id
+            if stream not in previous:
+                c.execute("SELECT stream_hash FROM ledger_chain WHERE stream = ? AND version = ?",
+                          (stream, stored.originator_version - 1))
+                found = c.fetchone()
+                previous[stream] = found[0] if found else chain.GENESIS
+            stream_hash = chain.stream_link(previous[stream], stream, stored.originator_version, stored.topic,
+                                            stored.state)
+            log_hash = chain.log_link(log_hash, position, stream_hash)
+            previous[stream] = stream_hash
+            rows.append((position, stream, stored.originator_version, stream_hash, log_hash))
+        c.executemany("INSERT INTO ledger_chain VALUES (?,?,?,?,?)", rows)
+
+    def verify(self, expect_head: str | None = None) -> chain.Verdict:
+        with self.datastore.transaction(commit=False) as cursor:
+            events = cursor.sqlite_cursor
+            links = events.connection.cursor()  # a second cursor in the same read transaction
+            events.execute(f"SELECT rowid, originator_id, originator_version, topic, state "
+                           f"FROM {self.events_table_name} ORDER BY rowid")
+            links.execute("SELECT position, stream_hash, log_hash FROM ledger_chain ORDER BY position")
+            return chain.verify(chain.merge(_rows_of(events), _rows_of(links)), expect_head)
 
     # -- reads for the write side and for history -----------------------------------------------
 

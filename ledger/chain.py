@@ -1,0 +1,99 @@
+"""Tamper evidence: every stored event is chained to its stream's previous event and to the log.
+
+stream_hash = SHA-256(previous stream_hash || stream, version, topic, stored bytes)
+log_hash    = SHA-256(previous log_hash || position || stream_hash)
+
+What is hashed is what is stored, so erasing a customer's key later changes
+nothing here. The head (last position and its log hash) is what an auditor
+writes down; `verify --expect-head` then also finds a history cut short.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+GENESIS = bytes(32)
+
+
+def stream_link(previous: bytes, stream: str, version: int, topic: str, state: bytes) -> bytes:
+    header = f"{len(stream)}:{stream}|{version}|{len(topic)}:{topic}|".encode()
+    return hashlib.sha256(previous + header + state).digest()
+
+
+def log_link(previous: bytes, position: int, stream_hash: bytes) -> bytes:
+    return hashlib.sha256(previous + position.to_bytes(8, "big") + stream_hash).digest()
+
+
+def head_text(position: int, log_hash: bytes) -> str:
+    return f"{position}:{log_hash.hex()}"
+
+
+@dataclass
+class Stored:
+    """One event as stored, with the chain row written beside it (None where either is missing)."""
+
+    position: int
+    stream: str | None = None
+    version: int | None = None
+    topic: str | None = None
+    state: bytes | None = None
+    stream_hash: bytes | None = None
+    log_hash: bytes | None = None
+
+
+@dataclass
+class Verdict:
+    head: str
+    problem: str | None = None  # "tampered N: reason"
+
+
+def merge(events: Iterable[tuple], links: Iterable[tuple]) -> Iterator[Stored]:
+    """Events (position, stream, version, topic, state) and chain rows (position, stream_hash, log_hash),
+    both in position order, side by side."""
+    events, links = iter(events), iter(links)
+    event, link = next(events, None), next(links, None)
+    while event is not None or link is not None:
+        if link is None or (event is not None and event[0] < link[0]):
+            yield Stored(*event)
+            event = next(events, None)
+        elif event is None or link[0] < event[0]:
+            yield Stored(link[0], stream_hash=link[1], log_hash=link[2])
+            link = next(links, None)
+        else:
+            yield Stored(*event, stream_hash=link[1], log_hash=link[2])
+            event, link = next(events, None), next(links, None)
+
+
+def verify(stored: Iterable[Stored], expect_head: str | None = None) -> Verdict:
+    last_position, last_log = 0, GENESIS
+    streams: dict[str, tuple[int, bytes]] = {}
+    seen_expected = False
+    for item in stored:
+        p = item.position
+        if item.stream is None:
+            return Verdict(head_text(last_position, last_log), f"tampered {p}: the event was removed")
+        if item.log_hash is None:
+            return Verdict(head_text(last_position, last_log), f"tampered {p}: an event without a hash was inserted")
+        version, previous = streams.get(item.stream, (0, GENESIS))
+        if item.version != version + 1:
+            return Verdict(head_text(last_position, last_log),
+                           f"tampered {p}: {item.stream} jumps from version {version} to {item.version}")
+        stream_hash = stream_link(previous, item.stream, item.version, item.topic, item.state)
+        if stream_hash != item.stream_hash:
+            return Verdict(head_text(last_position, last_log), f"tampered {p}: the event was changed")
+        log_hash = log_link(last_log, p, stream_hash)
+        if log_hash != item.log_hash:
+            return Verdict(head_text(last_position, last_log),
+                           f"tampered {p}: the log chain breaks here (an event was removed, inserted or moved)")
+        streams[item.stream] = (item.version, stream_hash)
+        last_position, last_log = p, log_hash
+        if expect_head is not None and expect_head.split(":", 1)[0] == str(p):
+            seen_expected = True
+            if head_text(p, log_hash) != expect_head:
+                return Verdict(head_text(p, log_hash), f"tampered {p}: differs from the expected head {expect_head}")
+    head = head_text(last_position, last_log)
+    if expect_head is not None and not seen_expected and expect_head != head:
+        n = expect_head.split(":", 1)[0]
+        return Verdict(head, f"tampered {n}: the history is cut short; it ends at position {last_position}")
+    return Verdict(head)
