@@ -18,11 +18,24 @@ def run_demo(folder: Path, store: str) -> None:
         with file.open(encoding="utf-8") as lines:
             result = ledger.append(lines)
         click.echo(f"{file}: stored {result.stored} record(s) and {result.decisions} decision(s)")
+    click.echo("\nWhy was a refund paid, and who pays the postage? Every decision names its rule and facts:\n")
+    click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text("Decisions on case C-1003", "case:C-1003"))
+    totals = ledger.liability()["totals"]
+    click.echo("\nLiability over all accepted cases: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    as_of = max(record.at for record in ledger.records()).astimezone(ledger.policy_book().latest().zone)
+    breaches = ledger.breaches(as_of)
+    click.echo(f"SLA breaches as of {as_of.isoformat()}: {len(breaches)} "
+               f"({', '.join(sorted({b['kind'] for b in breaches}))})")
+    ledger.close()
     show = f"ledger --store {store}"
-    click.echo(f"\nThe store is {path}. Things to look at first:\n")
+    click.echo(f"\nThe store is {path}. Things to look at next:\n")
     for command, why in [
         ("history O-1003", "an order from placement to refund, with every decision and its rule"),
         ("explain C-1003", "why that refund was approved and who pays the postage"),
         ("explain O-1002", "a late dispatch: its deadline, and whether the buyer was told"),
+        ("liability", "who owes which postage and refund, case by case"),
+        (f"sla --as-of {as_of.isoformat()}", "every missed deadline, by due time"),
+        ("stock", "on hand, reserved, available; LOW below the threshold (ST-1)"),
+        ("verify", "the head of the tamper-evident chain, to write down"),
     ]:
-        click.echo(f"  {show} {command:<20} # {why}")
+        click.echo(f"  {show} {command}\n      # {why}")
