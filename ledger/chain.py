@@ -79,7 +79,8 @@ def verify(stored: Iterable[Stored], expect_head: str | None = None) -> Verdict:
         if item.version != version + 1:
             return Verdict(head_text(last_position, last_log),
                            f"tampered {p}: {item.stream} jumps from version {version} to {item.version}")
-        stream_hash = stream_link(previous, item.stream, item.version, item.topic, item.state)
+        stored_bytes = item.state if isinstance(item.state, bytes) else repr(item.state).encode()  # retyped by hand
+        stream_hash = stream_link(previous, str(item.stream), item.version, str(item.topic), stored_bytes)
         if stream_hash != item.stream_hash:
             return Verdict(head_text(last_position, last_log), f"tampered {p}: the event was changed")
         log_hash = log_link(last_log, p, stream_hash)

@@ -112,3 +112,59 @@ def test_explain_shows_each_decision_with_what_it_rests_on(run):
     assert [d["type"] for d in explained] == ["ShippedLate"]
     assert "DispatchDelayNotified" in [e["type"] for e in explained[0]["rests_on"]]
     assert run("explain", "S-1001").returncode == 2
+
+
+def test_view_commands_print_the_json_shapes_of_the_spec(run):
+    run("append", str(FIXTURE))
+    stock = json.loads(run("stock", "--json").stdout)
+    assert set(stock) == {"skus"} and set(stock["skus"][0]) == {"sku", "on_hand", "reserved", "available", "low"}
+    liability = json.loads(run("liability", "--json").stdout)
+    assert set(liability["totals"]) == {"shop_cost", "buyer_cost", "refund_approved", "refunded",
+                                        "refund_outstanding"}
+    assert set(liability["cases"][0]) == {
+        "case_id", "order_id", "kind", "reason", "payer", "rule", "outbound_postage", "return_postage",
+        "reship_postage", "shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding"}
+    sla = json.loads(run("sla", "--as-of", "2026-11-15T00:00:00+08:00", "--json").stdout)
+    assert sla["as_of"] == "2026-11-15T00:00:00+08:00"
+    assert set(sla["breaches"][0]) == {"kind", "subject", "rule", "due", "done_at"}
+    dues = [b["due"] for b in sla["breaches"]]
+    assert dues == sorted(dues)
+
+
+def test_view_text_is_aligned_with_money_right_aligned(run):
+    run("append", str(FIXTURE))
+    lines_ = run("liability").stdout.splitlines()
+    header, total = lines_[0], lines_[-1]
+    assert total.startswith("total") and total.endswith("178.00")
+    assert header.endswith("refund_outstanding")
+    assert all(len(line) == len(lines_[2]) for line in lines_[2:])  # money columns end on one edge
+    assert run("sla", "--as-of", "tomorrow").returncode == 2
+
+
+def test_replay_export_and_what_if_from_the_command_line(run, tmp_path):
+    run("append", str(FIXTURE))
+    assert run("replay").stdout.strip() == "rebuilt the views from 422 event(s)"
+    exported = run("export").stdout.splitlines()
+    assert len(exported) == 312 and all('"key"' in line for line in exported)
+    (tmp_path / "long.toml").write_text('return_window_days = 15\n')
+    report = json.loads(run("replay", "--policy", str(tmp_path / "long.toml"), "--json").stdout)
+    assert report["policy_version"] == "what-if"
+    assert {"subject": "C-1010", "field": "decision", "recorded": "ReturnRejected",
+            "replayed": "ReturnAccepted"} in report["changes"]
+    assert set(report["totals"]) == {"recorded", "replayed"}
+    (tmp_path / "bad.toml").write_text('return_window_days = "long"\n')
+    bad = run("replay", "--policy", str(tmp_path / "bad.toml"))
+    assert bad.returncode == 2 and "return_window_days" in bad.stderr
+
+
+def test_verify_exits_4_naming_the_tampered_position(run, tmp_path):
+    import sqlite3
+
+    run("append", str(FIXTURE))
+    head = run("verify").stdout.splitlines()[-1]
+    assert head.startswith("head 422:")
+    db = sqlite3.connect(tmp_path / "ledger.db")
+    db.execute("UPDATE stored_events SET state = replace(state, 'lily', 'lilY') WHERE rowid = 30")
+    db.commit()
+    result = run("verify")
+    assert (result.returncode, result.stderr.strip()) == (4, "tampered 30: the event was changed")

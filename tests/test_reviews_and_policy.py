@@ -85,3 +85,9 @@ def test_mapper_upcasts_old_versions_and_marks_new_ones():
     event = mapper().to_domain_event(old)
     assert (event.text, event.priority) == ("x", 0)
     assert b'"class_version":2' in mapper().to_stored_event(event).state
+
+
+def test_records_after_a_settled_dispute_are_accepted_and_each_failure_escalates(shop):
+    shop.append(shipped_order(), review("D-1", "O-1", "11-05 10:00"), settled("D-1", "11-05 12:00"),
+                negotiation_failed("D-1", "11-06 10:00"), negotiation_failed("D-1", "11-07 10:00"))
+    assert shop.decisions("D-1") == [("NegativeReviewEscalated", "RV-3")] * 2
