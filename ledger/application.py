@@ -26,7 +26,7 @@ from ledger.events import (
 from ledger.projections import Projector, clear_views
 from ledger.projections import liability as liability_view, sla as sla_view, stock as stock_view
 from ledger.policy import Policy
-from ledger.persistence import IndexRows, PydanticMapper, OrjsonTranscoder
+from ledger.persistence import IndexRows, ReadSet, PydanticMapper, OrjsonTranscoder
 from ledger.report import Timeline
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
 from ledger.rules import Refused, refuse
@@ -113,21 +113,21 @@ class Ledger(Application[str]):
 
     def stock(self, sku: str | None = None) -> list[dict]:
         """ST-1's `low` by the latest adopted policy."""
-        with self.recorder.datastore.transaction(commit=False) as cursor:
+        with self.recorder.reading() as cursor:
             return stock_view.rows(cursor, self.policy_book().latest(), sku)
 
     def liability(self, case_id: str | None = None, order_id: str | None = None) -> dict:
-        with self.recorder.datastore.transaction(commit=False) as cursor:
+        with self.recorder.reading() as cursor:
             return liability_view.report(cursor, case_id, order_id)
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
-        with self.recorder.datastore.transaction(commit=False) as cursor:
+        with self.recorder.reading() as cursor:
             return sla_view.breaches(cursor, as_of, subject)
 
     def rebuild_views(self, progress: Callable[[int], None] = lambda read: None) -> int:
         """Drop every view and project the whole log again, in one transaction; returns events read."""
         read = 0
-        with self.recorder.datastore.transaction(commit=True) as cursor:
+        with self.recorder.writing() as cursor:
             clear_views(cursor)
             projector = Projector(cursor, PolicyBook(fixed=self.fixed_policy))
             for page in self.recorder.pages(cursor):
@@ -141,7 +141,7 @@ class Ledger(Application[str]):
 
     def records(self) -> Iterator[Record]:
         """Every record in position order (decisions left out)."""
-        with self.recorder.datastore.transaction(commit=False) as cursor:
+        with self.recorder.reading() as cursor:
             for page in self.recorder.pages(cursor):
                 for notification in page:
                     event = self.mapper.to_domain_event(notification)
@@ -168,6 +168,7 @@ class Batch:
         self.keys: set[str] = set()
         self.events: list[Event] = []
         self.index = IndexRows()
+        self.read = ReadSet()
         self.decisions = 0
         self._policy: PolicyBook | None = None
 
@@ -191,7 +192,7 @@ class Batch:
                 raise LineError(number, error) from None
             stored += 1
         if self.events:
-            self.ledger.save(*self.events, index=self.index, on_insert=self.project)
+            self.ledger.save(*self.events, index=self.index, on_insert=self.project, read=self.read)
         return Appended(stored=stored, skipped=skipped, decisions=self.decisions)
 
     def replay(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
@@ -224,6 +225,8 @@ class Batch:
                 self.aggregates[stream] = self.ledger.repository.get(stream)
             except AggregateNotFoundError:
                 self.aggregates[stream] = None
+            found = self.aggregates[stream]
+            self.read.versions[stream] = found.version if found is not None else 0
         return self.aggregates[stream]
 
     def emit(self, *aggregates: Aggregate) -> None:
@@ -258,12 +261,14 @@ class Batch:
     def children(self, parent: str, kind: str) -> list[Any]:
         if parent not in self.stored_children:
             self.stored_children[parent] = [] if parent in self.new_ids else self.recorder.children(parent)
+            self.read.children[parent] = len(self.stored_children[parent])
         found = self.stored_children[parent] + self.children_added.get(parent, [])
         return [self.get(f"{k}:{child}") for child, k in found if k == kind]
 
     def policy_book(self) -> PolicyBook:
         if self._policy is None:
-            self._policy = self.ledger.policy_book()
+            fixed = self.ledger.fixed_policy
+            self._policy = PolicyBook(fixed=fixed) if fixed else (self.get("policy") or PolicyBook())
             self.aggregates["policy"] = self._policy
         return self._policy
 

@@ -8,11 +8,12 @@ idempotency keys), written in the same transaction as the events.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder, Transcoding
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent, Transcoder, Transcoding
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
@@ -77,11 +78,6 @@ class PydanticMapper(Mapper):
         return cls.model_validate(state)
 
 
-def _rows_of(cursor: Any) -> Iterator[tuple]:
-    while rows := cursor.fetchmany(1000):
-        yield from (tuple(row) for row in rows)
-
-
 def record_json(record: Any) -> dict[str, Any]:
     """A record as it was appended, with its key: what `ledger export` writes."""
     return {"type": type(record).__name__,
@@ -102,37 +98,94 @@ INDEX_TABLES = [
     "CREATE INDEX IF NOT EXISTS ledger_ids_parent ON ledger_ids (parent)",
     "CREATE TABLE IF NOT EXISTS ledger_tracking (tracking_no TEXT PRIMARY KEY, shipment_id TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_keys (key TEXT PRIMARY KEY)",
-    "CREATE TABLE IF NOT EXISTS ledger_chain (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, "
-    "version INTEGER NOT NULL, stream_hash BLOB NOT NULL, log_hash BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_chain (position BIGINT PRIMARY KEY, stream TEXT NOT NULL, "
+    "version BIGINT NOT NULL, stream_hash BLOB NOT NULL, log_hash BLOB NOT NULL)",
     "CREATE UNIQUE INDEX IF NOT EXISTS ledger_chain_stream ON ledger_chain (stream, version)",
 ]
 
 OnInsert = Callable[[Any, Sequence[int]], None]
 
 
-class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
-    def construct_create_table_statements(self) -> list[str]:
+class Conflict(IntegrityError):
+    """What a file's decisions read has changed since: decide it again on the fresh state."""
+
+
+@dataclass
+class ReadSet:
+    """What a file's decisions rested on, checked again inside the writing transaction."""
+
+    versions: dict[str, int] = field(default_factory=dict)  # stream -> version read (0: absent)
+    children: dict[str, int] = field(default_factory=dict)  # parent id -> number of children read
+
+
+class LedgerRecorder:
+    """The ledger's part of a recorder, on top of an eventsourcing application recorder.
+
+    Dialects give: POSITION (the column holding an event's position), EVENTS (the
+    events table), BLOB (the binary type), `_reading()` (a read-only cursor) and
+    `_sql_cursor(cursor)` (one that takes `?` parameters and returns tuples).
+    """
+
+    POSITION: str
+    BLOB: str
+    events_table_name: str
+
+    @property
+    def EVENTS(self) -> str:  # noqa: N802
+        return self.events_table_name
+
+    def ledger_tables(self) -> list[str]:
         from ledger.projections import VIEW_TABLES
 
-        return [*super().construct_create_table_statements(), *INDEX_TABLES, *VIEW_TABLES]
+        return [statement.replace("BLOB", self.BLOB) for statement in (*INDEX_TABLES, *VIEW_TABLES)]
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *,
-                       index: IndexRows | None = None, on_insert: OnInsert | None = None,
-                       **kwargs: Any) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        self._chain(c, stored_events, positions or [])
+    def _sql_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield self._sql_cursor(cursor)
+
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        """A write transaction; on SQLite its first write keeps every append out until it ends."""
+        with self.datastore.transaction(commit=True) as cursor:
+            yield cursor
+
+    # -- the write transaction ------------------------------------------------------------------
+
+    def _after_insert(self, c: Any, stored_events: Sequence[StoredEvent], positions: Sequence[int], *,
+                      index: IndexRows | None = None, on_insert: OnInsert | None = None,
+                      read: ReadSet | None = None, **_: Any) -> None:
+        """Inside the transaction that inserted the events: check, index, chain, project."""
+        if read is not None:
+            self._check_unchanged(c, read, stored_events)
+        self._chain(c, stored_events, positions)
         if index is not None:
             c.executemany("INSERT INTO ledger_ids VALUES (?,?,?)", index.ids)
             c.executemany("INSERT INTO ledger_tracking VALUES (?,?)", index.tracking)
             c.executemany("INSERT INTO ledger_keys VALUES (?)", [(key,) for key in index.keys])
         if on_insert is not None:
-            on_insert(c, positions or [])
-        return positions
+            on_insert(c, positions)
 
-    def _chain(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
+    def _check_unchanged(self, c: Any, read: ReadSet, stored_events: Sequence[StoredEvent]) -> None:
+        written = {stored.originator_id for stored in stored_events}
+        for stream, version in read.versions.items():
+            if stream in written:
+                continue  # a concurrent event at the same version fails the insert itself
+            c.execute(f"SELECT MAX(originator_version) FROM {self.EVENTS} WHERE originator_id = ?", (stream,))
+            if (c.fetchone()[0] or 0) != version:
+                raise Conflict(f"{stream} changed since it was read")
+        for parent, count in read.children.items():
+            c.execute("SELECT COUNT(*) FROM ledger_ids WHERE parent = ?", (parent,))
+            if c.fetchone()[0] != count:
+                raise Conflict(f"the shipments or cases of {parent} changed since they were read")
+
+    def _chain(self, c: Any, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
         c.execute("SELECT log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
-        log_hash = row[0] if row else chain.GENESIS
+        log_hash = bytes(row[0]) if row else chain.GENESIS
         previous: dict[str, bytes] = {}
         rows = []
         for stored, position in zip(stored_events, positions, strict=True):
@@ -141,7 +194,7 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
                 c.execute("SELECT stream_hash FROM ledger_chain WHERE stream = ? AND version = ?",
                           (stream, stored.originator_version - 1))
                 found = c.fetchone()
-                previous[stream] = found[0] if found else chain.GENESIS
+                previous[stream] = bytes(found[0]) if found else chain.GENESIS
             stream_hash = chain.stream_link(previous[stream], stream, stored.originator_version, stored.topic,
                                             stored.state)
             log_hash = chain.log_link(log_hash, position, stream_hash)
@@ -149,19 +202,30 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
             rows.append((position, stream, stored.originator_version, stream_hash, log_hash))
         c.executemany("INSERT INTO ledger_chain VALUES (?,?,?,?,?)", rows)
 
+    # -- reads ----------------------------------------------------------------------------------
+
     def verify(self, expect_head: str | None = None) -> chain.Verdict:
-        with self.datastore.transaction(commit=False) as cursor:
-            events = cursor.sqlite_cursor
-            links = events.connection.cursor()  # a second cursor in the same read transaction
-            events.execute(f"SELECT rowid, originator_id, originator_version, topic, state "
-                           f"FROM {self.events_table_name} ORDER BY rowid")
-            links.execute("SELECT position, stream_hash, log_hash FROM ledger_chain ORDER BY position")
-            return chain.verify(chain.merge(_rows_of(events), _rows_of(links)), expect_head)
+        with self.reading() as c:
+            events = self._paged(c, f"SELECT {self.POSITION}, originator_id, originator_version, topic, state "
+                                    f"FROM {self.EVENTS} WHERE {self.POSITION} > ? ORDER BY {self.POSITION} LIMIT ?")
+            links = self._paged(c, "SELECT position, stream_hash, log_hash FROM ledger_chain WHERE position > ? "
+                                   "ORDER BY position LIMIT ?")
+            return chain.verify(chain.merge(events, links), expect_head)
 
-    # -- reads for the write side and for history -----------------------------------------------
+    @staticmethod
+    def _paged(c: Any, statement: str, size: int = 1000) -> Iterator[tuple]:
+        """Rows by pages of `size`, each fetched when needed: two of these share one cursor."""
+        after = 0
+        while True:
+            c.execute(statement, (after, size))
+            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in c.fetchall()]
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1][0]
 
-    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self.datastore.transaction(commit=False) as c:
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.reading() as c:
             c.execute(statement, params)
             return c.fetchall()
 
@@ -186,32 +250,61 @@ class LedgerSQLiteRecorder(SQLiteApplicationRecorder):
         return found
 
     def children(self, parent: str) -> list[tuple[str, str]]:
-        return [(row[0], row[1]) for row in self._rows("SELECT id, kind FROM ledger_ids WHERE parent=?", [parent])]
+        return [(row[0], row[1]) for row in self._rows("SELECT id, kind FROM ledger_ids WHERE parent = ? "
+                                                       "ORDER BY id", [parent])]
+
+    def stream_version(self, stream: str) -> int:
+        rows = self._rows(f"SELECT MAX(originator_version) FROM {self.EVENTS} WHERE originator_id = ?", [stream])
+        return rows[0][0] or 0
+
+    def _notifications(self, rows: Iterable[tuple]) -> list[Notification]:
+        return [Notification(id=row[0], originator_id=row[1], originator_version=row[2], topic=row[3],
+                             state=bytes(row[4])) for row in rows]
 
     def select_streams(self, streams: Iterable[str]) -> list[Notification]:
         streams = list(streams)
-        rows = self._rows(
-            f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id IN ({','.join('?' * len(streams))}) "
-            "ORDER BY rowid", streams)
-        return [Notification(id=row["rowid"], originator_id=row["originator_id"],
-                             originator_version=row["originator_version"], topic=row["topic"], state=row["state"])
-                for row in rows]
+        return self._notifications(self._rows(
+            f"SELECT {self.POSITION}, originator_id, originator_version, topic, state FROM {self.EVENTS} "
+            f"WHERE originator_id IN ({','.join('?' * len(streams))}) ORDER BY {self.POSITION}", streams))
 
-    def pages(self, cursor: SQLiteCursor, size: int = 1000) -> Iterator[list[Notification]]:
+    def pages(self, cursor: Any, size: int = 1000) -> Iterator[list[Notification]]:
         """The whole log in position order, read through the caller's transaction."""
         after = 0
+        cursor = self._sql_cursor(cursor)
         while True:
-            cursor.execute(f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            cursor.execute(f"SELECT {self.POSITION}, originator_id, originator_version, topic, state "
+                           f"FROM {self.EVENTS} WHERE {self.POSITION} > ? ORDER BY {self.POSITION} LIMIT ?",
                            (after, size))
-            page = [Notification(id=row["rowid"], originator_id=row["originator_id"],
-                                 originator_version=row["originator_version"], topic=row["topic"],
-                                 state=row["state"]) for row in cursor.fetchall()]
+            page = self._notifications(cursor.fetchall())
             if not page:
                 return
             yield page
             after = page[-1].id
 
     def position_of(self, stream: str, version: int) -> int | None:
-        rows = self._rows(f"SELECT rowid FROM {self.events_table_name} WHERE originator_id=? AND originator_version=?",
-                          [stream, version])
+        rows = self._rows(f"SELECT {self.POSITION} FROM {self.EVENTS} WHERE originator_id = ? "
+                          "AND originator_version = ?", [stream, version])
         return rows[0][0] if rows else None
+
+
+class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
+    POSITION = "rowid"
+    BLOB = "BLOB"
+
+    def create_table(self) -> None:
+        """Tables are created on first use; the last one created marks a store that has them all."""
+        last = self.ledger_tables()[-1].split("EXISTS ", 1)[1].split()[0]
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (last,))
+            if cursor.fetchone():
+                return
+        super().create_table()
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.ledger_tables()]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+                       ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events)
+        self._after_insert(c, stored_events, positions or [], **kwargs)
+        return positions

@@ -32,7 +32,7 @@ def subject_of(record: Record) -> str:
 def outcomes(ledger: Ledger, as_of: datetime) -> dict[str, dict[str, Any]]:
     """Per subject: its decision, payer, refund and costs, and its breaches as of `as_of`."""
     found: dict[str, dict[str, Any]] = {}
-    with ledger.recorder.datastore.transaction(commit=False) as cursor:
+    with ledger.recorder.reading() as cursor:
         for page in ledger.recorder.pages(cursor):
             for notification in page:
                 event = ledger.mapper.to_domain_event(notification)

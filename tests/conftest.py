@@ -1,10 +1,58 @@
+"""Every store-touching test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the server at LEDGER_TEST_POSTGRES (default: the local one, user
+postgres, database test); each test run creates its own database and each test
+its own schema in it. Where no server answers, the PostgreSQL cases are skipped,
+unless LEDGER_REQUIRE_POSTGRES is set (as .ci/run does), which makes them fail.
+"""
 from __future__ import annotations
+
+import os
+import uuid
 
 import pytest
 
 from tests.shop import Shop
 
+ADMIN_URL = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    import psycopg
+
+    try:
+        admin = psycopg.connect(ADMIN_URL.replace("postgresql://", "postgres://"), autocommit=True,
+                                connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("LEDGER_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip(f"no PostgreSQL server at {ADMIN_URL}: {error}")
+    name = f"ledger_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    yield ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_store(request, tmp_path):
+    """Makes store URLs of this test's kind, each one empty."""
+    def make() -> str:
+        if request.param == "sqlite":
+            return f"sqlite:///{tmp_path / uuid.uuid4().hex[:8]}.db"
+        return f"{request.getfixturevalue('pg_database')}?schema=t_{uuid.uuid4().hex[:12]}"
+
+    return make
+
 
 @pytest.fixture
-def shop(tmp_path) -> Shop:
-    return Shop(f"sqlite:///{tmp_path / 'ledger.db'}")
+def store(new_store) -> str:
+    return new_store()
+
+
+@pytest.fixture
+def shop(store):
+    shop = Shop(store)
+    yield shop
+    shop.ledger.close()

@@ -173,3 +173,16 @@ class Shop:
         found = [e for e in self.events(id_) if type(e).__name__ == type_]
         assert found, f"no {type_} on {id_}: {self.decisions(id_)}"
         return found[-1]
+
+    def raw(self, statement: str, params: tuple = ()) -> list[tuple]:
+        """Edit the store behind the ledger's back, as a tamperer would; `{pos}` is the position column
+        and `{events}` the events table of this store."""
+        recorder = self.ledger.recorder
+        statement = statement.replace("{pos}", recorder.POSITION).replace("{events}", recorder.EVENTS)
+        with recorder.writing() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall() if statement.lstrip().upper().startswith("SELECT") else []
+
+    def edit_state(self, position: int, old: bytes, new: bytes) -> None:
+        state = bytes(self.raw("SELECT state FROM {events} WHERE {pos} = ?", (position,))[0][0])
+        self.raw("UPDATE {events} SET state = ? WHERE {pos} = ?", (state.replace(old, new), position))

@@ -187,7 +187,7 @@ def test_replay_rebuilds_the_same_views_and_says_how_many_events_it_read(fixture
     assert views(fixture_shop) == before
 
 
-def test_export_into_an_empty_store_gives_the_same_views(fixture_shop, tmp_path):
+def test_export_into_an_empty_store_gives_the_same_views(fixture_shop, new_store):
     import orjson
 
     from ledger.persistence import record_json
@@ -195,10 +195,11 @@ def test_export_into_an_empty_store_gives_the_same_views(fixture_shop, tmp_path)
 
     exported = [orjson.dumps(record_json(r)).decode() for r in fixture_shop.ledger.records()]
     assert not any('"rule"' in line for line in exported)
-    copy = Shop(f"sqlite:///{tmp_path / 'copy.db'}")
+    copy = Shop(new_store())
     copy.ledger.append(exported)
     assert views(copy) == views(fixture_shop)
     assert copy.ledger.append(exported).skipped == len(exported)
+    copy.ledger.close()
 
 
 def test_what_if_a_longer_window_accepts_a_rejected_request_and_stores_nothing(shop):

@@ -11,13 +11,13 @@ from ledger.values import cents, money
 
 TABLE_NAMES = ["view_order_fees", "view_liability"]
 TABLES = [
-    "CREATE TABLE IF NOT EXISTS view_order_fees (order_id TEXT PRIMARY KEY, shipping_fee INTEGER NOT NULL, "
-    "fee_returned INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS view_order_fees (order_id TEXT PRIMARY KEY, shipping_fee BIGINT NOT NULL, "
+    "fee_returned BIGINT NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS view_liability (case_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, "
-    "kind TEXT NOT NULL, reason TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, payer TEXT, rule TEXT, "
-    "outbound INTEGER NOT NULL DEFAULT 0, return_leg INTEGER NOT NULL DEFAULT 0, "
-    "reship INTEGER NOT NULL DEFAULT 0, refund_approved INTEGER NOT NULL DEFAULT 0, "
-    "refunded INTEGER NOT NULL DEFAULT 0)",
+    "kind TEXT NOT NULL, reason TEXT NOT NULL, accepted BIGINT NOT NULL DEFAULT 0, payer TEXT, rule TEXT, "
+    "outbound BIGINT NOT NULL DEFAULT 0, return_leg BIGINT NOT NULL DEFAULT 0, "
+    "reship BIGINT NOT NULL DEFAULT 0, refund_approved BIGINT NOT NULL DEFAULT 0, "
+    "refunded BIGINT NOT NULL DEFAULT 0)",
     "CREATE INDEX IF NOT EXISTS view_liability_order ON view_liability (order_id)",
 ]
 

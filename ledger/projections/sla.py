@@ -20,7 +20,7 @@ from ledger.values import from_micros, micros
 TABLE_NAMES = ["view_deadlines"]
 TABLES = [
     "CREATE TABLE IF NOT EXISTS view_deadlines (kind TEXT NOT NULL, subject TEXT NOT NULL, rule TEXT NOT NULL, "
-    "opened_at INTEGER NOT NULL, due INTEGER, done_at INTEGER, excused_at INTEGER, void_at INTEGER, source TEXT, "
+    "opened_at BIGINT NOT NULL, due BIGINT, done_at BIGINT, excused_at BIGINT, void_at BIGINT, source TEXT, "
     "PRIMARY KEY (kind, subject))",
     "CREATE INDEX IF NOT EXISTS view_deadlines_due ON view_deadlines (due)",
 ]

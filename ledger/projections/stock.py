@@ -11,14 +11,14 @@ from ledger.policy import Policy
 
 TABLE_NAMES = ["view_stock", "view_unshipped", "view_case_lines"]
 TABLES = [
-    "CREATE TABLE IF NOT EXISTS view_stock (sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL, "
-    "reserved INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS view_stock (sku TEXT PRIMARY KEY, on_hand BIGINT NOT NULL, "
+    "reserved BIGINT NOT NULL)",
     # units of each order line still to dispatch: what a dispatch or cancellation releases
     "CREATE TABLE IF NOT EXISTS view_unshipped (order_id TEXT NOT NULL, sku TEXT NOT NULL, "
-    "quantity INTEGER NOT NULL, PRIMARY KEY (order_id, sku))",
+    "quantity BIGINT NOT NULL, PRIMARY KEY (order_id, sku))",
     # a case's lines go back on hand when its inspection finds no fault
     "CREATE TABLE IF NOT EXISTS view_case_lines (case_id TEXT NOT NULL, sku TEXT NOT NULL, "
-    "quantity INTEGER NOT NULL, restocked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (case_id, sku))",
+    "quantity BIGINT NOT NULL, restocked BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (case_id, sku))",
 ]
 
 CHANGE = ("INSERT INTO view_stock (sku, on_hand, reserved) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET "

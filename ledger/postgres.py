@@ -1,0 +1,82 @@
+"""The ledger's recorder on PostgreSQL, the scale-out store (imported only when a store URL names it)."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Identifier
+
+from ledger.persistence import LedgerRecorder
+
+
+class QmarkCursor:
+    """A psycopg cursor that takes `?` placeholders and returns rows as tuples, like sqlite3."""
+
+    def __init__(self, cursor: Any):
+        self.cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(statement.replace("?", "%s"), params)
+
+    def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
+        if params:
+            self.cursor.executemany(statement.replace("?", "%s"), params)
+
+    def fetchone(self) -> tuple | None:
+        row = self.cursor.fetchone()
+        return None if row is None else tuple(row.values())
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row.values()) for row in self.cursor.fetchall()]
+
+
+class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
+    POSITION = "notification_id"
+    BLOB = "BYTEA"
+
+    def __init__(self, datastore: Any, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self.search_path = SQL("SET LOCAL search_path TO {0}").format(schema)
+        self.create_schema = SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(schema)
+        self.sql_create_statements.append(self.search_path)
+        self.sql_create_statements += [SQL(statement) for statement in self.ledger_tables()]
+
+    def create_table(self) -> None:
+        """Tables are created on first use; the last one created marks a store that has them all."""
+        last = self.ledger_tables()[-1].split("EXISTS ", 1)[1].split()[0]
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute("SELECT to_regclass(%s) AS found", (f"{self.datastore.schema}.{last}",))
+            if cursor.fetchone()["found"]:
+                return
+            cursor.execute(self.create_schema)
+        super().create_table()
+
+    def _sql_cursor(self, cursor: Any) -> Any:
+        return cursor if isinstance(cursor, QmarkCursor) else QmarkCursor(cursor)
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(self.search_path)
+            yield QmarkCursor(cursor)
+
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        """A write transaction holding the events table lock, so that no append interleaves."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self.search_path)
+            self._lock_table(cursor)
+            yield QmarkCursor(cursor)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """One transaction: the events under eventsourcing's table lock, then the ledger's rows."""
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(self.search_path)
+            self._insert_stored_events(cursor, stored_events)
+            positions = self._fetch_ids_after_insert_events(cursor, stored_events)
+            self._after_insert(QmarkCursor(cursor), stored_events, positions, **kwargs)
+        return positions
