@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import IntegrityError, Mapper, Notification, StoredEvent, Transcoder, Transcoding
+from eventsourcing.persistence import Mapper, Notification, StoredEvent, Transcoder, Transcoding
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
@@ -106,18 +106,6 @@ INDEX_TABLES = [
 OnInsert = Callable[[Any, Sequence[int]], None]
 
 
-class Conflict(IntegrityError):
-    """What a file's decisions read has changed since: decide it again on the fresh state."""
-
-
-@dataclass
-class ReadSet:
-    """What a file's decisions rested on, checked again inside the writing transaction."""
-
-    versions: dict[str, int] = field(default_factory=dict)  # stream -> version read (0: absent)
-    children: dict[str, int] = field(default_factory=dict)  # parent id -> number of children read
-
-
 class LedgerRecorder:
     """The ledger's part of a recorder, on top of an eventsourcing application recorder.
 
@@ -155,12 +143,13 @@ class LedgerRecorder:
 
     # -- the write transaction ------------------------------------------------------------------
 
+    def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        """Insert events with the dialect's own eventsourcing statements; returns their positions."""
+        raise NotImplementedError
+
     def _after_insert(self, c: Any, stored_events: Sequence[StoredEvent], positions: Sequence[int], *,
-                      index: IndexRows | None = None, on_insert: OnInsert | None = None,
-                      read: ReadSet | None = None, **_: Any) -> None:
-        """Inside the transaction that inserted the events: check, index, chain, project."""
-        if read is not None:
-            self._check_unchanged(c, read, stored_events)
+                      index: IndexRows | None = None, on_insert: OnInsert | None = None) -> None:
+        """Inside the transaction that inserted the events: chain, index, project."""
         self._chain(c, stored_events, positions)
         if index is not None:
             c.executemany("INSERT INTO ledger_ids VALUES (?,?,?)", index.ids)
@@ -168,19 +157,6 @@ class LedgerRecorder:
             c.executemany("INSERT INTO ledger_keys VALUES (?)", [(key,) for key in index.keys])
         if on_insert is not None:
             on_insert(c, positions)
-
-    def _check_unchanged(self, c: Any, read: ReadSet, stored_events: Sequence[StoredEvent]) -> None:
-        written = {stored.originator_id for stored in stored_events}
-        for stream, version in read.versions.items():
-            if stream in written:
-                continue  # a concurrent event at the same version fails the insert itself
-            c.execute(f"SELECT MAX(originator_version) FROM {self.EVENTS} WHERE originator_id = ?", (stream,))
-            if (c.fetchone()[0] or 0) != version:
-                raise Conflict(f"{stream} changed since it was read")
-        for parent, count in read.children.items():
-            c.execute("SELECT COUNT(*) FROM ledger_ids WHERE parent = ?", (parent,))
-            if c.fetchone()[0] != count:
-                raise Conflict(f"the shipments or cases of {parent} changed since they were read")
 
     def _chain(self, c: Any, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
         c.execute("SELECT log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
@@ -287,6 +263,55 @@ class LedgerRecorder:
         return rows[0][0] if rows else None
 
 
+class Session:
+    """An appended file's exclusive write transaction. What the file has written so far is
+    visible to its own reads, so the aggregates it holds in memory can be few."""
+
+    def __init__(self, recorder: LedgerRecorder, cursor: Any):
+        self.recorder = recorder
+        self.raw = cursor
+        self.c = recorder._sql_cursor(cursor)
+
+    def _lookup(self, statement: str, values: Iterable[str]) -> list[tuple]:
+        values, rows = list(values), []
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            self.c.execute(statement.format(",".join("?" * len(chunk))), chunk)
+            rows += self.c.fetchall()
+        return rows
+
+    def find_keys(self, keys: Iterable[str]) -> set[str]:
+        return {row[0] for row in self._lookup("SELECT key FROM ledger_keys WHERE key IN ({})", keys)}
+
+    def find_ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        return {row[0]: (row[1], row[2])
+                for row in self._lookup("SELECT id, kind, parent FROM ledger_ids WHERE id IN ({})", ids)}
+
+    def find_tracking(self, numbers: Iterable[str]) -> dict[str, str]:
+        return dict(self._lookup("SELECT tracking_no, shipment_id FROM ledger_tracking WHERE tracking_no IN ({})",
+                                 numbers))
+
+    def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {parent: [] for parent in parents}
+        for child, kind, parent in self._lookup(
+                "SELECT id, kind, parent FROM ledger_ids WHERE parent IN ({}) ORDER BY id", found):
+            found[parent].append((child, kind))
+        return found
+
+    def load(self, streams: Iterable[str]) -> dict[str, list[Notification]]:
+        found: dict[str, list[Notification]] = {}
+        recorder = self.recorder
+        rows = self._lookup(f"SELECT {recorder.POSITION}, originator_id, originator_version, topic, state "
+                            f"FROM {recorder.EVENTS} WHERE originator_id IN ({{}})", streams)
+        for notification in recorder._notifications(sorted(rows, key=lambda row: (row[1], row[2]))):
+            found.setdefault(notification.originator_id, []).append(notification)
+        return found
+
+    def write(self, stored_events: Sequence[StoredEvent], index: IndexRows, on_insert: OnInsert) -> None:
+        positions = self.recorder._insert_raw(self.raw, stored_events)
+        self.recorder._after_insert(self.c, stored_events, positions, index=index, on_insert=on_insert)
+
+
 class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     POSITION = "rowid"
     BLOB = "BLOB"
@@ -303,8 +328,18 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *self.ledger_tables()]
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-                       ) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events)
-        self._after_insert(c, stored_events, positions or [], **kwargs)
-        return positions
+    @contextmanager
+    def appending(self) -> Iterator[Session]:
+        """BEGIN IMMEDIATE: the file holds SQLite's write lock from its first read to its commit."""
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield Session(self, cursor)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    def _insert_raw(self, cursor: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        return SQLiteApplicationRecorder._insert_events(self, cursor, stored_events) or []

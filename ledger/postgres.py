@@ -9,7 +9,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from ledger.persistence import LedgerRecorder
+from ledger.persistence import LedgerRecorder, Session
 
 
 class QmarkCursor:
@@ -72,11 +72,12 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
             self._lock_table(cursor)
             yield QmarkCursor(cursor)
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        """One transaction: the events under eventsourcing's table lock, then the ledger's rows."""
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(self.search_path)
-            self._insert_stored_events(cursor, stored_events)
-            positions = self._fetch_ids_after_insert_events(cursor, stored_events)
-            self._after_insert(QmarkCursor(cursor), stored_events, positions, **kwargs)
-        return positions
+    @contextmanager
+    def appending(self) -> Iterator[Session]:
+        """The file holds eventsourcing's lock on the events table from its first read to its commit."""
+        with self.writing() as cursor:
+            yield Session(self, cursor.cursor)
+
+    def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        self._insert_stored_events(cursor, stored_events)
+        return self._fetch_ids_after_insert_events(cursor, stored_events)

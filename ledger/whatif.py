@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.application import Batch, Ledger
+from ledger.application import Ledger
 from ledger.events import (
     DispatchDecision, NegativeReviewEscalated, ParcelDispatched, Record, ShippingCostAssigned, WindowDecision,
 )
@@ -58,7 +58,7 @@ def what_if(ledger: Ledger, policy: Policy) -> dict[str, Any]:
     as_of = max((record.at for record in records), default=None)
     with tempfile.TemporaryDirectory(prefix="ledger-what-if-") as scratch:
         shadow = Ledger(f"sqlite:///{Path(scratch) / 'what-if.db'}", fixed_policy=policy)
-        refused = Batch(shadow).replay(records)
+        refused = shadow.replay_records(records)
         replayed = outcomes(shadow, as_of) if as_of else {}
         totals_replayed = shadow.liability()["totals"]
         shadow.close()
