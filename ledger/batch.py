@@ -144,7 +144,7 @@ class Batch:
         """Look up at once what the chunk's records name; anything missed is looked up when needed."""
         session = self.session
         self.keys = session.find_keys(keys)
-        named = {getattr(r, name) for r in records for name in ID_FIELDS if getattr(r, name, None) is not None}
+        named = {value for r in records for name in ID_FIELDS if (value := vars(r).get(name)) is not None}
         found = session.find_ids(named)
         self.ids = {id_: found.get(id_) for id_ in named}
         parents = {id_ for id_, seen in self.ids.items() if seen and seen[0] in ("order", "case")}

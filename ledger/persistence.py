@@ -162,21 +162,33 @@ class LedgerRecorder:
         c.execute("SELECT log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
         log_hash = bytes(row[0]) if row else chain.GENESIS
-        previous: dict[str, bytes] = {}
+        previous = self._stream_heads(c, stored_events)
         rows = []
         for stored, position in zip(stored_events, positions, strict=True):
             stream = stored.originator_id
-            if stream not in previous:
-                c.execute("SELECT stream_hash FROM ledger_chain WHERE stream = ? AND version = ?",
-                          (stream, stored.originator_version - 1))
-                found = c.fetchone()
-                previous[stream] = bytes(found[0]) if found else chain.GENESIS
-            stream_hash = chain.stream_link(previous[stream], stream, stored.originator_version, stored.topic,
-                                            stored.state)
+            stream_hash = chain.stream_link(previous.get(stream, chain.GENESIS), stream, stored.originator_version,
+                                            stored.topic, stored.state)
             log_hash = chain.log_link(log_hash, position, stream_hash)
             previous[stream] = stream_hash
             rows.append((position, stream, stored.originator_version, stream_hash, log_hash))
         c.executemany("INSERT INTO ledger_chain VALUES (?,?,?,?,?)", rows)
+
+    @staticmethod
+    def _stream_heads(c: Any, stored_events: Sequence[StoredEvent]) -> dict[str, bytes]:
+        """The stream hash each stream had before these events, for streams that had events."""
+        before: dict[str, int] = {}
+        for stored in stored_events:
+            before.setdefault(stored.originator_id, stored.originator_version - 1)
+        wanted = [(stream, version) for stream, version in before.items() if version > 0]
+        heads: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 400):
+            part = wanted[start:start + 400]
+            c.execute("SELECT stream, version, stream_hash FROM ledger_chain WHERE stream IN "
+                      f"({','.join('?' * len(part))})", [stream for stream, _ in part])
+            for stream, version, stream_hash in c.fetchall():
+                if before[stream] == version:
+                    heads[stream] = bytes(stream_hash)
+        return heads
 
     # -- reads ----------------------------------------------------------------------------------
 

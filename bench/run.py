@@ -1,0 +1,200 @@
+"""The benchmark: the ledger beside its anchors, measured in one run on one machine.
+
+    python bench/run.py --records 100000 [--postgres postgresql://postgres@127.0.0.1:5432/test] [--json out.json]
+
+For each store it measures, on the same generated history:
+  limit   raw executemany of the JSON lines into one table in one transaction;
+  anchor  eventsourcing's own bulk path, Application.save(*aggregates), 1,000 one-event aggregates a call;
+  ledger  `ledger append` of the whole history (records/s, peak RSS), `ledger replay` (records/s, peak RSS),
+          one more record appended to the full store, `ledger history ID` and `ledger stock --json`
+          (wall time, beside a bare `python -c pass`);
+and prints a table with the ratios ledger/anchor and ledger/limit.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.generate import generate  # noqa: E402
+from eventsourcing.application import Application  # noqa: E402
+from eventsourcing.domain import Aggregate  # noqa: E402
+
+LEDGER = str(Path(sys.executable).with_name("ledger"))
+
+
+def isolated(command: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run `command` under a fresh Python child that reports its child's own peak RSS."""
+    probe = ("import resource,subprocess,sys,time,json;s=time.perf_counter();"
+             "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE);"
+             "w=time.perf_counter()-s;"
+             "print(json.dumps([r.returncode,w,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024,"
+             "r.stderr.decode()[-500:]]))")
+    out = subprocess.run([sys.executable, "-c", probe, *command], env=env, capture_output=True, text=True)
+    code, wall, rss, err = json.loads(out.stdout)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {err}")
+    return wall, rss
+
+
+def best_of(command: list[str], env: dict | None = None, runs: int = 5) -> float:
+    return min(isolated(command, env)[0] for _ in range(runs))
+
+
+def limit_sqlite(lines: list[str], folder: Path) -> float:
+    db = sqlite3.connect(folder / "limit.db", isolation_level=None)
+    db.execute("CREATE TABLE records (id INTEGER PRIMARY KEY, line TEXT)")
+    start = time.perf_counter()
+    db.execute("BEGIN")
+    db.executemany("INSERT INTO records (line) VALUES (?)", ((line,) for line in lines))
+    db.execute("COMMIT")
+    return time.perf_counter() - start
+
+
+def limit_postgres(lines: list[str], url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_limit")
+        conn.execute("CREATE TABLE bench_limit (id BIGSERIAL PRIMARY KEY, line TEXT)")
+        conn.commit()
+        start = time.perf_counter()
+        with conn.cursor() as cursor:
+            cursor.executemany("INSERT INTO bench_limit (line) VALUES (%s)", [(line,) for line in lines])
+        conn.commit()
+        elapsed = time.perf_counter() - start
+        conn.execute("DROP TABLE bench_limit")
+        conn.commit()
+    return elapsed
+
+
+class Parcel(Aggregate):
+    """The anchor's aggregate: one event, carrying a line of text."""
+
+    def __init__(self, line: str):
+        self.line = line
+
+
+def anchor(count: int, env: dict) -> float:
+    """eventsourcing's bulk path: save(*aggregates), 1,000 one-event aggregates a call."""
+    app = Application(env=env)
+    start = time.perf_counter()
+    for first in range(0, count, 1000):
+        app.save(*(Parcel(line=f"record {n}") for n in range(first, min(first + 1000, count))))
+    elapsed = time.perf_counter() - start
+    app.close()
+    return elapsed
+
+
+def measure(store: str, anchor_env: dict, limit, lines: list[str], history: Path, folder: Path) -> dict:
+    env = {**os.environ, "LEDGER_STORE": store}
+    count = len(lines)
+    figures = {"records": count, "limit_s": limit(), "anchor_s": anchor(count, anchor_env)}
+    figures["append_s"], figures["append_rss_mib"] = isolated([LEDGER, "append", str(history)], env)
+    figures["replay_s"], figures["replay_rss_mib"] = isolated([LEDGER, "replay"], env)
+    one = folder / "one.jsonl"
+    one.write_text(json.dumps({"type": "StockReceived", "at": "2027-01-01T08:00:00+08:00", "actor": "bench",
+                               "role": "shipping_clerk", "sku": "SKU-BENCH", "quantity": 1,
+                               "key": f"bench-{time.time_ns()}"}) + "\n")
+    figures["one_more_s"] = isolated([LEDGER, "append", str(one)], env)[0]
+    figures["history_s"] = best_of([LEDGER, "history", "O-1000"], env)
+    figures["stock_s"] = best_of([LEDGER, "stock", "--json"], env)
+    events = subprocess.run([LEDGER, "verify"], env=env, capture_output=True, text=True).stdout.splitlines()[-1]
+    figures["events"] = int(events.split()[1].split(":")[0])
+    return figures
+
+
+def table(results: dict, bare: float) -> str:
+    rows = [("", *results)]
+
+    def add(name, value):
+        rows.append((name, *(value(f) for f in results.values())))
+
+    add("records", lambda f: f"{f['records']:,}")
+    add("limit: raw executemany, records/s", lambda f: f"{f['records'] / f['limit_s']:,.0f}")
+    add("anchor: eventsourcing save(*1000 aggs), events/s", lambda f: f"{f['records'] / f['anchor_s']:,.0f}")
+    add("ledger append, records/s", lambda f: f"{f['records'] / f['append_s']:,.0f}")
+    add("ledger append / anchor", lambda f: f"{f['anchor_s'] / f['append_s']:.2f}x")
+    add("ledger append peak RSS, MiB", lambda f: f"{f['append_rss_mib']:.0f}")
+    add("ledger replay, events/s", lambda f: f"{f['events'] / f['replay_s']:,.0f}")
+    add("ledger replay / limit", lambda f: f"{(f['events'] / f['replay_s']) / (f['records'] / f['limit_s']):.2f}x")
+    add("ledger replay peak RSS, MiB", lambda f: f"{f['replay_rss_mib']:.0f}")
+    add("one more record appended, s", lambda f: f"{f['one_more_s']:.3f} ({f['one_more_s'] / bare:.1f}x bare)")
+    add("ledger history ID, s", lambda f: f"{f['history_s']:.3f} ({f['history_s'] / bare:.1f}x bare)")
+    add("ledger stock --json, s", lambda f: f"{f['stock_s']:.3f} ({f['stock_s'] / bare:.1f}x bare)")
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+                               enumerate(zip(row, widths))) for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--postgres", default=None, help="also measure this PostgreSQL database")
+    parser.add_argument("--json", dest="json_path", default=None, help="write the figures here too")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    try:
+        history = folder / "history.jsonl"
+        lines = [json.dumps(r, ensure_ascii=False) for r in generate(args.records, seed=2026)]
+        history.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        bare = best_of([sys.executable, "-c", "pass"])
+        results = {"sqlite": measure(
+            f"sqlite:///{folder / 'ledger.db'}",
+            {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(folder / "anchor.db")},
+            lambda: limit_sqlite(lines, folder), lines, history, folder)}
+        if args.postgres:
+            schema = f"bench_{os.getpid()}"
+            _create_schema(args.postgres, f"{schema}_anchor")
+            pg = measure(
+                f"{args.postgres}?schema={schema}",
+                {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_pg_env(args.postgres, f"{schema}_anchor")},
+                lambda: limit_postgres(lines, args.postgres), lines, history, folder)
+            results["postgresql"] = pg
+            _drop_schemas(args.postgres, [schema, f"{schema}_anchor"])
+        machine = f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+        print(f"{machine}; bare `python -c pass` {bare:.3f} s\n")
+        print(table(results, bare))
+        if args.json_path:
+            Path(args.json_path).write_text(json.dumps({"machine": machine, "bare_python_s": bare,
+                                                        "stores": results}, indent=2))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _pg_env(url: str, schema: str) -> dict:
+    from ledger.store import store_env
+
+    env = store_env(f"{url}?schema={schema}")
+    env.pop("APPLICATION_RECORDER_TOPIC")
+    env.pop("ORIGINATOR_ID_TYPE")
+    return env
+
+
+def _create_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+def _drop_schemas(url: str, schemas: list[str]) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()
