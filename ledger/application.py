@@ -11,7 +11,7 @@ from ledger.batch import Appended, Batch, LineError
 from ledger.events import Event, Record
 from ledger.persistence import OrjsonTranscoder, PydanticMapper
 from ledger.policy import Policy
-from ledger.projections import Projector, clear_views
+from ledger.projections import TOPICS, Projector, clear_views
 from ledger.projections import liability as liability_view, sla as sla_view, stock as stock_view
 from ledger.report import Timeline
 from ledger.rules import Refused
@@ -99,7 +99,7 @@ class Ledger(Application[str]):
             clear_views(cursor)
             projector = Projector(cursor, PolicyBook(fixed=self.fixed_policy))
             for page in self.recorder.pages(cursor):
-                projector.apply(self.mapper.to_domain_event(n) for n in page)
+                projector.apply(self.mapper.to_domain_event(n) for n in page if n.topic in TOPICS)
                 read += len(page)
                 progress(len(page))
         return read

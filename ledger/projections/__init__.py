@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.utils import get_topic
+
 from ledger.aggregates.policy import PolicyBook
 from ledger.events import Event, PolicyAdopted
 from ledger.policy import Policy
@@ -24,6 +26,8 @@ HANDLERS: dict[type[Event], list[Handler]] = {}
 for view in VIEWS:
     for event_type, handler in view.HANDLERS.items():
         HANDLERS.setdefault(event_type, []).append(handler)
+# The stored topics a replay has to decode; the others no view reads.
+TOPICS = {get_topic(event_type) for event_type in (*HANDLERS, PolicyAdopted)}
 
 
 class Projector:
