@@ -1,34 +1,53 @@
 """The ledger application: appends record files (see batch.py), reads histories and views."""
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
 
 from eventsourcing.application import AggregateNotFoundError, Application
 
 from ledger.aggregates import PolicyBook
 from ledger.batch import Appended, Batch, LineError
-from ledger.events import Event, Record
-from ledger.persistence import OrjsonTranscoder, PydanticMapper
+from ledger.crypto import Keyring
+from ledger.events import CustomerForgotten, Event, Record
+from ledger.persistence import IndexRows, OrjsonTranscoder, PydanticMapper, Session
 from ledger.policy import Policy
 from ledger.projections import TOPICS, Projector, clear_views
 from ledger.projections import liability as liability_view, sla as sla_view, stock as stock_view
 from ledger.report import Timeline
 from ledger.rules import Refused
-from ledger.store import store_env
+from ledger.store import StoreError, sqlite_path, store_env
 
-__all__ = ["Appended", "Ledger", "LineError"]
+__all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
+
+
+class UnknownCustomer(LookupError):
+    pass
 
 
 class Ledger(Application[str]):
     name = "ledger"
 
     def __init__(self, store: str, fixed_policy: Policy | None = None):
+        self.store_url = store
         self.fixed_policy = fixed_policy  # replay --policy: one policy for the whole history
         super().__init__(store_env(store))
 
     def construct_mapper(self) -> PydanticMapper:
-        return PydanticMapper(transcoder=OrjsonTranscoder())
+        return PydanticMapper(transcoder=OrjsonTranscoder(), keyring=Keyring(lambda: self.recorder.reading()))
+
+    @contextmanager
+    def _appending(self) -> Iterator[Session]:
+        keyring = self.mapper.keyring
+        with self.recorder.appending() as session:
+            keyring.bind(session.c)
+            try:
+                yield session
+            finally:
+                keyring.unbind()
 
     # -- appending ------------------------------------------------------------------------------
 
@@ -37,13 +56,44 @@ class Ledger(Application[str]):
 
         The file holds the store's write lock while it is decided: another writer waits, then
         decides its own file on the state this one left."""
-        with self.recorder.appending() as session:
+        with self._appending() as session:
             return Batch(self, session).run(lines)
 
     def replay_records(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
         """Decide records again in this (scratch) store; returns the ones now refused."""
-        with self.recorder.appending() as session:
+        with self._appending() as session:
             return Batch(self, session).replay(records)
+
+    def backup(self, path: Path) -> int:
+        """A consistent copy by SQLite's online backup API; returns how many events it holds."""
+        url = self.store_url
+        if not url.startswith("sqlite"):
+            raise StoreError("back up a PostgreSQL store with pg_dump: "
+                             "pg_dump --format=custom --file=ledger.dump --schema=SCHEMA DBNAME "
+                             "(restore with pg_restore --dbname=DBNAME ledger.dump)")
+        if path.exists():
+            raise StoreError(f"{path} exists; a backup does not overwrite a file")
+        source = sqlite3.connect(sqlite_path(url))
+        target = sqlite3.connect(path)
+        with target:
+            source.backup(target)
+        count = target.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+        source.close()
+        target.close()
+        return count
+
+    def forget(self, customer_id: str, actor: str, role: str, reason: str) -> None:
+        """Destroy the customer's data key and record who did it, when and why."""
+        with self._appending() as session:
+            if not session.children([customer_id])[customer_id]:
+                raise UnknownCustomer(customer_id)
+            self.mapper.keyring.forget(customer_id)
+            stream = f"customer:{customer_id}"
+            version = len(session.load([stream]).get(stream, [])) + 1
+            now = datetime.now(timezone.utc)
+            event = CustomerForgotten(originator_id=stream, originator_version=version, timestamp=now, at=now,
+                                      actor=actor, role=role, customer_id=customer_id, reason=reason)
+            session.write([self.mapper.to_stored_event(event)], IndexRows(), lambda cursor, positions: None)
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -174,6 +174,8 @@ class Batch:
         return self._fold(self.session.load([stream]).get(stream, []))
 
     def _flush(self) -> None:
+        keyring = self.ledger.mapper.keyring
+        keyring.order_customers.update((id_, parent) for id_, kind, parent in self.index.ids if kind == "order")
         if self.events:
             stored = [self.ledger.mapper.to_stored_event(event) for event in self.events]
             self.session.write(stored, self.index, self.project)

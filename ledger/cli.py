@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -257,6 +258,38 @@ def verify(ledger, expect_head: str | None) -> None:
         raise Failure(verdict.problem, TAMPERED)
     click.echo(f"{ledger.total_events()} event(s) verified")
     click.echo(f"head {verdict.head}")
+
+
+@cli.command()
+@click.argument("customer_id")
+@click.option("--actor", default=lambda: os.environ.get("USER", "unknown"), help="who erases (default: $USER)")
+@click.option("--role", default="supervisor", type=click.Choice(["supervisor", "customer_service", "system"]),
+              show_default=True)
+@click.option("--reason", default="the customer asked to be forgotten", show_default=True)
+@store_option
+def forget(ledger, customer_id: str, actor: str, role: str, reason: str) -> None:
+    """Erase a customer's personal data for good by destroying their data key (SPEC section 5)."""
+    from ledger.application import UnknownCustomer
+
+    try:
+        ledger.forget(customer_id, actor, role, reason)
+    except UnknownCustomer:
+        raise Failure(f"unknown customer {customer_id!r}", INVALID) from None
+    click.echo(f"forgot customer {customer_id}: their address, phone, notes and reviews now read \"[erased]\"")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@store_option
+def backup(ledger, path: Path) -> None:
+    """Write a consistent copy of a SQLite store while it is in use (PostgreSQL: use pg_dump)."""
+    from ledger.store import StoreError
+
+    try:
+        copied = ledger.backup(path)
+    except StoreError as error:
+        raise Failure(str(error), INVALID) from None
+    click.echo(f"backed up {copied} event(s) to {path}")
 
 
 @cli.command()

@@ -278,6 +278,13 @@ class PolicyAdopted(Record):
         return "policy"
 
 
+class CustomerForgotten(Event):
+    """`ledger forget`: the customer's data key was destroyed; their personal fields read "[erased]"."""
+
+    customer_id: Id
+    reason: Text
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.__name__: cls
     for cls in (

@@ -19,6 +19,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
 from ledger import chain
+from ledger.crypto import KEY_TABLES, Keyring
 
 STREAM_FIELDS = {"originator_id", "originator_version"}
 
@@ -41,11 +42,21 @@ class PydanticMapper(Mapper):
 
     A class with `class_version = N > 1` gets its stored state upcast by its
     `upcast_vK_vK+1(state)` static methods, as with eventsourcing's own events.
+    The fields a class lists as PERSONAL are sealed with the customer's key (crypto.py).
     """
+
+    def __init__(self, transcoder: Transcoder, keyring: Keyring | None = None):
+        super().__init__(transcoder)
+        self.keyring = keyring
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         model: BaseModel = domain_event
         state = model.model_dump(mode="json", exclude=STREAM_FIELDS, exclude_none=True)
+        personal = getattr(type(model), "PERSONAL", ())
+        if personal and self.keyring is not None:
+            customer = self.keyring.customer_of(model)
+            for name in personal:
+                state[name] = self.keyring.seal(customer, name, state[name])
         class_version = getattr(type(model), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -73,6 +84,9 @@ class PydanticMapper(Mapper):
         while version < getattr(cls, "class_version", 1):
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
+        if self.keyring is not None:
+            for name in getattr(cls, "PERSONAL", ()):
+                state[name] = self.keyring.open(name, state[name])
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         return cls.model_validate(state)
@@ -125,7 +139,7 @@ class LedgerRecorder:
     def ledger_tables(self) -> list[str]:
         from ledger.projections import VIEW_TABLES
 
-        return [statement.replace("BLOB", self.BLOB) for statement in (*INDEX_TABLES, *VIEW_TABLES)]
+        return [statement.replace("BLOB", self.BLOB) for statement in (*INDEX_TABLES, *KEY_TABLES, *VIEW_TABLES)]
 
     def _sql_cursor(self, cursor: Any) -> Any:
         return cursor

@@ -14,6 +14,8 @@ import pytest
 
 from tests.shop import Shop
 
+# Customer data is sealed under a master key; tests use their own, never the user's.
+os.environ.setdefault("LEDGER_MASTER_KEY", "bGVkZ2VyLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE=")
 ADMIN_URL = os.environ.get("LEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 

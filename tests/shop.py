@@ -181,7 +181,7 @@ class Shop:
         statement = statement.replace("{pos}", recorder.POSITION).replace("{events}", recorder.EVENTS)
         with recorder.writing() as cursor:
             cursor.execute(statement, params)
-            return cursor.fetchall() if statement.lstrip().upper().startswith("SELECT") else []
+            return [tuple(row) for row in cursor.fetchall()] if statement.lstrip().upper().startswith("SELECT") else []
 
     def edit_state(self, position: int, old: bytes, new: bytes) -> None:
         state = bytes(self.raw("SELECT state FROM {events} WHERE {pos} = ?", (position,))[0][0])

@@ -1,0 +1,173 @@
+"""Customer data protection (SPEC section 5): personal fields encrypted with a key per customer.
+
+Each customer's data key is random and stored wrapped (AES-GCM) under the
+master key, which lives outside the store: `LEDGER_MASTER_KEY` (base64 of 32
+bytes), or the file `LEDGER_KEY_FILE` names, or a file generated on first use
+in the user's configuration folder. A personal field is stored as
+`{"$enc": customer, "v": base64(nonce + ciphertext)}`, authenticated with its
+customer and field name. Forgetting a customer deletes their data key: the
+ciphertext stays, hashed and chained as before, and reads as "[erased]".
+"""
+from __future__ import annotations
+
+import base64
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+ERASED = "[erased]"
+CHECK = b"ledger master key check"
+KEY_TABLES = [
+    "CREATE TABLE IF NOT EXISTS ledger_customer_keys (customer_id TEXT PRIMARY KEY, wrapped BLOB)",
+    "CREATE TABLE IF NOT EXISTS ledger_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+]
+
+
+class MasterKeyError(Exception):
+    """The master key is missing, malformed or not the one this store was written with."""
+
+
+def master_key() -> bytes:
+    given = os.environ.get("LEDGER_MASTER_KEY")
+    if given:
+        return _decode_key(given, "LEDGER_MASTER_KEY")
+    path = Path(os.environ.get("LEDGER_KEY_FILE") or _default_key_file())
+    if path.exists():
+        return _decode_key(path.read_text().strip(), str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = AESGCM.generate_key(bit_length=256)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(base64.b64encode(key).decode() + "\n")
+    print(f"generated the ledger master key in {path}; keep it safe and away from the store", file=sys.stderr)
+    return key
+
+
+def _default_key_file() -> Path:
+    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(config) / "ledger" / "master.key"
+
+
+def _decode_key(text: str, where: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise MasterKeyError(f"{where} must hold a base64 key of 32 bytes")
+    return key
+
+
+def _seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+
+
+class Keyring:
+    """The customers' data keys of one store, read and created through a cursor it is given."""
+
+    def __init__(self, cursor_for_reads: Callable[[], Any], master: Callable[[], bytes] = master_key):
+        self._master = master  # looked up on first use: commands without customer data never need it
+        self._reading = cursor_for_reads  # a context manager giving a cursor
+        self.cursor: Any = None  # an append's own cursor, while it writes
+        self.order_customers: dict[str, str] = {}  # orders of the append not yet stored
+        self._keys: dict[str, bytes | None] = {}
+        self._checked = False
+
+    @property
+    def master(self) -> bytes:
+        if not isinstance(self._master, bytes):
+            self._master = self._master()
+        return self._master
+
+    def bind(self, cursor: Any) -> None:
+        """Read and create keys through an append's cursor until `unbind`."""
+        self.cursor = cursor
+
+    def unbind(self) -> None:
+        """After an append: keys it created may have been rolled back, so forget the cache."""
+        self.cursor = None
+        self.order_customers.clear()
+        self._keys.clear()
+        self._checked = False
+
+    # -- where keys come from -------------------------------------------------------------------
+
+    def _rows(self, statement: str, params: tuple) -> list[tuple]:
+        if self.cursor is not None:
+            self.cursor.execute(statement, params)
+            return self.cursor.fetchall()
+        with self._reading() as cursor:
+            cursor.execute(statement, params)
+            return cursor.fetchall()
+
+    def check_master(self) -> None:
+        """A store remembers a value sealed under its master key; another key is refused."""
+        if self._checked:
+            return
+        found = self._rows("SELECT value FROM ledger_meta WHERE name = ?", ("master_check",))
+        if found:
+            try:
+                _open(self.master, bytes(found[0][0]), b"meta")
+            except InvalidTag:
+                raise MasterKeyError("the master key is not the one this store was written with") from None
+        elif self.cursor is not None:
+            self.cursor.execute("INSERT INTO ledger_meta VALUES (?, ?)", ("master_check",
+                                                                          _seal(self.master, CHECK, b"meta")))
+        self._checked = True
+
+    def data_key(self, customer: str, create: bool) -> bytes | None:
+        if customer not in self._keys or (self._keys[customer] is None and create):
+            self.check_master()
+            found = self._rows("SELECT wrapped FROM ledger_customer_keys WHERE customer_id = ?", (customer,))
+            if found and found[0][0] is not None:
+                self._keys[customer] = _open(self.master, bytes(found[0][0]), customer.encode())
+            elif create and not found:
+                key = AESGCM.generate_key(bit_length=256)
+                self.cursor.execute("INSERT INTO ledger_customer_keys VALUES (?, ?)",
+                                    (customer, _seal(self.master, key, customer.encode())))
+                self._keys[customer] = key
+            else:
+                self._keys[customer] = None  # never had one, or forgotten
+        return self._keys[customer]
+
+    def customer_of(self, event: Any) -> str:
+        customer = getattr(event, "customer_id", None)
+        if customer:
+            return customer
+        order = event.order_id
+        if order not in self.order_customers:
+            found = self._rows("SELECT parent FROM ledger_ids WHERE id = ?", (order,))
+            self.order_customers[order] = found[0][0]
+        return self.order_customers[order]
+
+    # -- fields ---------------------------------------------------------------------------------
+
+    def seal(self, customer: str, field: str, value: str) -> dict[str, str]:
+        key = self.data_key(customer, create=True)
+        if key is None:  # a forgotten customer's new data is erased as it arrives
+            return {"$enc": customer, "v": ""}
+        sealed = _seal(key, value.encode("utf-8"), f"{customer}|{field}".encode())
+        return {"$enc": customer, "v": base64.b64encode(sealed).decode()}
+
+    def open(self, field: str, stored: Any) -> str:
+        if not isinstance(stored, dict) or "$enc" not in stored:
+            return stored
+        customer = stored["$enc"]
+        key = self.data_key(customer, create=False)
+        if key is None or not stored["v"]:
+            return ERASED
+        return _open(key, base64.b64decode(stored["v"]), f"{customer}|{field}".encode()).decode("utf-8")
+
+    def forget(self, customer: str) -> None:
+        self.cursor.execute("UPDATE ledger_customer_keys SET wrapped = NULL WHERE customer_id = ?", (customer,))
+        self._keys[customer] = None

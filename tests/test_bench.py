@@ -1,0 +1,34 @@
+"""The benchmark runner works end to end at a small size (its figures are not checked here)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.generate import generate
+from tests.shop import Shop
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_generated_histories_are_accepted_whole_and_reproducible(store):
+    history = [json.dumps(r, ensure_ascii=False) for r in generate(3000, seed=5)]
+    assert history == [json.dumps(r, ensure_ascii=False) for r in generate(3000, seed=5)]
+    types = {json.loads(line)["type"] for line in history}
+    assert {"OrderPlaced", "ParcelDispatched", "ReturnRequested", "ReturnInspected", "ReviewPosted",
+            "StockReceived", "SupervisorRuled"} <= types
+    shop = Shop(store)
+    assert shop.ledger.append(history).stored == 3000
+    shop.ledger.close()
+
+
+def test_benchmark_runner_smoke(tmp_path, pg_database):
+    out = tmp_path / "bench.json"
+    result = subprocess.run([sys.executable, "bench/run.py", "--records", "300", "--postgres", pg_database,
+                             "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "ledger append / anchor" in result.stdout
+    figures = json.loads(out.read_text())
+    assert set(figures["stores"]) == {"sqlite", "postgresql"}
+    assert figures["stores"]["sqlite"]["records"] == 300

@@ -1,0 +1,117 @@
+"""Customer data (SPEC section 5): sealed per customer, erased for good by `forget`, and backups."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ledger.application import UnknownCustomer
+from ledger.crypto import ERASED, MasterKeyError
+from ledger.persistence import record_json
+from tests.shop import Shop, placed, review, shipped_order
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "shop-2026-11.jsonl"
+RECORDS = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
+PERSONAL = sorted({r[name] for r in RECORDS for name in ("address", "phone") if name in r} |
+                  {r["note"] for r in RECORDS if r["type"] == "OrderNoted"} |
+                  {r["text"] for r in RECORDS if r["type"] == "ReviewPosted"})
+
+
+@pytest.fixture
+def fixture_shop(shop):
+    shop.ledger.append(FIXTURE.read_text(encoding="utf-8").splitlines())
+    return shop
+
+
+def raw_store_bytes(shop: Shop) -> bytes:
+    """Every byte the store keeps: the SQLite files, or every row of every table of the schema."""
+    if shop.store.startswith("sqlite"):
+        path = Path(shop.store.removeprefix("sqlite:///"))
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    tables = [row[0] for row in shop.raw("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+    return b"".join(repr(shop.raw(f"SELECT * FROM {table}")).encode("utf-8") + b"".join(
+        bytes(v) for row in shop.raw(f"SELECT * FROM {table}") for v in row if isinstance(v, (bytes, memoryview)))
+        for table in tables)
+
+
+def views(shop):
+    from datetime import datetime
+
+    return (shop.ledger.stock(), shop.ledger.liability(),
+            shop.ledger.breaches(datetime.fromisoformat("2026-11-15T00:00:00+08:00")))
+
+
+def test_no_personal_field_is_readable_in_the_store_before_or_after_forget(fixture_shop):
+    assert len(PERSONAL) > 60 and any("上海市" in p for p in PERSONAL)
+    before = raw_store_bytes(fixture_shop)
+    assert b"SOCK-W" in before and "小丽".encode() not in before  # the grep itself finds what is there
+    assert [p for p in PERSONAL if p.encode("utf-8") in before] == []
+    fixture_shop.ledger.forget("CU-103", "zhao", "supervisor", "asked by phone")
+    after = raw_store_bytes(fixture_shop)
+    assert [p for p in PERSONAL if p.encode("utf-8") in after] == []
+
+
+def test_history_and_export_read_the_personal_fields_while_the_key_exists(fixture_shop):
+    placed_event = fixture_shop.events("O-1003")[0]
+    assert (placed_event.address, placed_event.phone) == ("北京市朝阳区建国路88号", "13800001003")
+    exported = [record_json(r) for r in fixture_shop.ledger.records()]
+    assert exported[1:] and {r.get("phone") for r in exported} >= {"13800001003"}
+
+
+def test_forget_erases_one_customer_and_leaves_views_chain_and_others_whole(fixture_shop):
+    ledger = fixture_shop.ledger
+    before = views(fixture_shop)
+    other, mine = fixture_shop.events("O-1004")[0], fixture_shop.events("O-1003")
+    ledger.forget("CU-103", "zhao", "supervisor", "asked by phone")  # the buyer of O-1003
+    forgotten = fixture_shop.events("O-1003")
+    assert (forgotten[0].address, forgotten[0].phone) == (ERASED, ERASED)
+    assert forgotten[0].model_copy(update={"address": mine[0].address, "phone": mine[0].phone}) == mine[0]
+    assert forgotten[1:] == mine[1:]  # amounts, SKUs, ids and every other event stay
+    assert fixture_shop.events("O-1004")[0] == other
+    assert views(fixture_shop) == before
+    assert ledger.recorder.verify().problem is None
+    erasure = fixture_shop.raw("SELECT originator_id FROM {events} WHERE topic = ?",
+                               ("ledger.events:CustomerForgotten",))
+    assert erasure == [("customer:CU-103",)]
+    exported = {r["order_id"]: r for r in map(record_json, ledger.records()) if r["type"] == "OrderPlaced"}
+    assert exported["O-1003"]["address"] == ERASED and exported["O-1004"]["address"] != ERASED
+
+
+def test_forget_erases_notes_and_reviews_of_the_customers_orders(shop):
+    shop.append(shipped_order(), review("D-1", "O-1", "11-05 10:00"))
+    customer = shop.events("O-1")[0].customer_id
+    assert shop.decision("D-1", "ReviewPosted").text == "不满意 / not happy"
+    shop.ledger.forget(customer, "zhao", "supervisor", "request")
+    assert shop.decision("D-1", "ReviewPosted").text == ERASED
+
+
+def test_forgetting_an_unknown_customer_is_refused(shop):
+    shop.append(placed("O-1", "11-02 10:00"))
+    with pytest.raises(UnknownCustomer):
+        shop.ledger.forget("CU-404", "zhao", "supervisor", "request")
+
+
+def test_another_master_key_is_refused(store, monkeypatch):
+    shop = Shop(store)
+    shop.append(placed("O-1", "11-02 10:00"))
+    shop.ledger.close()
+    monkeypatch.setenv("LEDGER_MASTER_KEY", "b3RoZXItbWFzdGVyLWtleS1vZi0zMi1ieXRlcyEhISE=")
+    other = Shop(store)
+    with pytest.raises(MasterKeyError):
+        other.events("O-1")
+    other.ledger.close()
+
+
+def test_backup_is_a_consistent_copy_that_restores(fixture_shop, tmp_path):
+    if not fixture_shop.store.startswith("sqlite"):
+        with pytest.raises(Exception, match="pg_dump"):
+            fixture_shop.ledger.backup(tmp_path / "copy.db")
+        return
+    copied = fixture_shop.ledger.backup(tmp_path / "copy.db")
+    assert copied == fixture_shop.event_count()
+    restored = Shop(f"sqlite:///{tmp_path / 'copy.db'}")
+    assert views(restored) == views(fixture_shop)
+    assert restored.ledger.recorder.verify().head == fixture_shop.ledger.recorder.verify().head
+    assert restored.events("O-1003") == fixture_shop.events("O-1003")
+    restored.ledger.close()
