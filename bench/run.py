@@ -106,7 +106,8 @@ def measure(store: str, anchor_env: dict, limit, lines: list[str], history: Path
                                "role": "shipping_clerk", "sku": "SKU-BENCH", "quantity": 1,
                                "key": f"bench-{time.time_ns()}"}) + "\n")
     figures["one_more_s"] = isolated([LEDGER, "append", str(one)], env)[0]
-    figures["history_s"] = best_of([LEDGER, "history", "O-1000"], env)
+    first_order = next(json.loads(line)["order_id"] for line in lines if '"OrderPlaced"' in line)
+    figures["history_s"] = best_of([LEDGER, "history", first_order], env)
     figures["stock_s"] = best_of([LEDGER, "stock", "--json"], env)
     events = subprocess.run([LEDGER, "verify"], env=env, capture_output=True, text=True).stdout.splitlines()[-1]
     figures["events"] = int(events.split()[1].split(":")[0])

@@ -98,7 +98,8 @@ class Ledger(Application[str]):
     # -- reading --------------------------------------------------------------------------------
 
     def kind_of(self, id_: str) -> tuple[str, str | None] | None:
-        return self.recorder.find_ids([id_]).get(id_)
+        with self.recorder.looking_up() as lookup:
+            return lookup.find_ids([id_]).get(id_)
 
     def streams_of(self, id_: str) -> list[str]:
         """The streams `history ID` shows: an order with its shipments, cases and disputes, a case
@@ -109,10 +110,11 @@ class Ledger(Application[str]):
         kind, _ = found
         streams = [f"{kind}:{id_}"]
         if kind in ("order", "case"):
-            for child, child_kind in self.recorder.children(id_):
-                streams.append(f"{child_kind}:{child}")
-                if child_kind == "case":
-                    streams += [f"{k}:{c}" for c, k in self.recorder.children(child)]
+            with self.recorder.looking_up() as lookup:
+                for child, child_kind in lookup.children([id_])[id_]:
+                    streams.append(f"{child_kind}:{child}")
+                    if child_kind == "case":
+                        streams += [f"{k}:{c}" for c, k in lookup.children([child])[child]]
         return streams
 
     def events_of(self, streams: Iterable[str]) -> list[tuple[int, Event]]:

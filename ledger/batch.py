@@ -179,6 +179,7 @@ class Batch:
         if self.events:
             stored = [self.ledger.mapper.to_stored_event(event) for event in self.events]
             self.session.write(stored, self.index, self.project)
+        keyring.forget_chunk()  # what it learnt is stored now; memory stays flat
         while len(self.aggregates) > CACHE:
             self.aggregates.popitem(last=False)
         self._start_chunk()

@@ -93,6 +93,12 @@ class Keyring:
         """Read and create keys through an append's cursor until `unbind`."""
         self.cursor = cursor
 
+    def forget_chunk(self) -> None:
+        """Between an append's chunks: its orders are stored now; keep at most a few thousand keys."""
+        self.order_customers.clear()
+        if len(self._keys) > 5000:
+            self._keys.clear()
+
     def unbind(self) -> None:
         """After an append: keys it created may have been rolled back, so forget the cache."""
         self.cursor = None

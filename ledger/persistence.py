@@ -231,33 +231,11 @@ class LedgerRecorder:
             c.execute(statement, params)
             return c.fetchall()
 
-    def find_ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
-        return self._lookup("SELECT id, kind, parent FROM ledger_ids WHERE id IN ({})", ids,
-                            lambda row: (row[0], (row[1], row[2])))
-
-    def find_tracking(self, numbers: Iterable[str]) -> dict[str, str]:
-        return self._lookup("SELECT tracking_no, shipment_id FROM ledger_tracking WHERE tracking_no IN ({})",
-                            numbers, lambda row: (row[0], row[1]))
-
-    def find_keys(self, keys: Iterable[str]) -> set[str]:
-        return set(self._lookup("SELECT key FROM ledger_keys WHERE key IN ({})", keys, lambda row: (row[0], None)))
-
-    def _lookup(self, statement: str, values: Iterable[str], pair: Callable) -> dict:
-        found: dict = {}
-        values = list(values)
-        for start in range(0, len(values), 500):
-            chunk = values[start:start + 500]
-            rows = self._rows(statement.format(",".join("?" * len(chunk))), chunk)
-            found.update(pair(row) for row in rows)
-        return found
-
-    def children(self, parent: str) -> list[tuple[str, str]]:
-        return [(row[0], row[1]) for row in self._rows("SELECT id, kind FROM ledger_ids WHERE parent = ? "
-                                                       "ORDER BY id", [parent])]
-
-    def stream_version(self, stream: str) -> int:
-        rows = self._rows(f"SELECT MAX(originator_version) FROM {self.EVENTS} WHERE originator_id = ?", [stream])
-        return rows[0][0] or 0
+    @contextmanager
+    def looking_up(self) -> Iterator[Session]:
+        """The write side's lookups (ids, children), in a read transaction."""
+        with self.reading() as cursor:
+            yield Session(self, cursor)
 
     def _notifications(self, rows: Iterable[tuple]) -> list[Notification]:
         return [Notification(id=row[0], originator_id=row[1], originator_version=row[2], topic=row[3],

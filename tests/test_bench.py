@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_generated_histories_are_accepted_whole_and_reproducible(store):
-    history = [json.dumps(r, ensure_ascii=False) for r in generate(3000, seed=5)]
-    assert history == [json.dumps(r, ensure_ascii=False) for r in generate(3000, seed=5)]
+    history = [json.dumps(r, ensure_ascii=False) for r in generate(3000, seed=5, orders_per_day=30)]
+    assert history == [json.dumps(r, ensure_ascii=False) for r in generate(3000, seed=5, orders_per_day=30)]
     types = {json.loads(line)["type"] for line in history}
     assert {"OrderPlaced", "ParcelDispatched", "ReturnRequested", "ReturnInspected", "ReviewPosted",
             "StockReceived", "SupervisorRuled"} <= types

@@ -175,3 +175,25 @@ def test_verify_exits_4_naming_the_tampered_position(run, store):
     tamperer.ledger.close()
     result = run("verify")
     assert (result.returncode, result.stderr.strip()) == (4, "tampered 30: the event was changed")
+
+
+def test_forget_from_the_command_line(run):
+    run("append", str(FIXTURE))
+    assert run("forget", "CU-404").returncode == 2
+    result = run("forget", "CU-103", "--actor", "zhao", "--reason", "asked by phone")
+    assert result.returncode == 0 and "CU-103" in result.stdout
+    placed = json.loads(run("history", "O-1003", "--json").stdout)["events"][0]
+    assert (placed["data"]["address"], placed["data"]["phone"]) == ("[erased]", "[erased]")
+    assert run("verify").returncode == 0
+
+
+def test_backup_from_the_command_line(run, store, tmp_path):
+    run("append", str(FIXTURE))
+    result = run("backup", str(tmp_path / "copy.db"))
+    if store.startswith("sqlite"):
+        assert result.returncode == 0 and "backed up 422 event(s)" in result.stdout
+        copy = run("--store", f"sqlite:///{tmp_path / 'copy.db'}", "verify").stdout.splitlines()[-1]
+        assert copy == run("verify").stdout.splitlines()[-1]
+        assert run("backup", str(tmp_path / "copy.db")).returncode == 2  # never overwrites
+    else:
+        assert result.returncode == 2 and "pg_dump" in result.stderr
