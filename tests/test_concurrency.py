@@ -33,8 +33,8 @@ def split_among_writers(history: list[dict], writers: int, rng: random.Random) -
             continue
         number = int(owner.split("-")[1])
         files[number % writers].append(line)
-        if number % 4 == 0:
-            files[(number + 1 + number // 4 % (writers - 1)) % writers].append(line)
+        if number // writers % 4 == 0:
+            files[(number + 1 + number // 16 % (writers - 1)) % writers].append(line)
     return files
 
 
@@ -56,9 +56,9 @@ def views(shop: Shop) -> tuple:
 
 
 def test_four_writers_at_once_store_each_record_once_and_decide_as_one_would(new_store, tmp_path):
-    history = list(generate(6000, seed=7, orders_per_day=120, late_requests=False))
+    history = list(generate(7000, seed=7, orders_per_day=120, late_requests=False))
     files = split_among_writers(history, 4, random.Random(7))
-    assert all(len(f) >= 1500 for f in files)
+    assert all(len(f) >= 2000 for f in files)
     store = new_store()
     Shop(store).ledger.close()  # tables exist before the writers race
     paths = []
