@@ -63,7 +63,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))  # a BOM some editors write is no record
 @store_option
 def append(ledger, file) -> None:
     """Append the records of a JSON Lines FILE (- for standard input), all or nothing."""
