@@ -234,7 +234,6 @@ class Batch:
     def policy_at(self, record: Record):
         return self.policies.in_force(record.at)
 
-
     # -- handlers, one per record type ----------------------------------------------------------
 
     def stock(self, record: StockReceived | StockCounted) -> None:
