@@ -7,6 +7,7 @@ immutable pydantic models that the eventsourcing machinery stores and replays
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -85,6 +86,14 @@ class ParcelLine(BaseModel):
 
 
 Lines = Annotated[tuple[ParcelLine, ...], Field(min_length=1, max_length=1000)]
+
+
+def units_by_sku(lines: tuple[OrderLine, ...] | tuple[ParcelLine, ...]) -> Counter[str]:
+    """How many units of each SKU some lines name; a SKU may stand on several lines."""
+    counts: Counter[str] = Counter()
+    for line in lines:
+        counts[line.sku] += line.quantity
+    return counts
 
 
 # -- stock ---------------------------------------------------------------------------------------

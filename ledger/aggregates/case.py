@@ -11,7 +11,7 @@ from ledger.aggregates.shipment import Shipment
 from ledger.events import (
     ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, Record, RefundApproved, RefundIssued,
     ReturnAccepted, ReturnEscalated, ReturnInspected, ReturnParcelReceived, ReturnParcelRefused,
-    ReturnRejected, ReturnRequested, ShippingCostAssigned, SupervisorRuled,
+    ReturnRejected, ReturnRequested, ShippingCostAssigned, SupervisorRuled, units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
@@ -77,10 +77,7 @@ class Case(Aggregate):
 
     def units(self) -> Counter[str]:
         assert self.request is not None
-        counts: Counter[str] = Counter()
-        for line in self.request.lines:
-            counts[line.sku] += line.quantity
-        return counts
+        return units_by_sku(self.request.lines)
 
     # -- commands -------------------------------------------------------------------------------
 
@@ -97,7 +94,7 @@ class Case(Aggregate):
         for case in earlier:
             if not case.rejected:
                 dispatched -= case.units()
-        for sku, quantity in cls._count(record).items():
+        for sku, quantity in units_by_sku(record.lines).items():
             if quantity > dispatched.get(sku, 0):
                 raise refuse(f"order {order.order_id} has {dispatched.get(sku, 0)} dispatched unit(s) of {sku} "
                              f"not already in a case, request names {quantity}")
@@ -116,13 +113,6 @@ class Case(Aggregate):
         case.decide(ShippingCostAssigned, case.request, rule=rule, policy_version=policy.version,
                     case_id=case.case_id, payer=payer)
         return case
-
-    @staticmethod
-    def _count(record: ReturnRequested | ParcelDispatched) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for line in record.lines:
-            counts[line.sku] += line.quantity
-        return counts
 
     def _check_open(self) -> None:
         if self.rejected:
@@ -181,11 +171,11 @@ class Case(Aggregate):
             raise refuse(f"case {self.case_id} is a return; a replacement is sent only for an exchange")
         rules.check_ruled_before_reship(self.case_id, self.escalated, self.ruling is not None)
         rules.check_replacement_tracked(self.case_id, record.tracking_no)
-        rules.check_replacement_dispatch(self.case_id, sum(self._count(record).values()),
+        rules.check_replacement_dispatch(self.case_id, sum(units_by_sku(record.lines).values()),
                                          sum(self.units().values()), self.reshipped)
 
     def decide_replacement(self, dispatch: ParcelDispatched, policy: Policy) -> None:
         self.decide(ExchangeShipped, dispatch, rule=rules.check_replacement_tracked.rule,
                     policy_version=policy.version, case_id=self.case_id, shipment_id=dispatch.shipment_id,
                     tracking_no=dispatch.tracking_no, postage=dispatch.postage,
-                    units=sum(self._count(dispatch).values()))
+                    units=sum(units_by_sku(dispatch.lines).values()))

@@ -9,7 +9,7 @@ from ledger import rules
 from ledger.aggregates.base import Aggregate
 from ledger.events import (
     AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderPlaced, ParcelDispatched,
-    Record, ShippedLate, ShippedSameDay,
+    Record, ShippedLate, ShippedSameDay, units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
@@ -59,10 +59,7 @@ class Order(Aggregate):
 
     def ordered(self) -> Counter[str]:
         assert self.placed is not None
-        counts: Counter[str] = Counter()
-        for line in self.placed.lines:
-            counts[line.sku] += line.quantity
-        return counts
+        return units_by_sku(self.placed.lines)
 
     def prices(self) -> dict[str, Decimal]:
         """Unit price by SKU; a SKU ordered on several lines is priced by its first line."""
@@ -85,10 +82,7 @@ class Order(Aggregate):
     def check_dispatch(self, record: ParcelDispatched, shipped: Counter[str]) -> None:
         if self.cancelled:
             raise refuse(f"order {self.order_id} was cancelled")
-        wanted: Counter[str] = Counter()
-        for line in record.lines:
-            wanted[line.sku] += line.quantity
-        rules.check_order_dispatch(self.order_id, wanted, self.ordered() - shipped)
+        rules.check_order_dispatch(self.order_id, units_by_sku(record.lines), self.ordered() - shipped)
 
     def decide_dispatch(self, dispatch: ParcelDispatched, policy: Policy) -> None:
         """SH-1 on the order's first dispatch, with SH-2 and SH-3 noted on the decision.

@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import datetime
 
 from ledger.aggregates.base import Aggregate
-from ledger.events import ParcelDelivered, ParcelDispatched
+from ledger.events import ParcelDelivered, ParcelDispatched, units_by_sku
 
 
 class Shipment(Aggregate):
@@ -38,7 +38,4 @@ class Shipment(Aggregate):
 
     def units(self) -> Counter[str]:
         assert self.dispatch is not None
-        counts: Counter[str] = Counter()
-        for line in self.dispatch.lines:
-            counts[line.sku] += line.quantity
-        return counts
+        return units_by_sku(self.dispatch.lines)
