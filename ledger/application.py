@@ -1,4 +1,4 @@
-"""The ledger application: appends record files (see batch.py), reads histories and views."""
+"""The ledger application: appends record files (unit_of_work.py), reads histories and views."""
 from __future__ import annotations
 
 import sqlite3
@@ -7,19 +7,20 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import Application
 
-from ledger.aggregates import PolicyBook
-from ledger.batch import Appended, Batch, LineError
+from ledger.aggregates import PolicyBook, fold
 from ledger.crypto import Keyring
 from ledger.events import CustomerForgotten, Event, Record
-from ledger.persistence import IndexRows, OrjsonTranscoder, PydanticMapper, Session
+from ledger.lookups import Lookups, StoreSession, streams_of
+from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import Policy
-from ledger.projections import TOPICS, Projector, clear_views
+from ledger.projections import TOPICS, Projector, recreate_views
 from ledger.projections import liability as liability_view, sla as sla_view, stock as stock_view
 from ledger.report import Timeline
 from ledger.rules import Refused
 from ledger.store import StoreError, sqlite_path, store_env
+from ledger.unit_of_work import Appended, IndexRows, LineError, UnitOfWork
 
 __all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
 
@@ -40,14 +41,13 @@ class Ledger(Application[str]):
         return PydanticMapper(transcoder=OrjsonTranscoder(), keyring=Keyring(lambda: self.recorder.reading()))
 
     @contextmanager
-    def _appending(self) -> Iterator[Session]:
-        keyring = self.mapper.keyring
-        with self.recorder.appending() as session:
-            keyring.bind(session.c)
+    def _appending(self) -> Iterator[StoreSession]:
+        with self.recorder.appending() as cursor:
+            session = StoreSession(self.recorder, cursor, self.mapper, self.fixed_policy)
             try:
                 yield session
             finally:
-                keyring.unbind()
+                session.close()
 
     # -- appending ------------------------------------------------------------------------------
 
@@ -57,12 +57,12 @@ class Ledger(Application[str]):
         The file holds the store's write lock while it is decided: another writer waits, then
         decides its own file on the state this one left."""
         with self._appending() as session:
-            return Batch(self, session).run(lines)
+            return UnitOfWork(session, self.fixed_policy).run(lines)
 
     def replay_records(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
         """Decide records again in this (scratch) store; returns the ones now refused."""
         with self._appending() as session:
-            return Batch(self, session).replay(records)
+            return UnitOfWork(session, self.fixed_policy).replay(records)
 
     def backup(self, path: Path) -> int:
         """A consistent copy by SQLite's online backup API; returns how many events it holds."""
@@ -89,33 +89,21 @@ class Ledger(Application[str]):
                 raise UnknownCustomer(customer_id)
             self.mapper.keyring.forget(customer_id)
             stream = f"customer:{customer_id}"
-            version = len(session.load([stream]).get(stream, [])) + 1
+            version = len(session.events([stream]).get(stream, [])) + 1
             now = datetime.now(timezone.utc)
             event = CustomerForgotten(originator_id=stream, originator_version=version, timestamp=now, at=now,
                                       actor=actor, role=role, customer_id=customer_id, reason=reason)
-            session.write([self.mapper.to_stored_event(event)], IndexRows(), lambda cursor, positions: None)
+            session.write([event], IndexRows())
 
     # -- reading --------------------------------------------------------------------------------
 
     def kind_of(self, id_: str) -> tuple[str, str | None] | None:
-        with self.recorder.looking_up() as lookup:
-            return lookup.find_ids([id_]).get(id_)
+        with self.recorder.reading() as cursor:
+            return Lookups(cursor).ids([id_]).get(id_)
 
     def streams_of(self, id_: str) -> list[str]:
-        """The streams `history ID` shows: an order with its shipments, cases and disputes, a case
-        with its replacement shipments, or the one stream of a shipment, dispute or SKU."""
-        found = self.kind_of(id_)
-        if found is None:
-            return []
-        kind, _ = found
-        streams = [f"{kind}:{id_}"]
-        if kind in ("order", "case"):
-            with self.recorder.looking_up() as lookup:
-                for child, child_kind in lookup.children([id_])[id_]:
-                    streams.append(f"{child_kind}:{child}")
-                    if child_kind == "case":
-                        streams += [f"{k}:{c}" for c, k in lookup.children([child])[child]]
-        return streams
+        with self.recorder.reading() as cursor:
+            return streams_of(Lookups(cursor), id_)
 
     def events_of(self, streams: Iterable[str]) -> list[tuple[int, Event]]:
         """(position, event) in position order."""
@@ -124,10 +112,8 @@ class Ledger(Application[str]):
     def policy_book(self) -> PolicyBook:
         if self.fixed_policy is not None:
             return PolicyBook(fixed=self.fixed_policy)
-        try:
-            return self.repository.get("policy")
-        except AggregateNotFoundError:
-            return PolicyBook()
+        adopted = fold(self.mapper.to_domain_event(stored) for stored in self.recorder.select_events("policy"))
+        return adopted or PolicyBook()
 
     # -- views ----------------------------------------------------------------------------------
 
@@ -141,32 +127,35 @@ class Ledger(Application[str]):
             return liability_view.report(cursor, case_id, order_id)
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
+        """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""
+        zone = self.policy_book().latest().zone
         with self.recorder.reading() as cursor:
-            return sla_view.breaches(cursor, as_of, subject)
+            return [sla_view.DEADLINES.json(row, zone) for row in sla_view.breaches(cursor, as_of, subject)]
 
     def rebuild_views(self, progress: Callable[[int], None] = lambda read: None) -> int:
         """Drop every view and project the whole log again, in one transaction; returns events read."""
         read = 0
         with self.recorder.writing() as cursor:
-            clear_views(cursor)
+            recreate_views(cursor)
             projector = Projector(cursor, PolicyBook(fixed=self.fixed_policy))
-            for page in self.recorder.pages(cursor):
-                projector.apply(self.mapper.to_domain_event(n) for n in page if n.topic in TOPICS)
-                read += len(page)
-                progress(len(page))
-        return read
+            for page in self.recorder.pages(TOPICS):
+                projector.apply(self.mapper.to_domain_event(n) for n in page)
+                progress(page[-1].id - read)
+                read = page[-1].id
+        total = self.total_events()
+        progress(total - read)
+        return total
 
     def total_events(self) -> int:
         return self.recorder.max_notification_id() or 0
 
     def records(self) -> Iterator[Record]:
         """Every record in position order (decisions left out)."""
-        with self.recorder.reading() as cursor:
-            for page in self.recorder.pages(cursor):
-                for notification in page:
-                    event = self.mapper.to_domain_event(notification)
-                    if isinstance(event, Record):
-                        yield event
+        for page in self.recorder.pages():
+            for notification in page:
+                event = self.mapper.to_domain_event(notification)
+                if isinstance(event, Record):
+                    yield event
 
     def timeline(self, streams: Iterable[str]) -> Timeline:
         """Times are shown in the time zone of the latest adopted policy."""

@@ -131,16 +131,10 @@ def stock(ledger, sku: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"skus": rows})
         return
-    from ledger.tables import table
+    from ledger.projections.columns import text_table
+    from ledger.projections.stock import STOCK
 
-    click.echo(table(["sku", "on_hand", "reserved", "available", "low"],
-                     [[r["sku"], r["on_hand"], r["reserved"], r["available"], "LOW" if r["low"] else ""]
-                      for r in rows], right=["on_hand", "reserved", "available"]))
-
-
-LIABILITY_COLUMNS = ["case_id", "order_id", "kind", "reason", "payer", "rule", "outbound_postage", "return_postage",
-                     "reship_postage", "shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding"]
-MONEY_COLUMNS = LIABILITY_COLUMNS[6:]
+    click.echo(text_table(STOCK.shown, rows))
 
 
 @cli.command()
@@ -154,11 +148,10 @@ def liability(ledger, case_id: str | None, order_id: str | None, as_json: bool) 
     if as_json:
         emit_json(report)
         return
-    from ledger.tables import table
+    from ledger.projections.columns import text_table
+    from ledger.projections.liability import CASES
 
-    rows = [[case[c] for c in LIABILITY_COLUMNS] for case in report["cases"]]
-    rows.append(["total", "", "", "", "", "", "", "", "", *report["totals"].values()])
-    click.echo(table(LIABILITY_COLUMNS, rows, right=MONEY_COLUMNS))
+    click.echo(text_table(CASES.shown, report["cases"], total=report["totals"]))
 
 
 def parse_as_of(value: str | None):
@@ -181,19 +174,18 @@ def parse_as_of(value: str | None):
 @store_option
 def sla(ledger, as_of: str | None, subject: str | None, as_json: bool) -> None:
     """SLA breaches as of T, by due time."""
+    from ledger.projections.sla import DEADLINES
+
     t = parse_as_of(as_of)
     zone = ledger.policy_book().latest().zone
-    rows = [{**b, "due": b["due"].astimezone(zone).isoformat(),
-             "done_at": b["done_at"].astimezone(zone).isoformat() if b["done_at"] else None}
-            for b in ledger.breaches(t, subject)]
+    rows = ledger.breaches(t, subject)
     if as_json:
         emit_json({"as_of": t.astimezone(zone).isoformat(), "breaches": rows})
         return
-    from ledger.tables import table
+    from ledger.projections.columns import text_table
 
     click.echo(f"SLA breaches as of {t.astimezone(zone).isoformat()}: {len(rows)}\n")
-    click.echo(table(["due", "kind", "subject", "rule", "done_at"],
-                     [[r["due"], r["kind"], r["subject"], r["rule"], r["done_at"] or "not done"] for r in rows]))
+    click.echo(text_table(DEADLINES.shown, rows))
 
 
 @cli.command()
@@ -298,7 +290,7 @@ def export(ledger) -> None:
     """Every record as JSON Lines, in position order, each with its key (decisions are left out)."""
     import orjson
 
-    from ledger.persistence import record_json
+    from ledger.mapper import record_json
 
     out = sys.stdout.buffer
     for record in ledger.records():

@@ -79,7 +79,7 @@ class Keyring:
         self._master = master  # looked up on first use: commands without customer data never need it
         self._reading = cursor_for_reads  # a context manager giving a cursor
         self.cursor: Any = None  # an append's own cursor, while it writes
-        self.order_customers: dict[str, str] = {}  # orders of the append not yet stored
+        self.owner_of: Callable[[str, str], str] = self._stored_owner  # (id, kind) -> the id's parent
         self._keys: dict[str, bytes | None] = {}
         self._checked = False
 
@@ -89,20 +89,21 @@ class Keyring:
             self._master = self._master()
         return self._master
 
-    def bind(self, cursor: Any) -> None:
-        """Read and create keys through an append's cursor until `unbind`."""
+    def bind(self, cursor: Any, owner_of: Callable[[str, str], str]) -> None:
+        """Read and create keys through an append's cursor, and find owners through `owner_of`,
+        until `unbind`."""
         self.cursor = cursor
+        self.owner_of = owner_of
 
-    def forget_chunk(self) -> None:
-        """Between an append's chunks: its orders are stored now; keep at most a few thousand keys."""
-        self.order_customers.clear()
+    def trim(self) -> None:
+        """Between an append's chunks: keep at most a few thousand keys in memory."""
         if len(self._keys) > 5000:
             self._keys.clear()
 
     def unbind(self) -> None:
         """After an append: keys it created may have been rolled back, so forget the cache."""
         self.cursor = None
-        self.order_customers.clear()
+        self.owner_of = self._stored_owner
         self._keys.clear()
         self._checked = False
 
@@ -146,15 +147,14 @@ class Keyring:
                 self._keys[customer] = None  # never had one, or forgotten
         return self._keys[customer]
 
-    def customer_of(self, event: Any) -> str:
-        customer = getattr(event, "customer_id", None)
-        if customer:
-            return customer
-        order = event.order_id
-        if order not in self.order_customers:
-            found = self._rows("SELECT parent FROM ledger_ids WHERE id = ?", (order,))
-            self.order_customers[order] = found[0][0]
-        return self.order_customers[order]
+    def _stored_owner(self, id_: str, kind: str) -> str:
+        return self._rows("SELECT parent FROM ledger_ids WHERE id = ? AND kind = ?", (id_, kind))[0][0]
+
+    def customer_of(self, record: Any) -> str:
+        """The customer whose key seals the record's personal fields, as its type declares (SEALED_FOR)."""
+        sealing = type(record).SEALED_FOR
+        named = getattr(record, sealing.field)
+        return named if sealing.via is None else self.owner_of(named, sealing.via)
 
     # -- fields ---------------------------------------------------------------------------------
 

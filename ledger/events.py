@@ -3,18 +3,19 @@
 A record type is at once the schema its JSON line is checked against and the
 event stored for it; a decision is an event only the ledger emits. Both are
 immutable pydantic models that the eventsourcing machinery stores and replays
-(see persistence.py for the mapper and transcoder).
+(see mapper.py for how they are stored).
 """
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from ledger.policy import PolicyParams, ReturnMethod
-from ledger.values import Id, Money, Name, Payer, Quantity, Count, Role, Text, Time
+from ledger.values import Count, CustomerId, Id, Indexed, Money, Name, Payer, Quantity, Role, Text, Time
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -32,30 +33,52 @@ class Event(BaseModel):
     actor: Name
     role: Role
 
-    def mutate(self, aggregate: Any) -> Any:
-        """Evolve (or, for a stream's first event, create) the aggregate; eventsourcing's projector calls this."""
-        from ledger.aggregates import aggregate_for
-
-        if aggregate is None:
-            aggregate = aggregate_for(self.originator_id)
-        aggregate.apply(self)
-        aggregate.version = self.originator_version
-        return aggregate
-
     @property
     def ref(self) -> str:
         return f"{self.originator_id}@{self.originator_version}"
 
 
-class Record(Event):
-    """A fact of the shop, appended by a person or an import."""
+@dataclass(frozen=True)
+class CustomerOf:
+    """Whose key seals a record's personal fields: the customer named by `field`, or, with `via`,
+    the customer of the order (or other parent) that `field` names."""
 
-    PERSONAL: ClassVar[tuple[str, ...]] = ()  # customer data (SPEC section 5), left out of the key
+    field: str
+    via: str | None = None
+
+
+class Record(Event):
+    """A fact of the shop, appended by a person or an import.
+
+    Each record type declares its stream (`STREAM`: the stream kind and the field holding its id),
+    its personal fields (SPEC section 5, left out of the key) and whose key seals them.
+    """
+
+    STREAM: ClassVar[tuple[str, str | None]]
+    PERSONAL: ClassVar[tuple[str, ...]] = ()
+    SEALED_FOR: ClassVar[CustomerOf | None] = None
+    CLAIMS: ClassVar[dict[str, str]] = {}  # field -> namespace of values only one record may hold
     key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.PERSONAL and cls.SEALED_FOR is None:
+            raise TypeError(f"{cls.__name__} has personal fields but does not say whose key seals them")
+
+    @classmethod
+    def id_fields(cls) -> tuple[str, ...]:
+        """The fields naming ids of the id index (typed `Id`)."""
+        found = cls.__dict__.get("_id_fields")
+        if found is None:
+            found = tuple(name for name, info in cls.model_fields.items()
+                          if any(isinstance(m, Indexed) for m in info.metadata) or _names_indexed(info.annotation))
+            cls._id_fields = found
+        return found
 
     @property
     def stream(self) -> str:
-        raise NotImplementedError
+        kind, field = self.STREAM
+        return kind if field is None else f"{kind}:{getattr(self, field)}"
 
 
 class Decision(Event):
@@ -65,6 +88,12 @@ class Decision(Event):
     policy_version: str
     caused_by: str  # ref of the record that triggered it
     rests_on: tuple[str, ...] = ()  # refs of the other events the rule read
+
+
+def _names_indexed(annotation: object) -> bool:
+    if get_origin(annotation) is Annotated:
+        return any(isinstance(m, Indexed) for m in annotation.__metadata__)
+    return any(_names_indexed(arg) for arg in get_args(annotation))
 
 
 def ref_parts(ref: str) -> tuple[str, int]:
@@ -99,36 +128,28 @@ def units_by_sku(lines: tuple[OrderLine, ...] | tuple[ParcelLine, ...]) -> Count
 # -- stock ---------------------------------------------------------------------------------------
 
 class StockReceived(Record):
+    STREAM = ("sku", "sku")
     sku: Id
     quantity: Quantity
 
-    @property
-    def stream(self) -> str:
-        return f"sku:{self.sku}"
-
 
 class StockCounted(Record):
+    STREAM = ("sku", "sku")
     sku: Id
     quantity: Count
-
-    @property
-    def stream(self) -> str:
-        return f"sku:{self.sku}"
 
 
 # -- orders --------------------------------------------------------------------------------------
 
 class OrderRecord(Record):
+    STREAM = ("order", "order_id")
     order_id: Id
-
-    @property
-    def stream(self) -> str:
-        return f"order:{self.order_id}"
 
 
 class OrderPlaced(OrderRecord):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("address", "phone")
-    customer_id: Id
+    PERSONAL = ("address", "phone")
+    SEALED_FOR = CustomerOf("customer_id")
+    customer_id: CustomerId
     lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=1000)]
     shipping_fee: Money
     address: Text
@@ -141,7 +162,8 @@ class AddressConfirmed(OrderRecord):
 
 
 class OrderNoted(OrderRecord):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("note",)
+    PERSONAL = ("note",)
+    SEALED_FOR = CustomerOf("order_id", via="order")
     note: Text
 
 
@@ -156,6 +178,8 @@ class DispatchDelayNotified(OrderRecord):
 # -- shipments -----------------------------------------------------------------------------------
 
 class ParcelDispatched(Record):
+    STREAM = ("shipment", "shipment_id")
+    CLAIMS = {"tracking_no": "tracking"}  # SH-4: a tracking number is used once
     shipment_id: Id
     order_id: Id | None = None
     case_id: Id | None = None
@@ -170,17 +194,10 @@ class ParcelDispatched(Record):
             raise ValueError("a dispatch names exactly one of order_id and case_id")
         return self
 
-    @property
-    def stream(self) -> str:
-        return f"shipment:{self.shipment_id}"
-
 
 class ParcelDelivered(Record):
+    STREAM = ("shipment", "shipment_id")
     shipment_id: Id
-
-    @property
-    def stream(self) -> str:
-        return f"shipment:{self.shipment_id}"
 
 
 # -- after-sales cases ---------------------------------------------------------------------------
@@ -191,11 +208,8 @@ Finding = Literal["quality_confirmed", "wrong_item_confirmed", "no_fault", "buye
 
 
 class CaseRecord(Record):
+    STREAM = ("case", "case_id")
     case_id: Id
-
-    @property
-    def stream(self) -> str:
-        return f"case:{self.case_id}"
 
 
 class ReturnRequested(CaseRecord):
@@ -245,15 +259,13 @@ class RefundIssued(CaseRecord):
 # -- review disputes -----------------------------------------------------------------------------
 
 class DisputeRecord(Record):
+    STREAM = ("dispute", "dispute_id")
     dispute_id: Id
-
-    @property
-    def stream(self) -> str:
-        return f"dispute:{self.dispute_id}"
 
 
 class ReviewPosted(DisputeRecord):
-    PERSONAL: ClassVar[tuple[str, ...]] = ("text",)
+    PERSONAL = ("text",)
+    SEALED_FOR = CustomerOf("order_id", via="order")  # a review belongs to its order's customer
     order_id: Id
     rating: Literal["positive", "neutral", "negative"]
     text: Text
@@ -279,33 +291,16 @@ class DisputeSettled(DisputeRecord):
 # -- policy --------------------------------------------------------------------------------------
 
 class PolicyAdopted(Record):
+    STREAM = ("policy", None)
     version: Annotated[str, Field(min_length=1, max_length=100)]
     params: PolicyParams
-
-    @property
-    def stream(self) -> str:
-        return "policy"
 
 
 class CustomerForgotten(Event):
     """`ledger forget`: the customer's data key was destroyed; their personal fields read "[erased]"."""
 
-    customer_id: Id
+    customer_id: CustomerId
     reason: Text
-
-
-RECORD_TYPES: dict[str, type[Record]] = {
-    cls.__name__: cls
-    for cls in (
-        StockReceived, StockCounted,
-        OrderPlaced, AddressConfirmed, OrderNoted, OrderCancelled, DispatchDelayNotified,
-        ParcelDispatched, ParcelDelivered,
-        ReturnRequested, ReturnParcelReceived, ReturnInspected, ExchangeDelayNotified,
-        SupervisorRuled, RefundIssued,
-        ReviewPosted, BuyerContacted, ResolutionOffered, NegotiationFailed, DisputeSettled,
-        PolicyAdopted,
-    )
-}
 
 
 # -- decisions (SPEC section 3) ------------------------------------------------------------------
@@ -373,13 +368,9 @@ class NegativeReviewEscalated(Decision):
     dispute_id: str
 
 
-DECISION_TYPES: dict[str, type[Decision]] = {
-    cls.__name__: cls
-    for cls in (
-        ShippedSameDay, ShippedLate, ReturnAccepted, ReturnRejected, ShippingCostAssigned,
-        ReturnParcelRefused, ReturnEscalated, RefundApproved, ExchangeShipped, NegativeReviewEscalated,
-    )
-}
+def subclasses(base: type) -> list[type]:
+    """Every class below `base`, depth first."""
+    return [cls for sub in base.__subclasses__() for cls in (sub, *subclasses(sub))]
 
-EVENT_TYPES: dict[str, type[Event]] = {**RECORD_TYPES, **DECISION_TYPES}
 
+DECISION_TYPES: dict[str, type[Decision]] = {cls.__name__: cls for cls in subclasses(Decision)}

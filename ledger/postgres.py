@@ -1,4 +1,6 @@
-"""The ledger's recorder on PostgreSQL, the scale-out store (imported only when a store URL names it)."""
+"""The ledger's recorder on PostgreSQL, the scale-out store (imported only when a store URL names it).
+
+Its use of eventsourcing's private methods is explained in recorder.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -9,7 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from ledger.persistence import LedgerRecorder, Session
+from ledger.recorder import LedgerRecorder
 
 
 class QmarkCursor:
@@ -55,7 +57,7 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
             cursor.execute(self.create_schema)
         super().create_table()
 
-    def _sql_cursor(self, cursor: Any) -> Any:
+    def sql_cursor(self, cursor: Any) -> Any:
         return cursor if isinstance(cursor, QmarkCursor) else QmarkCursor(cursor)
 
     @contextmanager
@@ -73,10 +75,10 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
             yield QmarkCursor(cursor)
 
     @contextmanager
-    def appending(self) -> Iterator[Session]:
+    def appending(self) -> Iterator[Any]:
         """The file holds eventsourcing's lock on the events table from its first read to its commit."""
         with self.writing() as cursor:
-            yield Session(self, cursor.cursor)
+            yield cursor.cursor
 
     def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
         self._insert_stored_events(cursor, stored_events)

@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ledger.events import DECISION_TYPES, RECORD_TYPES, Record
+from ledger.events import DECISION_TYPES, Record
+from ledger.aggregates import RECORD_TYPES  # the appendable record types are those with a handler
 from ledger.values import first_error
 
 

@@ -31,7 +31,7 @@ def store_env(url: str) -> dict[str, str]:
             "SQLITE_DBNAME": sqlite_path(url),
             "SQLITE_LOCK_TIMEOUT": "120",  # seconds a writer waits for another one to commit
             "ORIGINATOR_ID_TYPE": "text",
-            "APPLICATION_RECORDER_TOPIC": "ledger.persistence:LedgerSQLiteRecorder",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorder:LedgerSQLiteRecorder",
         }
     if parts.scheme in ("postgresql", "postgres"):
         dbname = parts.path.lstrip("/")

@@ -53,7 +53,15 @@ Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(format_
 Time = Annotated[datetime, BeforeValidator(parse_time), PlainSerializer(format_time, when_used="json")]
 Quantity = Annotated[int, Strict(), Field(ge=1, le=1_000_000)]
 Count = Annotated[int, Strict(), Field(ge=0, le=1_000_000_000)]
-Id = Annotated[str, Strict(), Field(min_length=1, max_length=100, pattern=r"^\S+$")]
+
+
+class Indexed:
+    """Marks an id of the ledger's one id namespace (orders, shipments, cases, disputes, SKUs): the write
+    side looks these up in its id index before deciding a chunk of records."""
+
+
+CustomerId = Annotated[str, Strict(), Field(min_length=1, max_length=100, pattern=r"^\S+$")]
+Id = Annotated[CustomerId, Indexed()]
 Text = Annotated[str, Strict(), Field(max_length=10_000)]
 Name = Annotated[str, Strict(), Field(min_length=1, max_length=200, pattern=r"\S")]
 Role = Literal["supervisor", "customer_service", "shipping_clerk", "system"]

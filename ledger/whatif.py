@@ -32,18 +32,17 @@ def subject_of(record: Record) -> str:
 def outcomes(ledger: Ledger, as_of: datetime) -> dict[str, dict[str, Any]]:
     """Per subject: its decision, payer, refund and costs, and its breaches as of `as_of`."""
     found: dict[str, dict[str, Any]] = {}
-    with ledger.recorder.reading() as cursor:
-        for page in ledger.recorder.pages(cursor):
-            for notification in page:
-                event = ledger.mapper.to_domain_event(notification)
-                if isinstance(event, DispatchDecision):
-                    found.setdefault(event.order_id, {})["decision"] = type(event).__name__
-                elif isinstance(event, WindowDecision):
-                    found.setdefault(event.case_id, {})["decision"] = type(event).__name__
-                elif isinstance(event, ShippingCostAssigned):
-                    found.setdefault(event.case_id, {})["payer"] = event.payer
-                elif isinstance(event, NegativeReviewEscalated):
-                    found.setdefault(event.dispute_id, {})["decision"] = type(event).__name__
+    for page in ledger.recorder.pages():
+        for notification in page:
+            event = ledger.mapper.to_domain_event(notification)
+            if isinstance(event, DispatchDecision):
+                found.setdefault(event.order_id, {})["decision"] = type(event).__name__
+            elif isinstance(event, WindowDecision):
+                found.setdefault(event.case_id, {})["decision"] = type(event).__name__
+            elif isinstance(event, ShippingCostAssigned):
+                found.setdefault(event.case_id, {})["payer"] = event.payer
+            elif isinstance(event, NegativeReviewEscalated):
+                found.setdefault(event.dispute_id, {})["decision"] = type(event).__name__
     liability = ledger.liability()
     for row in liability["cases"]:
         found.setdefault(row["case_id"], {}).update(

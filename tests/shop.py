@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 
-from ledger.application import Ledger, LineError
+from collections.abc import Iterable
+
+from ledger.application import Appended, Ledger, LineError
 
 
 def at(when: str) -> str:
@@ -134,18 +136,14 @@ def shipped_order(order_id: str = "O-1", placed_at: str = "11-02 10:00", dispatc
     return history
 
 
-class Shop:
-    """A ledger on a fresh store, with the questions tests ask of it."""
+class Questions:
+    """What tests ask of a shop, whatever holds its events."""
 
-    def __init__(self, store: str):
-        self.store = store
-        self.ledger = Ledger(store)
-
-    def append(self, *records: dict | list[dict]):
+    def append(self, *records: dict | list[dict]) -> Appended:
         flat: list[dict] = []
         for item in records:
             flat.extend(item if isinstance(item, list) else [item])
-        return self.ledger.append(json.dumps(r, ensure_ascii=False) for r in flat)
+        return self.append_lines(json.dumps(r, ensure_ascii=False) for r in flat)
 
     def refused(self, *records: dict | list[dict]) -> LineError:
         """Append expecting a refusal or invalid input; returns the error."""
@@ -157,15 +155,9 @@ class Shop:
             return error
         raise AssertionError("the file was accepted")
 
-    def event_count(self) -> int:
-        return self.ledger.recorder.max_notification_id() or 0
-
-    def events(self, id_: str) -> list:
-        return [event for _, event in self.ledger.events_of(self.ledger.streams_of(id_))]
-
     def decisions(self, id_: str) -> list[tuple[str, str]]:
         """(type, rule) of the decisions in the stream of `id_` alone."""
-        kind, _ = self.ledger.kind_of(id_)
+        kind, _ = self.kind_of(id_)
         return [(type(e).__name__, e.rule) for e in self.events(id_)
                 if hasattr(e, "rule") and e.originator_id == f"{kind}:{id_}"]
 
@@ -174,6 +166,28 @@ class Shop:
         assert found, f"no {type_} on {id_}: {self.decisions(id_)}"
         return found[-1]
 
+
+class Shop(Questions):
+    """A ledger on a fresh store, with the questions tests ask of it."""
+
+    def __init__(self, store: str):
+        self.store = store
+        self.ledger = Ledger(store)
+
+    def append_lines(self, lines: Iterable[str]) -> Appended:
+        return self.ledger.append(lines)
+
+    def event_count(self) -> int:
+        return self.ledger.recorder.max_notification_id() or 0
+
+    def kind_of(self, id_: str) -> tuple[str, str | None] | None:
+        return self.ledger.kind_of(id_)
+
+    def events(self, id_: str) -> list:
+        return [event for _, event in self.ledger.events_of(self.ledger.streams_of(id_))]
+
+    def policy_book(self):
+        return self.ledger.policy_book()
     def raw(self, statement: str, params: tuple = ()) -> list[tuple]:
         """Edit the store behind the ledger's back, as a tamperer would; `{pos}` is the position column
         and `{events}` the events table of this store."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.generate import generate
 from ledger.events import Decision
-from ledger.persistence import record_json
+from ledger.mapper import record_json
 from tests.shop import Shop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,12 +40,11 @@ def split_among_writers(history: list[dict], writers: int, rng: random.Random) -
 
 def decisions_by_stream(shop: Shop) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = defaultdict(list)
-    with shop.ledger.recorder.reading() as cursor:
-        for page in shop.ledger.recorder.pages(cursor):
-            for notification in page:
-                event = shop.ledger.mapper.to_domain_event(notification)
-                if isinstance(event, Decision):
-                    found[event.originator_id].append(event.model_dump(exclude={"timestamp"}))
+    for page in shop.ledger.recorder.pages():
+        for notification in page:
+            event = shop.ledger.mapper.to_domain_event(notification)
+            if isinstance(event, Decision):
+                found[event.originator_id].append(event.model_dump(exclude={"timestamp"}))
     return found
 
 
@@ -76,10 +75,9 @@ def test_four_writers_at_once_store_each_record_once_and_decide_as_one_would(new
     assert len(records) == len(history)  # every record once, the ones sent twice included
     assert {r.key for r in records} == {json.loads(json.dumps(record_json(r)))["key"] for r in records}
     versions: dict[str, list[int]] = defaultdict(list)
-    with shop.ledger.recorder.reading() as cursor:
-        for page in shop.ledger.recorder.pages(cursor):
-            for n in page:
-                versions[n.originator_id].append(n.originator_version)
+    for page in shop.ledger.recorder.pages():
+        for n in page:
+            versions[n.originator_id].append(n.originator_version)
     assert all(v == list(range(1, len(v) + 1)) for v in versions.values())
     assert shop.ledger.recorder.verify().problem is None
 

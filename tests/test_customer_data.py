@@ -8,7 +8,7 @@ import pytest
 
 from ledger.application import UnknownCustomer
 from ledger.crypto import ERASED, MasterKeyError
-from ledger.persistence import record_json
+from ledger.mapper import record_json
 from tests.shop import Shop, placed, review, shipped_order
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "shop-2026-11.jsonl"

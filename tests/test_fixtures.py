@@ -24,14 +24,13 @@ def fixture_shop(shop):
 def test_every_rule_fires_on_the_fixture_shop(fixture_shop):
     ledger = fixture_shop.ledger
     fired = set()
-    with ledger.recorder.reading() as cursor:
-        for page in ledger.recorder.pages(cursor):
-            for notification in page:
-                event = ledger.mapper.to_domain_event(notification)
-                if isinstance(event, Decision):
-                    fired.add(event.rule)
-                    if getattr(event, "notified", False):
-                        fired.add("SH-2")  # a late dispatch excused by a notice
+    for page in ledger.recorder.pages():
+        for notification in page:
+            event = ledger.mapper.to_domain_event(notification)
+            if isinstance(event, Decision):
+                fired.add(event.rule)
+                if getattr(event, "notified", False):
+                    fired.add("SH-2")  # a late dispatch excused by a notice
     fired |= {b["rule"] for b in ledger.breaches(datetime.fromisoformat("2026-11-30T00:00:00+08:00"))}
     if any(row["low"] for row in ledger.stock()):
         fired.add("ST-1")

@@ -8,7 +8,7 @@ from datetime import datetime
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ledger.application import LineError
-from ledger.persistence import record_json
+from ledger.mapper import record_json
 from tests import shop as s
 
 SKUS = ["TEE", "CAP"]

@@ -1,30 +1,85 @@
-"""What every aggregate of the ledger shares: a stream id, a version, and pending events."""
+"""What every aggregate of the ledger shares: a stream id, a version, pending events, and how events
+change its state."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from ledger.events import Decision, Event, Record
 
 E = TypeVar("E", bound=Event)
+Change = Callable[[Any, Any], None]
+Handler = Callable[[Any, Any], None]  # (unit of work, record)
+HANDLERS: dict[type[Record], Handler] = {}  # one per appendable record type
+KINDS: dict[str, type[Aggregate]] = {}  # stream kind -> aggregate class
+
+
+def handles(*record_types: type[Record]) -> Callable[[Handler], Handler]:
+    """Registers the handler of these record types: which aggregates a record touches, in which order,
+    and which ids it claims, through the unit of work (unit_of_work.py)."""
+    def register(handler: Handler) -> Handler:
+        for record_type in record_types:
+            if record_type in HANDLERS:
+                raise TypeError(f"{record_type.__name__} has two handlers")
+            HANDLERS[record_type] = handler
+        return handler
+
+    return register
+
+
+def applies(*event_types: type[Event]) -> Callable[[Change], Change]:
+    """Marks the method that changes an aggregate's state for these event types."""
+    def mark(method: Change) -> Change:
+        method.applies = event_types  # type: ignore[attr-defined]
+        return method
+
+    return mark
 
 
 class Aggregate:
     """State folded from one stream; commands check the rules and trigger events.
 
-    Events know how to mutate an aggregate (`Event.mutate`), so eventsourcing's
-    repository rebuilds these with its default projector.
+    `@applies(EventType)` methods change the state. An event type an aggregate neither applies nor
+    lists in `UNCHANGED` is an error, so that a misspelt or forgotten handler cannot pass silently.
     """
+
+    prefix: ClassVar[str]
+    UNCHANGED: ClassVar[tuple[type[Event], ...]] = ()  # events of this stream that change no state
+    CHANGES: ClassVar[dict[type[Event], Change]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        KINDS[cls.prefix] = cls
+        cls.CHANGES = {event_type: (lambda self, event: None) for event_type in cls.UNCHANGED}
+        for value in vars(cls).values():
+            for event_type in getattr(value, "applies", ()):
+                cls.CHANGES[event_type] = value
 
     def __init__(self, stream: str):
         self.id = stream
         self.version = 0
         self.pending: list[Event] = []
 
+    @property
+    def name(self) -> str:
+        """The id the stream is named by: `O-1` of `order:O-1`."""
+        return self.id.split(":", 1)[1]
+
     def apply(self, event: Event) -> None:
-        handler = getattr(self, f"when_{type(event).__name__}", None)
-        if handler is not None:
-            handler(event)
+        try:
+            change = self.CHANGES[type(event)]
+        except KeyError:
+            raise TypeError(f"{type(self).__name__} has no state change for {type(event).__name__}") from None
+        change(self, event)
+        self.version = event.originator_version
+
+    @classmethod
+    def start(cls, record: Record) -> Any:
+        """A new stream whose first event is `record`."""
+        aggregate = cls(record.stream)
+        aggregate.trigger(record)
+        return aggregate
 
     def trigger(self, event: E) -> E:
         stamped = event.model_copy(update={
@@ -32,7 +87,7 @@ class Aggregate:
             "originator_version": self.version + 1,
             "timestamp": datetime.now(timezone.utc),
         })
-        stamped.mutate(self)
+        self.apply(stamped)
         self.pending.append(stamped)
         return stamped
 

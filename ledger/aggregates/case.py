@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate
+from ledger.aggregates.base import Aggregate, applies, handles
 from ledger.aggregates.order import Order
-from ledger.aggregates.shipment import Shipment
+
+if TYPE_CHECKING:
+    from ledger.aggregates.shipment import Shipment
 from ledger.events import (
     ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, Record, RefundApproved, RefundIssued,
     ReturnAccepted, ReturnEscalated, ReturnInspected, ReturnParcelReceived, ReturnParcelRefused,
@@ -20,13 +23,13 @@ from ledger.values import ZERO
 
 class Case(Aggregate):
     prefix = "case"
+    UNCHANGED = (ReturnAccepted, ShippingCostAssigned, ReturnInspected, ExchangeDelayNotified)
 
     def __init__(self, stream: str):
         super().__init__(stream)
-        self.case_id = stream.split(":", 1)[1]
+        self.case_id = self.name
         self.request: ReturnRequested | None = None
         self.rejected = False
-        self.payer = ""
         self.parcels: list[ReturnParcelReceived] = []  # accepted ones only
         self.parcel_let_in = False  # AS-4: a supervisor allowed a freight-collect parcel
         self.escalated = False
@@ -37,37 +40,43 @@ class Case(Aggregate):
 
     # -- state ----------------------------------------------------------------------------------
 
-    def when_ReturnRequested(self, event: ReturnRequested) -> None:
+    @applies(ReturnRequested)
+    def _return_requested(self, event: ReturnRequested) -> None:
         self.request = event
 
-    def when_ReturnRejected(self, event: ReturnRejected) -> None:
+    @applies(ReturnRejected)
+    def _return_rejected(self, event: ReturnRejected) -> None:
         self.rejected = True
 
-    def when_ShippingCostAssigned(self, event: ShippingCostAssigned) -> None:
-        self.payer = event.payer
-
-    def when_ReturnParcelReceived(self, event: ReturnParcelReceived) -> None:
+    @applies(ReturnParcelReceived)
+    def _return_parcel_received(self, event: ReturnParcelReceived) -> None:
         self.parcels.append(event)
 
-    def when_ReturnParcelRefused(self, event: ReturnParcelRefused) -> None:
+    @applies(ReturnParcelRefused)
+    def _return_parcel_refused(self, event: ReturnParcelRefused) -> None:
         self.parcels = [parcel for parcel in self.parcels if parcel.ref != event.caused_by]
 
-    def when_ReturnEscalated(self, event: ReturnEscalated) -> None:
+    @applies(ReturnEscalated)
+    def _return_escalated(self, event: ReturnEscalated) -> None:
         self.escalated = True
 
-    def when_SupervisorRuled(self, event: SupervisorRuled) -> None:
+    @applies(SupervisorRuled)
+    def _supervisor_ruled(self, event: SupervisorRuled) -> None:
         if event.accept_parcel is not None:
             self.parcel_let_in = event.accept_parcel
         if self.escalated and self.ruling is None:
             self.ruling = event
 
-    def when_RefundApproved(self, event: RefundApproved) -> None:
+    @applies(RefundApproved)
+    def _refund_approved(self, event: RefundApproved) -> None:
         self.refund_approved = event.amount
 
-    def when_RefundIssued(self, event: RefundIssued) -> None:
+    @applies(RefundIssued)
+    def _refund_issued(self, event: RefundIssued) -> None:
         self.refunded += event.amount
 
-    def when_ExchangeShipped(self, event: ExchangeShipped) -> None:
+    @applies(ExchangeShipped)
+    def _exchange_shipped(self, event: ExchangeShipped) -> None:
         self.reshipped += event.units
 
     @property
@@ -101,8 +110,7 @@ class Case(Aggregate):
         deliveries = [d for s in outbound for d in s.deliveries]
         start = min(deliveries or [s.dispatch for s in outbound], key=lambda event: event.at)
         until = rules.return_window_until(start.at, policy)
-        case = cls(record.stream)
-        case.trigger(record)
+        case = cls.start(record)
         facts = dict(case_id=case.case_id, order_id=order.order_id, window_from=start.at, window_until=until)
         cite = dict(rule=rules.return_window_until.rule, policy_version=policy.version, rests_on=(start.ref,))
         if not rules.within_window(record.at, until):
@@ -179,3 +187,52 @@ class Case(Aggregate):
                     policy_version=policy.version, case_id=self.case_id, shipment_id=dispatch.shipment_id,
                     tracking_no=dispatch.tracking_no, postage=dispatch.postage,
                     units=sum(units_by_sku(dispatch.lines).values()))
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+@handles(ReturnRequested)
+def request_return(uow, record: ReturnRequested) -> None:
+    order: Order = uow.existing("order", record.order_id)
+    shipments = uow.children(order.order_id, "shipment")
+    earlier = uow.children(order.order_id, "case")
+    case = Case.request_return(record, order, shipments, earlier, uow.policy_at(record.at))
+    uow.register(record.case_id, "case", record.order_id)
+    uow.emit(case)
+
+
+@handles(ReturnParcelReceived)
+def receive_return_parcel(uow, record: ReturnParcelReceived) -> None:
+    case: Case = uow.existing("case", record.case_id)
+    case.receive_parcel(record, uow.policy_at(record.at))
+    uow.emit(case)
+
+
+@handles(ReturnInspected)
+def inspect_return(uow, record: ReturnInspected) -> None:
+    case: Case = uow.existing("case", record.case_id)
+    order: Order = uow.get(f"order:{case.request.order_id}")
+    case.inspect(record, order.prices(), uow.policy_at(record.at))
+    uow.emit(case)
+
+
+@handles(SupervisorRuled)
+def rule_case(uow, record: SupervisorRuled) -> None:
+    rules.check_supervisor(type(record).__name__, record.role)
+    case: Case = uow.existing("case", record.case_id)
+    case.rule_on(record, uow.policy_at(record.at))
+    uow.emit(case)
+
+
+@handles(ExchangeDelayNotified)
+def update_case(uow, record: ExchangeDelayNotified) -> None:
+    case: Case = uow.existing("case", record.case_id)
+    case.record(record)
+    uow.emit(case)
+
+
+@handles(RefundIssued)
+def issue_refund(uow, record: RefundIssued) -> None:
+    case: Case = uow.existing("case", record.case_id)
+    case.issue_refund(record)
+    uow.emit(case)

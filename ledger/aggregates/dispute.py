@@ -2,27 +2,26 @@
 from __future__ import annotations
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate
-from ledger.events import NegativeReviewEscalated, NegotiationFailed, Record, ReviewPosted
+from ledger.aggregates.base import Aggregate, applies, handles
+from ledger.events import (
+    BuyerContacted, DisputeSettled, NegativeReviewEscalated, NegotiationFailed, Record, ResolutionOffered,
+    ReviewPosted,
+)
 from ledger.policy import Policy
 from ledger.rules import refuse
 
 
 class Dispute(Aggregate):
     prefix = "dispute"
+    UNCHANGED = (BuyerContacted, ResolutionOffered, NegotiationFailed, DisputeSettled, NegativeReviewEscalated)
 
     def __init__(self, stream: str):
         super().__init__(stream)
-        self.dispute_id = stream.split(":", 1)[1]
+        self.dispute_id = self.name
         self.review: ReviewPosted | None = None
 
-    @classmethod
-    def post_review(cls, record: ReviewPosted) -> Dispute:
-        dispute = cls(record.stream)
-        dispute.trigger(record)
-        return dispute
-
-    def when_ReviewPosted(self, event: ReviewPosted) -> None:
+    @applies(ReviewPosted)
+    def _posted(self, event: ReviewPosted) -> None:
         self.review = event
 
     def record(self, record: Record) -> Record:
@@ -35,3 +34,26 @@ class Dispute(Aggregate):
         failure = self.record(record)
         self.decide(NegativeReviewEscalated, failure, rule=rules.ESCALATION,
                     policy_version=policy.version, dispute_id=self.dispute_id)
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+@handles(ReviewPosted)
+def post_review(uow, record: ReviewPosted) -> None:
+    uow.existing("order", record.order_id)
+    uow.register(record.dispute_id, "dispute", record.order_id)
+    uow.emit(Dispute.start(record))
+
+
+@handles(BuyerContacted, ResolutionOffered, DisputeSettled)
+def update_dispute(uow, record: BuyerContacted | ResolutionOffered | DisputeSettled) -> None:
+    dispute: Dispute = uow.existing("dispute", record.dispute_id)
+    dispute.record(record)
+    uow.emit(dispute)
+
+
+@handles(NegotiationFailed)
+def fail_negotiation(uow, record: NegotiationFailed) -> None:
+    dispute: Dispute = uow.existing("dispute", record.dispute_id)
+    dispute.fail_negotiation(record, uow.policy_at(record.at))
+    uow.emit(dispute)

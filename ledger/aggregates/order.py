@@ -6,10 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate
+from ledger.aggregates.base import Aggregate, applies, handles
 from ledger.events import (
-    AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderPlaced, ParcelDispatched,
-    Record, ShippedLate, ShippedSameDay, units_by_sku,
+    AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderNoted, OrderPlaced,
+    ParcelDispatched, ShippedLate, ShippedSameDay, units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
@@ -17,40 +17,36 @@ from ledger.rules import refuse
 
 class Order(Aggregate):
     prefix = "order"
+    UNCHANGED = (OrderNoted,)
 
     def __init__(self, stream: str):
         super().__init__(stream)
-        self.order_id = stream.split(":", 1)[1]
-        self.customer_id = ""
+        self.order_id = self.name
         self.placed: OrderPlaced | None = None
         self.confirmations: list[AddressConfirmed] = []
         self.delay_notices: list[DispatchDelayNotified] = []
         self.cancelled = False
         self.dispatched = False
 
-    @classmethod
-    def place(cls, record: OrderPlaced) -> Order:
-        order = cls(record.stream)
-        order.trigger(record)
-        return order
-
-    def when_OrderPlaced(self, event: OrderPlaced) -> None:
+    @applies(OrderPlaced)
+    def _placed(self, event: OrderPlaced) -> None:
         self.placed = event
-        self.customer_id = event.customer_id
 
-    def when_AddressConfirmed(self, event: AddressConfirmed) -> None:
+    @applies(AddressConfirmed)
+    def _confirmed(self, event: AddressConfirmed) -> None:
         self.confirmations.append(event)
 
-    def when_DispatchDelayNotified(self, event: DispatchDelayNotified) -> None:
+    @applies(DispatchDelayNotified)
+    def _delay_notified(self, event: DispatchDelayNotified) -> None:
         self.delay_notices.append(event)
 
-    def when_OrderCancelled(self, event: OrderCancelled) -> None:
+    @applies(OrderCancelled)
+    def _cancelled(self, event: OrderCancelled) -> None:
         self.cancelled = True
 
-    def when_ShippedSameDay(self, event: DispatchDecision) -> None:
+    @applies(ShippedSameDay, ShippedLate)
+    def _dispatch_decided(self, event: DispatchDecision) -> None:
         self.dispatched = True
-
-    when_ShippedLate = when_ShippedSameDay
 
     @property
     def placed_at(self) -> datetime:
@@ -68,9 +64,6 @@ class Order(Aggregate):
         for line in self.placed.lines:
             prices.setdefault(line.sku, line.unit_price)
         return prices
-
-    def record(self, record: Record) -> None:
-        self.trigger(record)
 
     def cancel(self, record: OrderCancelled) -> None:
         if self.cancelled:
@@ -103,3 +96,25 @@ class Order(Aggregate):
         notices = [n for n in self.delay_notices if rules.dispatch_delay_excused([n.at], due)]
         self.decide(ShippedLate, dispatch, rests_on=rests_on + tuple(n.ref for n in notices),
                     notified=bool(notices), **cite, **facts)
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+@handles(OrderPlaced)
+def place_order(uow, record: OrderPlaced) -> None:
+    uow.register(record.order_id, "order", record.customer_id)
+    uow.emit(Order.start(record))
+
+
+@handles(AddressConfirmed, OrderNoted, DispatchDelayNotified)
+def update_order(uow, record: AddressConfirmed | OrderNoted | DispatchDelayNotified) -> None:
+    order: Order = uow.existing("order", record.order_id)
+    order.trigger(record)
+    uow.emit(order)
+
+
+@handles(OrderCancelled)
+def cancel_order(uow, record: OrderCancelled) -> None:
+    order: Order = uow.existing("order", record.order_id)
+    order.cancel(record)
+    uow.emit(order)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ledger.aggregates.base import Aggregate
+from ledger import rules
+from ledger.aggregates.base import Aggregate, applies, handles
 from ledger.events import PolicyAdopted
 from ledger.policy import DEFAULT, Policy
 
@@ -16,10 +17,8 @@ class PolicyBook(Aggregate):
         self.adopted: list[tuple[datetime, Policy]] = []  # sorted by business time
         self.fixed = fixed  # a what-if policy in force over the whole history
 
-    def adopt(self, record: PolicyAdopted) -> None:
-        self.trigger(record)
-
-    def when_PolicyAdopted(self, event: PolicyAdopted) -> None:
+    @applies(PolicyAdopted)
+    def _adopted(self, event: PolicyAdopted) -> None:
         # The keys not given keep the values of the policy it replaces: the one in force at its `at`.
         replaced = self.in_force(event.at)
         policy = replaced.replace(event.params.model_copy(update={"version": event.version}))
@@ -40,3 +39,12 @@ class PolicyBook(Aggregate):
         if self.fixed is not None:
             return self.fixed
         return self.adopted[-1][1] if self.adopted else DEFAULT
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+@handles(PolicyAdopted)
+def adopt_policy(uow, record: PolicyAdopted) -> None:
+    rules.check_supervisor(type(record).__name__, record.role)
+    uow.policies.trigger(record)
+    uow.emit(uow.policies)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 
-from ledger.aggregates.base import Aggregate
+from ledger import rules
+from ledger.aggregates.base import Aggregate, applies, handles
+from ledger.aggregates.case import Case
+from ledger.aggregates.order import Order
 from ledger.events import ParcelDelivered, ParcelDispatched, units_by_sku
 
 
@@ -16,26 +18,49 @@ class Shipment(Aggregate):
         self.dispatch: ParcelDispatched | None = None
         self.deliveries: list[ParcelDelivered] = []
 
-    @classmethod
-    def dispatch_parcel(cls, record: ParcelDispatched) -> Shipment:
-        shipment = cls(record.stream)
-        shipment.trigger(record)
-        return shipment
-
-    def when_ParcelDispatched(self, event: ParcelDispatched) -> None:
+    @applies(ParcelDispatched)
+    def _dispatched(self, event: ParcelDispatched) -> None:
         self.dispatch = event
 
-    def when_ParcelDelivered(self, event: ParcelDelivered) -> None:
+    @applies(ParcelDelivered)
+    def _delivered(self, event: ParcelDelivered) -> None:
         self.deliveries.append(event)
-
-    def deliver(self, record: ParcelDelivered) -> None:
-        self.trigger(record)
-
-    @property
-    def dispatched_at(self) -> datetime:
-        assert self.dispatch is not None
-        return self.dispatch.at
 
     def units(self) -> Counter[str]:
         assert self.dispatch is not None
         return units_by_sku(self.dispatch.lines)
+
+
+# -- handlers --------------------------------------------------------------------------------
+
+@handles(ParcelDispatched)
+def dispatch_parcel(uow, record: ParcelDispatched) -> None:
+    number = record.tracking_no
+    if number.strip():
+        rules.check_tracking_unused(number, uow.claimed("tracking", number))
+    if record.order_id is not None:
+        order: Order = uow.existing("order", record.order_id)
+        shipped: Counter[str] = Counter()
+        for shipment in uow.children(order.order_id, "shipment"):
+            shipped += shipment.units()
+        order.check_dispatch(record, shipped)
+        uow.register(record.shipment_id, "shipment", record.order_id)
+        shipment = Shipment.start(record)
+        order.decide_dispatch(shipment.dispatch, uow.policy_at(order.placed_at))
+        uow.emit(shipment, order)
+    else:
+        case: Case = uow.existing("case", record.case_id)
+        case.check_replacement(record)
+        uow.register(record.shipment_id, "shipment", record.case_id)
+        shipment = Shipment.start(record)
+        case.decide_replacement(shipment.dispatch, uow.policy_at(record.at))
+        uow.emit(shipment, case)
+    if number.strip():
+        uow.claim("tracking", number, record.shipment_id)
+
+
+@handles(ParcelDelivered)
+def deliver_parcel(uow, record: ParcelDelivered) -> None:
+    shipment: Shipment = uow.existing("shipment", record.shipment_id)
+    shipment.trigger(record)
+    uow.emit(shipment)

@@ -1,12 +1,22 @@
 """A SKU's stream: goods received and stock counts. Stock figures are a view (projections/stock.py)."""
 from __future__ import annotations
 
-from ledger.aggregates.base import Aggregate
-from ledger.events import Record
+from ledger.aggregates.base import Aggregate, handles
+from ledger.events import StockCounted, StockReceived
 
 
 class Sku(Aggregate):
     prefix = "sku"
+    UNCHANGED = (StockReceived, StockCounted)
 
-    def record(self, record: Record) -> None:
-        self.trigger(record)
+
+# -- handlers --------------------------------------------------------------------------------
+
+@handles(StockReceived, StockCounted)
+def stock(uow, record: StockReceived | StockCounted) -> None:
+    sku = uow.get(record.stream)
+    if sku is None:
+        uow.register(record.sku, "sku", None)
+        sku = Sku(record.stream)
+    sku.trigger(record)
+    uow.emit(sku)

@@ -1,8 +1,9 @@
 """The views of SPEC section 7, kept as tables and updated in the append's own transaction.
 
-Each view module declares its TABLES and its HANDLERS (event type -> function of
-the projector and the event). The same projector rebuilds the views from the
-whole log on `ledger replay`, so incremental and rebuilt views cannot drift.
+Each view module declares its TABLES (columns.py: columns declared once) and its HANDLERS (event type ->
+function of the projector and the event); a view reads and writes its own tables only. The same
+projector rebuilds the views from the whole log on `ledger replay`, which drops and recreates the
+tables, so incremental and rebuilt views cannot drift and a store gets new columns by one replay.
 """
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from ledger.aggregates.policy import PolicyBook
 from ledger.events import Event, PolicyAdopted
 from ledger.policy import Policy
 from ledger.projections import liability, sla, stock
+from ledger.projections.columns import Table
 
 VIEWS = (stock, liability, sla)
-VIEW_TABLES: list[str] = [statement for view in VIEWS for statement in view.TABLES]
-VIEW_TABLE_NAMES: list[str] = [name for view in VIEWS for name in view.TABLE_NAMES]
+VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
 
 Handler = Callable[["Projector", Event], None]
 HANDLERS: dict[type[Event], list[Handler]] = {}
@@ -27,7 +28,19 @@ for view in VIEWS:
     for event_type, handler in view.HANDLERS.items():
         HANDLERS.setdefault(event_type, []).append(handler)
 # The stored topics a replay has to decode; the others no view reads.
-TOPICS = {get_topic(event_type) for event_type in (*HANDLERS, PolicyAdopted)}
+TOPICS = sorted({get_topic(event_type) for event_type in (*HANDLERS, PolicyAdopted)})
+
+
+def view_ddl() -> list[str]:
+    return [statement for table in VIEW_TABLES for statement in table.create()]
+
+
+def recreate_views(cursor: Any) -> None:
+    """Drop every view table and create it as declared now: a store of an older version gets new columns."""
+    for table in VIEW_TABLES:
+        cursor.execute(table.drop())
+    for statement in view_ddl():
+        cursor.execute(statement)
 
 
 class Projector:
@@ -53,8 +66,3 @@ class Projector:
     def one(self, statement: str, params: tuple = ()) -> Any:
         self.cursor.execute(statement, params)
         return self.cursor.fetchone()
-
-
-def clear_views(cursor: Any) -> None:
-    for name in VIEW_TABLE_NAMES:
-        cursor.execute(f"DELETE FROM {name}")

@@ -7,19 +7,22 @@ from ledger.events import (
     ExchangeShipped, OrderPlaced, RefundApproved, RefundIssued, ReturnAccepted, ReturnParcelReceived,
     ReturnParcelRefused, ReturnRequested, ShippingCostAssigned,
 )
+from ledger.projections.columns import BOOL, MONEY, Column, Table
 from ledger.values import cents, money
 
-TABLE_NAMES = ["view_order_fees", "view_liability"]
-TABLES = [
-    "CREATE TABLE IF NOT EXISTS view_order_fees (order_id TEXT PRIMARY KEY, shipping_fee BIGINT NOT NULL, "
-    "fee_returned BIGINT NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS view_liability (case_id TEXT PRIMARY KEY, order_id TEXT NOT NULL, "
-    "kind TEXT NOT NULL, reason TEXT NOT NULL, accepted BIGINT NOT NULL DEFAULT 0, payer TEXT, rule TEXT, "
-    "outbound BIGINT NOT NULL DEFAULT 0, return_leg BIGINT NOT NULL DEFAULT 0, "
-    "reship BIGINT NOT NULL DEFAULT 0, refund_approved BIGINT NOT NULL DEFAULT 0, "
-    "refunded BIGINT NOT NULL DEFAULT 0)",
-    "CREATE INDEX IF NOT EXISTS view_liability_order ON view_liability (order_id)",
-]
+CASES = Table("view_liability", (
+    Column("case_id", key=True), Column("order_id", index=True), Column("kind"), Column("reason"),
+    Column("accepted", BOOL, shown=False), Column("payer"), Column("rule"),
+    Column("outbound_postage", MONEY), Column("return_postage", MONEY), Column("reship_postage", MONEY),
+    Column("shop_cost", MONEY, stored=False), Column("buyer_cost", MONEY, stored=False),
+    Column("refund_approved", MONEY), Column("refunded", MONEY), Column("refund_outstanding", MONEY, stored=False),
+))
+# an order's shipping fee, and whether a return has claimed it as its outbound leg yet
+ORDER_FEES = Table("view_order_fees", (
+    Column("order_id", key=True), Column("shipping_fee", MONEY), Column("fee_returned", BOOL),
+))
+TABLES = (CASES, ORDER_FEES)
+TOTALS = ("shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding")
 
 
 def placed(p, event: OrderPlaced) -> None:
@@ -42,7 +45,8 @@ def accepted(p, event: ReturnAccepted) -> None:
         if not returned:
             outbound = fee
             p.execute("UPDATE view_order_fees SET fee_returned = 1 WHERE order_id = ?", (event.order_id,))
-    p.execute("UPDATE view_liability SET accepted = 1, outbound = ? WHERE case_id = ?", (outbound, event.case_id))
+    p.execute("UPDATE view_liability SET accepted = 1, outbound_postage = ? WHERE case_id = ?",
+              (outbound, event.case_id))
 
 
 def _add(p, case_id: str, column: str, amount: int) -> None:
@@ -55,15 +59,15 @@ def payer(p, event: ShippingCostAssigned) -> None:
 
 
 def parcel(p, event: ReturnParcelReceived) -> None:
-    _add(p, event.case_id, "return_leg", cents(event.postage))
+    _add(p, event.case_id, "return_postage", cents(event.postage))
 
 
 def parcel_refused(p, event: ReturnParcelRefused) -> None:
-    _add(p, event.case_id, "return_leg", -cents(event.postage))
+    _add(p, event.case_id, "return_postage", -cents(event.postage))
 
 
 def reshipped(p, event: ExchangeShipped) -> None:
-    _add(p, event.case_id, "reship", cents(event.postage))
+    _add(p, event.case_id, "reship_postage", cents(event.postage))
 
 
 def approved(p, event: RefundApproved) -> None:
@@ -80,27 +84,22 @@ HANDLERS = {
     RefundApproved: approved, RefundIssued: refunded,
 }
 
-TOTALS = ("shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding")
+
+def figures(row: dict) -> dict:
+    """A case's costs: both legs fall to whoever the payer is, nobody's while pending."""
+    legs = row["outbound_postage"] + row["return_postage"] + row["reship_postage"]
+    return {**row, "shop_cost": legs if row["payer"] == "shop" else 0,
+            "buyer_cost": legs if row["payer"] == "buyer" else 0,
+            "refund_outstanding": row["refund_approved"] - row["refunded"]}
 
 
 def report(cursor: Any, case_id: str | None = None, order_id: str | None = None) -> dict:
-    where, params = "WHERE accepted = 1", []
-    if case_id:
-        where, params = where + " AND case_id = ?", [*params, case_id]
-    if order_id:
-        where, params = where + " AND order_id = ?", [*params, order_id]
-    cursor.execute("SELECT case_id, order_id, kind, reason, payer, rule, outbound, return_leg, reship, "
-                   f"refund_approved, refunded FROM view_liability {where} ORDER BY case_id", params)
-    cases, totals = [], dict.fromkeys(TOTALS, 0)
-    for case, order, kind, reason, payer_, rule, outbound, return_leg, reship, approved_, refunded_ in \
-            cursor.fetchall():
-        legs = outbound + return_leg + reship
-        figures = {"shop_cost": legs if payer_ == "shop" else 0, "buyer_cost": legs if payer_ == "buyer" else 0,
-                   "refund_approved": approved_, "refunded": refunded_,
-                   "refund_outstanding": approved_ - refunded_}
-        for name in TOTALS:
-            totals[name] += figures[name]
-        cases.append({"case_id": case, "order_id": order, "kind": kind, "reason": reason, "payer": payer_,
-                      "rule": rule, "outbound_postage": money(outbound), "return_postage": money(return_leg),
-                      "reship_postage": money(reship), **{k: money(v) for k, v in figures.items()}})
-    return {"cases": cases, "totals": {name: money(value) for name, value in totals.items()}}
+    """`liability --json`: accepted cases (of one case or order, if given) with their totals."""
+    where, params = ["accepted = 1"], []
+    for column, value in (("case_id", case_id), ("order_id", order_id)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    cases = [figures(row) for row in CASES.read(cursor, " AND ".join(where), params, order="case_id")]
+    totals = {name: money(sum(case[name] for case in cases)) for name in TOTALS}
+    return {"cases": [CASES.json(case) for case in cases], "totals": totals}

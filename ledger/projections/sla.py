@@ -13,17 +13,19 @@ from ledger import rules
 from ledger.events import (
     BuyerContacted, DispatchDecision, DispatchDelayNotified, DisputeSettled, ExchangeDelayNotified, ExchangeShipped,
     NegotiationFailed, OrderCancelled, OrderPlaced, ParcelDispatched, ReturnEscalated, ReturnParcelReceived,
-    ReturnParcelRefused, ReviewPosted, ShippedLate, ShippedSameDay, SupervisorRuled,
+    ReturnParcelRefused, ReturnRequested, ReviewPosted, ShippedLate, ShippedSameDay, SupervisorRuled,
 )
+from ledger.projections.columns import TIME, Column, Table
 from ledger.values import from_micros, micros
 
-TABLE_NAMES = ["view_deadlines"]
-TABLES = [
-    "CREATE TABLE IF NOT EXISTS view_deadlines (kind TEXT NOT NULL, subject TEXT NOT NULL, rule TEXT NOT NULL, "
-    "opened_at BIGINT NOT NULL, due BIGINT, done_at BIGINT, excused_at BIGINT, void_at BIGINT, source TEXT, "
-    "PRIMARY KEY (kind, subject))",
-    "CREATE INDEX IF NOT EXISTS view_deadlines_due ON view_deadlines (due)",
-]
+DEADLINES = Table("view_deadlines", (
+    Column("kind", key=True), Column("subject", key=True), Column("rule"),
+    Column("opened_at", TIME, shown=False), Column("due", TIME, index=True), Column("done_at", TIME, none="not done"),
+    Column("excused_at", TIME, shown=False), Column("void_at", TIME, shown=False), Column("source", shown=False),
+))
+# the exchanges among the cases: AS-2's deadline is theirs alone
+EXCHANGES = Table("view_sla_exchanges", (Column("case_id", key=True),))
+TABLES = (DEADLINES, EXCHANGES)
 
 SAME_DAY, ADDRESS, RESHIP, CONTACT, RESOLUTION = (
     "same_day_shipping", "address_unconfirmed", "exchange_reship", "review_contact", "review_resolution")
@@ -64,10 +66,14 @@ def dispatch_decided(p, event: DispatchDecision) -> None:
         _open(p, ADDRESS, event.order_id, rules.address_confirmed.rule, event.at, event.at, done_at=micros(event.at))
 
 
+def case_requested(p, event: ReturnRequested) -> None:
+    if event.kind == "exchange":
+        p.execute("INSERT INTO view_sla_exchanges VALUES (?)", (event.case_id,))
+
+
 def return_parcel(p, event: ReturnParcelReceived) -> None:
     """AS-2 counts from the first accepted returned parcel of an exchange."""
-    kind = p.one("SELECT kind FROM view_liability WHERE case_id = ?", (event.case_id,))
-    if kind and kind[0] == "exchange":
+    if p.one("SELECT 1 FROM view_sla_exchanges WHERE case_id = ?", (event.case_id,)):
         _open(p, RESHIP, event.case_id, rules.reship_due.rule, event.at,
               rules.reship_due(event.at, p.policy_at(event.at)), source=event.ref)
 
@@ -115,7 +121,7 @@ def dispute_closed(p, event: DisputeSettled | NegotiationFailed) -> None:
 HANDLERS = {
     OrderPlaced: order_placed, ParcelDispatched: parcel_dispatched, DispatchDelayNotified: dispatch_delayed,
     OrderCancelled: order_cancelled, ShippedSameDay: dispatch_decided, ShippedLate: dispatch_decided,
-    ReturnParcelReceived: return_parcel, ReturnParcelRefused: parcel_refused, ReturnEscalated: escalated,
+    ReturnRequested: case_requested, ReturnParcelReceived: return_parcel, ReturnParcelRefused: parcel_refused, ReturnEscalated: escalated,
     SupervisorRuled: ruled, ExchangeShipped: reshipped, ExchangeDelayNotified: reship_delayed,
     ReviewPosted: review_posted, BuyerContacted: buyer_contacted, DisputeSettled: dispute_closed,
     NegotiationFailed: dispute_closed,
@@ -127,28 +133,28 @@ EXCUSABLE = {SAME_DAY: rules.dispatch_delay_excused, RESHIP: rules.reship_delay_
 
 
 def breaches(cursor: Any, as_of: datetime, subject: str | None = None) -> list[dict]:
-    """Rows whose deadline had passed at T unmet and unexcused; only records at or before T count."""
+    """Rows whose deadline had passed at T unmet and unexcused; only records at or before T count.
+
+    Times are stored values (microseconds); `DEADLINES.json` shows them."""
     t = micros(as_of)
     where, params = "due IS NOT NULL AND due <= ? AND opened_at <= ?", [t, t]
     if subject:
         where, params = where + " AND subject = ?", [*params, subject]
-    cursor.execute("SELECT kind, subject, rule, due, done_at, excused_at, void_at FROM view_deadlines "
-                   f"WHERE {where} ORDER BY due, subject, kind", params)
     found = []
-    for kind, subject_, rule, due, done, excused, void in cursor.fetchall():
+    for row in DEADLINES.read(cursor, where, params, order="due, subject, kind"):
+        kind, due, done, excused, void = row["kind"], row["due"], row["done_at"], row["excused_at"], row["void_at"]
         if void is not None and void <= t:
             continue  # a cancelled order has no dispatch deadline
-        done_by_t = done if done is not None and done <= t else None
+        row["done_at"] = done if done is not None and done <= t else None
         if kind != ADDRESS:
             on_time = ON_TIME[kind]
             due_at = from_micros(due)
             if on_time(as_of, due_at):
                 continue  # not reached yet
-            if done_by_t is not None and on_time(from_micros(done_by_t), due_at):
+            if row["done_at"] is not None and on_time(from_micros(row["done_at"]), due_at):
                 continue
             if kind in EXCUSABLE and excused is not None and excused <= t and \
                     EXCUSABLE[kind]([from_micros(excused)], due_at):
                 continue
-        found.append({"kind": kind, "subject": subject_, "rule": rule, "due": from_micros(due),
-                      "done_at": from_micros(done_by_t) if done_by_t is not None else None})
+        found.append(row)
     return found

@@ -8,18 +8,19 @@ from ledger.events import (
     OrderCancelled, OrderPlaced, ParcelDispatched, ReturnInspected, ReturnRequested, StockCounted, StockReceived,
 )
 from ledger.policy import Policy
+from ledger.projections.columns import BOOL, INT, Column, Table
 
-TABLE_NAMES = ["view_stock", "view_unshipped", "view_case_lines"]
-TABLES = [
-    "CREATE TABLE IF NOT EXISTS view_stock (sku TEXT PRIMARY KEY, on_hand BIGINT NOT NULL, "
-    "reserved BIGINT NOT NULL)",
-    # units of each order line still to dispatch: what a dispatch or cancellation releases
-    "CREATE TABLE IF NOT EXISTS view_unshipped (order_id TEXT NOT NULL, sku TEXT NOT NULL, "
-    "quantity BIGINT NOT NULL, PRIMARY KEY (order_id, sku))",
-    # a case's lines go back on hand when its inspection finds no fault
-    "CREATE TABLE IF NOT EXISTS view_case_lines (case_id TEXT NOT NULL, sku TEXT NOT NULL, "
-    "quantity BIGINT NOT NULL, restocked BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (case_id, sku))",
-]
+STOCK = Table("view_stock", (
+    Column("sku", key=True), Column("on_hand", INT), Column("reserved", INT),
+    Column("available", INT, stored=False), Column("low", BOOL, stored=False),
+))
+# units of each order line still to dispatch: what a dispatch or cancellation releases
+UNSHIPPED = Table("view_unshipped", (Column("order_id", key=True), Column("sku", key=True), Column("quantity", INT)))
+# a case's lines go back on hand when its inspection finds no fault
+CASE_LINES = Table("view_case_lines", (
+    Column("case_id", key=True), Column("sku", key=True), Column("quantity", INT), Column("restocked", BOOL),
+))
+TABLES = (STOCK, UNSHIPPED, CASE_LINES)
 
 CHANGE = ("INSERT INTO view_stock (sku, on_hand, reserved) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET "
           "on_hand = view_stock.on_hand + excluded.on_hand, reserved = view_stock.reserved + excluded.reserved")
@@ -57,9 +58,8 @@ def dispatched(p, event: ParcelDispatched) -> None:
 
 
 def cancelled(p, event: OrderCancelled) -> None:
-    p.execute("SELECT sku, quantity FROM view_unshipped WHERE order_id = ?", (event.order_id,))
-    for sku, quantity in p.cursor.fetchall():
-        _change(p, sku, reserved=-quantity)
+    for row in UNSHIPPED.read(p.cursor, "order_id = ?", (event.order_id,)):
+        _change(p, row["sku"], reserved=-row["quantity"])
     p.execute("UPDATE view_unshipped SET quantity = 0 WHERE order_id = ?", (event.order_id,))
 
 
@@ -73,9 +73,8 @@ def requested(p, event: ReturnRequested) -> None:
 def inspected(p, event: ReturnInspected) -> None:
     if event.finding != "no_fault":
         return
-    p.execute("SELECT sku, quantity FROM view_case_lines WHERE case_id = ? AND restocked = 0", (event.case_id,))
-    for sku, quantity in p.cursor.fetchall():
-        _change(p, sku, on_hand=quantity)
+    for row in CASE_LINES.read(p.cursor, "case_id = ? AND restocked = 0", (event.case_id,)):
+        _change(p, row["sku"], on_hand=row["quantity"])
     p.execute("UPDATE view_case_lines SET restocked = 1 WHERE case_id = ?", (event.case_id,))
 
 
@@ -86,8 +85,10 @@ HANDLERS = {
 
 
 def rows(cursor: Any, policy: Policy, sku: str | None = None) -> list[dict]:
-    where, params = ("WHERE sku = ?", (sku,)) if sku else ("", ())
-    cursor.execute(f"SELECT sku, on_hand, reserved FROM view_stock {where} ORDER BY sku", params)
-    return [{"sku": sku_, "on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved,
-             "low": rules.is_low(on_hand - reserved, policy)}
-            for sku_, on_hand, reserved in cursor.fetchall()]
+    """`stock --json`'s rows; ST-1's `low` by the given policy."""
+    where, params = ("sku = ?", (sku,)) if sku else ("", ())
+    found = STOCK.read(cursor, where, params, order="sku")
+    for row in found:
+        row["available"] = row["on_hand"] - row["reserved"]
+        row["low"] = rules.is_low(row["available"], policy)
+    return [STOCK.json(row) for row in found]

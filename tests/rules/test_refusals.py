@@ -65,15 +65,6 @@ def test_a_positive_review_opens_no_dispute(shop):
     assert shop.refused(settled("D-1", "11-05 11:00")).error.rule == "REF"
 
 
-def test_a_refusal_anywhere_in_a_file_stores_nothing_of_it(shop):
-    error = shop.refused(placed("O-1", "11-02 10:00"), dispatched("S-1", "O-1", "11-02 16:00"),
-                         cancelled("O-1", "11-02 17:00"))
-    assert str(error).startswith("line 3: REF")
-    assert shop.ledger.kind_of("O-1") is None
-    assert shop.raw("SELECT COUNT(*) FROM ledger_keys") == [(0,)]
-    assert shop.raw("SELECT COUNT(*) FROM view_stock") == [(0,)]
-
-
 # invalid input: exit 2 ------------------------------------------------------------------------
 
 GOOD = placed("O-1", "11-02 10:00")
@@ -118,7 +109,7 @@ def variant(**changes):
 def test_malformed_input_exits_2_naming_the_line(shop, line, reason):
     before = shop.event_count()
     with pytest.raises(Exception) as caught:
-        shop.ledger.append([json.dumps(GOOD), "", line])
+        shop.append_lines([json.dumps(GOOD), "", line])
     error = caught.value
     assert error.status == 2
     assert str(error).startswith("line 3: ")
@@ -130,7 +121,7 @@ def test_the_first_bad_line_decides_the_status(shop):
     refused_first = [json.dumps(confirmed("O-9", "11-02 10:00")), variant(at="2026-11-02")]
     invalid_first = [variant(at="2026-11-02"), json.dumps(confirmed("O-9", "11-02 10:00"))]
     with pytest.raises(Exception) as refused:
-        shop.ledger.append(refused_first)
+        shop.append_lines(refused_first)
     with pytest.raises(Exception) as invalid:
-        shop.ledger.append(invalid_first)
+        shop.append_lines(invalid_first)
     assert (refused.value.status, invalid.value.status) == (3, 2)

@@ -1,0 +1,125 @@
+"""The write side's indexes (ids, claimed values, idempotency keys) and the store session a unit of work
+decides a file in: lookups, and the write of a chunk's events with its index rows, chain and views.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ledger.aggregates import PolicyBook, fold
+from ledger.events import Event
+from ledger.policy import Policy
+from ledger.projections import Projector
+from ledger.unit_of_work import IndexRows
+
+INDEX_TABLES = [
+    "CREATE TABLE IF NOT EXISTS ledger_ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT)",
+    "CREATE INDEX IF NOT EXISTS ledger_ids_parent ON ledger_ids (parent)",
+    "CREATE TABLE IF NOT EXISTS ledger_tracking (tracking_no TEXT PRIMARY KEY, shipment_id TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_keys (key TEXT PRIMARY KEY)",
+]
+# A namespace of claimed values (Record.CLAIMS) -> its table, value column, owner column.
+CLAIM_TABLES = {"tracking": ("ledger_tracking", "tracking_no", "shipment_id")}
+BATCH = 500  # values a lookup statement names at most
+
+
+class Lookups:
+    """Index lookups through one cursor that takes `?` parameters and returns tuples."""
+
+    def __init__(self, cursor: Any):
+        self.c = cursor
+
+    def _lookup(self, statement: str, values: Iterable[str]) -> list[tuple]:
+        values, rows = list(values), []
+        for start in range(0, len(values), BATCH):
+            chunk = values[start:start + BATCH]
+            self.c.execute(statement.format(",".join("?" * len(chunk))), chunk)
+            rows += self.c.fetchall()
+        return rows
+
+    def keys(self, keys: Iterable[str]) -> set[str]:
+        return {row[0] for row in self._lookup("SELECT key FROM ledger_keys WHERE key IN ({})", keys)}
+
+    def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        return {row[0]: (row[1], row[2])
+                for row in self._lookup("SELECT id, kind, parent FROM ledger_ids WHERE id IN ({})", ids)}
+
+    def claims(self, namespace: str, values: Iterable[str]) -> dict[str, str]:
+        table, value, owner = CLAIM_TABLES[namespace]
+        return dict(self._lookup(f"SELECT {value}, {owner} FROM {table} WHERE {value} IN ({{}})", values))
+
+    def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {parent: [] for parent in parents}
+        for child, kind, parent in self._lookup(
+                "SELECT id, kind, parent FROM ledger_ids WHERE parent IN ({}) ORDER BY id", found):
+            found[parent].append((child, kind))
+        return found
+
+    def write_index(self, index: IndexRows) -> None:
+        self.c.executemany("INSERT INTO ledger_ids VALUES (?,?,?)", index.ids)
+        for namespace, (table, _, _) in CLAIM_TABLES.items():
+            self.c.executemany(f"INSERT INTO {table} VALUES (?,?)",
+                               [(value, owner) for space, value, owner in index.claims if space == namespace])
+        self.c.executemany("INSERT INTO ledger_keys VALUES (?)", [(key,) for key in index.keys])
+
+
+class StoreSession(Lookups):
+    """An appended file's exclusive write transaction on a store (the unit of work's Session).
+
+    What the file has written so far is visible to its own reads, so the aggregates it holds in
+    memory can be few. Each chunk's events are encoded (personal fields sealed), inserted, chained,
+    indexed and projected into the views here, inside that one transaction.
+    """
+
+    def __init__(self, recorder: Any, cursor: Any, mapper: Any, fixed_policy: Policy | None = None):
+        super().__init__(recorder.sql_cursor(cursor))
+        self.recorder = recorder
+        self.raw = cursor
+        self.mapper = mapper
+        self.pending: dict[str, str | None] = {}  # id -> parent, of the chunk being written
+        policies = PolicyBook(fixed=fixed_policy) if fixed_policy else fold(self.events(["policy"]).get("policy", []))
+        self.projector = Projector(self.c, policies or PolicyBook())
+        mapper.keyring.bind(self.c, self.owner_of)
+
+    def close(self) -> None:
+        self.mapper.keyring.unbind()
+
+    def owner_of(self, id_: str, kind: str) -> str:
+        """The parent an id was registered with (an order's customer), this chunk's ids included."""
+        if id_ in self.pending:
+            return self.pending[id_]
+        found = self.ids([id_])[id_]
+        if found[0] != kind:
+            raise LookupError(f"{id_} is a {found[0]}, not a {kind}")
+        return found[1]
+
+    def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
+        recorder = self.recorder
+        rows = self._lookup(f"SELECT {recorder.POSITION}, originator_id, originator_version, topic, state "
+                            f"FROM {recorder.EVENTS} WHERE originator_id IN ({{}})", streams)
+        found: dict[str, list[Event]] = {}
+        for notification in recorder.notifications(sorted(rows, key=lambda row: (row[1], row[2]))):
+            found.setdefault(notification.originator_id, []).append(self.mapper.to_domain_event(notification))
+        return found
+
+    def write(self, events: Sequence[Event], index: IndexRows) -> None:
+        self.pending = {id_: parent for id_, _, parent in index.ids}
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        self.recorder.insert(self.raw, stored)
+        self.write_index(index)
+        self.projector.apply(events)
+        self.pending = {}
+        self.mapper.keyring.trim()
+
+
+def streams_of(lookups: Any, id_: str) -> list[str]:
+    """The streams `history ID` shows: an order with its shipments, cases and disputes, a case with its
+    replacement shipments, or the one stream of any other id. `lookups` answers `ids` and `children`."""
+    found = lookups.ids([id_]).get(id_)
+    if found is None:
+        return []
+    streams = [f"{found[0]}:{id_}"]
+    for child, child_kind in lookups.children([id_])[id_]:
+        streams.append(f"{child_kind}:{child}")
+        streams += [f"{kind}:{grandchild}" for grandchild, kind in lookups.children([child])[child]]
+    return streams

@@ -1,0 +1,193 @@
+"""The recorder: eventsourcing's application recorder with the ledger's tables and its hash chain.
+
+The ledger's part (`LedgerRecorder`) sits on top of eventsourcing's SQLite and PostgreSQL application
+recorders. It writes each chunk of events in the append's own transaction, with the chain rows beside
+them, and reads the log back for verify, replay, history and export.
+
+Where the ledger calls eventsourcing's private methods, and why: a file's events are inserted inside
+the transaction that has already read the store and will write the index, chain and views, which the
+public `insert_events` (one transaction of its own) cannot do. So `insert` calls
+`SQLiteApplicationRecorder._insert_events` (SQLite) and `_insert_stored_events`,
+`_fetch_ids_after_insert_events` and `_lock_table` (PostgreSQL, postgres.py); nothing else does.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from ledger import chain
+from ledger.crypto import KEY_TABLES
+from ledger.lookups import INDEX_TABLES
+
+CHAIN_TABLES = [
+    "CREATE TABLE IF NOT EXISTS ledger_chain (position BIGINT PRIMARY KEY, stream TEXT NOT NULL, "
+    "version BIGINT NOT NULL, stream_hash BLOB NOT NULL, log_hash BLOB NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS ledger_chain_stream ON ledger_chain (stream, version)",
+]
+
+
+class LedgerRecorder:
+    """The ledger's part of a recorder, on top of an eventsourcing application recorder.
+
+    Dialects give: POSITION (the column holding an event's position), EVENTS (the
+    events table), BLOB (the binary type), `_reading()` (a read-only cursor) and
+    `_sql_cursor(cursor)` (one that takes `?` parameters and returns tuples).
+    """
+
+    POSITION: str
+    BLOB: str
+    events_table_name: str
+
+    @property
+    def EVENTS(self) -> str:  # noqa: N802
+        return self.events_table_name
+
+    def ledger_tables(self) -> list[str]:
+        from ledger.projections import view_ddl
+
+        return [statement.replace("BLOB", self.BLOB)
+                for statement in (*INDEX_TABLES, *CHAIN_TABLES, *KEY_TABLES, *view_ddl())]
+
+    def sql_cursor(self, cursor: Any) -> Any:
+        """A cursor taking `?` parameters and returning tuples, over the dialect's own."""
+        return cursor
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield self.sql_cursor(cursor)
+
+    @contextmanager
+    def writing(self) -> Iterator[Any]:
+        """A write transaction; on SQLite its first write keeps every append out until it ends."""
+        with self.datastore.transaction(commit=True) as cursor:
+            yield cursor
+
+    # -- the write transaction ------------------------------------------------------------------
+
+    def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        """Insert events with the dialect's own eventsourcing statements; returns their positions."""
+        raise NotImplementedError
+
+    def insert(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
+        """Inside the append's transaction: the events, then their chain rows."""
+        positions = self._insert_raw(cursor, stored_events)
+        self._chain(self.sql_cursor(cursor), stored_events, positions)
+
+    def _chain(self, c: Any, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
+        c.execute("SELECT log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        log_hash = bytes(row[0]) if row else chain.GENESIS
+        previous = self._stream_heads(c, stored_events)
+        rows = []
+        for stored, position in zip(stored_events, positions, strict=True):
+            stream = stored.originator_id
+            stream_hash = chain.stream_link(previous.get(stream, chain.GENESIS), stream, stored.originator_version,
+                                            stored.topic, stored.state)
+            log_hash = chain.log_link(log_hash, position, stream_hash)
+            previous[stream] = stream_hash
+            rows.append((position, stream, stored.originator_version, stream_hash, log_hash))
+        c.executemany("INSERT INTO ledger_chain VALUES (?,?,?,?,?)", rows)
+
+    @staticmethod
+    def _stream_heads(c: Any, stored_events: Sequence[StoredEvent]) -> dict[str, bytes]:
+        """The stream hash each stream had before these events, for streams that had events."""
+        before: dict[str, int] = {}
+        for stored in stored_events:
+            before.setdefault(stored.originator_id, stored.originator_version - 1)
+        wanted = [(stream, version) for stream, version in before.items() if version > 0]
+        heads: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 400):
+            part = wanted[start:start + 400]
+            c.execute("SELECT stream, version, stream_hash FROM ledger_chain WHERE stream IN "
+                      f"({','.join('?' * len(part))})", [stream for stream, _ in part])
+            for stream, version, stream_hash in c.fetchall():
+                if before[stream] == version:
+                    heads[stream] = bytes(stream_hash)
+        return heads
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def verify(self, expect_head: str | None = None) -> chain.Verdict:
+        with self.reading() as c:
+            events = self._paged(c, f"SELECT {self.POSITION}, originator_id, originator_version, topic, state "
+                                    f"FROM {self.EVENTS} WHERE {self.POSITION} > ? ORDER BY {self.POSITION} LIMIT ?")
+            links = self._paged(c, "SELECT position, stream_hash, log_hash FROM ledger_chain WHERE position > ? "
+                                   "ORDER BY position LIMIT ?")
+            return chain.verify(chain.merge(events, links), expect_head)
+
+    @staticmethod
+    def _paged(c: Any, statement: str, size: int = 1000) -> Iterator[tuple]:
+        """Rows by pages of `size`, each fetched when needed: two of these share one cursor."""
+        after = 0
+        while True:
+            c.execute(statement, (after, size))
+            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in c.fetchall()]
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1][0]
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.reading() as c:
+            c.execute(statement, params)
+            return c.fetchall()
+
+    def notifications(self, rows: Iterable[tuple]) -> list[Notification]:
+        return [Notification(id=row[0], originator_id=row[1], originator_version=row[2], topic=row[3],
+                             state=bytes(row[4])) for row in rows]
+
+    def select_streams(self, streams: Iterable[str]) -> list[Notification]:
+        streams = list(streams)
+        return self.notifications(self._rows(
+            f"SELECT {self.POSITION}, originator_id, originator_version, topic, state FROM {self.EVENTS} "
+            f"WHERE originator_id IN ({','.join('?' * len(streams))}) ORDER BY {self.POSITION}", streams))
+
+    def pages(self, topics: Sequence[str] = (), size: int = 1000) -> Iterator[list[Notification]]:
+        """The log in position order (only the given topics, if any), a page at a time."""
+        start = 1
+        while page := self.select_notifications(start, size, topics=list(topics)):
+            yield list(page)
+            start = page[-1].id + 1
+
+    def position_of(self, stream: str, version: int) -> int | None:
+        rows = self._rows(f"SELECT {self.POSITION} FROM {self.EVENTS} WHERE originator_id = ? "
+                          "AND originator_version = ?", [stream, version])
+        return rows[0][0] if rows else None
+
+
+class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
+    POSITION = "rowid"
+    BLOB = "BLOB"
+
+    def create_table(self) -> None:
+        """Tables are created on first use; the last one created marks a store that has them all."""
+        last = self.ledger_tables()[-1].split("EXISTS ", 1)[1].split()[0]
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (last,))
+            if cursor.fetchone():
+                return
+        super().create_table()
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.ledger_tables()]
+
+    @contextmanager
+    def appending(self) -> Iterator[Any]:
+        """BEGIN IMMEDIATE: the file holds SQLite's write lock from its first read to its commit."""
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+
+    def _insert_raw(self, cursor: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
+        return SQLiteApplicationRecorder._insert_events(self, cursor, stored_events) or []

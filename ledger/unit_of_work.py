@@ -1,0 +1,251 @@
+"""One appended file, decided record by record against the store and what the file added so far.
+
+The file is read in chunks. For each chunk the keys, ids, claimed values and streams its records name
+are looked up at once; each record is then decided by its handler (handlers.py); the chunk's events and
+index rows are written; and only a bounded number of aggregates stays in memory. Everything happens in
+the file's one write transaction (the session), so nothing is stored unless the whole file is.
+
+The unit of work knows no record type by name: what a record names is read off its schema
+(`Record.id_fields`, `Record.CLAIMS`), what it does is its handler's business.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any, Protocol
+
+from ledger.aggregates import KINDS, Aggregate, PolicyBook, fold
+from ledger.events import Event, Record
+from ledger.aggregates import HANDLERS
+from ledger.policy import Policy
+from ledger.reading import Invalid, parse_json, record_class, record_key, validate
+from ledger.rules import Refused, refuse
+
+CHUNK = 1000  # records decided between two writes
+CACHE = 20_000  # aggregates kept in memory between chunks
+
+
+@dataclass
+class IndexRows:
+    """The write side's index rows that go into the same transaction as a chunk's events."""
+
+    ids: list[tuple[str, str, str | None]] = field(default_factory=list)  # id, kind, parent
+    claims: list[tuple[str, str, str]] = field(default_factory=list)  # namespace, value, owner
+    keys: list[str] = field(default_factory=list)
+
+
+class Session(Protocol):
+    """What a unit of work needs of a store, inside one write transaction (lookups.py; tests/memory.py)."""
+
+    def keys(self, keys: Iterable[str]) -> set[str]: ...
+    def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]: ...
+    def claims(self, namespace: str, values: Iterable[str]) -> dict[str, str]: ...
+    def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]: ...
+    def events(self, streams: Iterable[str]) -> dict[str, list[Event]]: ...
+    def write(self, events: list[Event], index: IndexRows) -> None: ...
+
+
+class LineError(Exception):
+    """A bad line of an appended file: invalid (exit 2) or refused (exit 3)."""
+
+    def __init__(self, line: int, error: Invalid | Refused):
+        self.line = line
+        self.error = error
+        self.status = 3 if isinstance(error, Refused) else 2
+        detail = f"{error.rule}: {error.reason}" if isinstance(error, Refused) else str(error)
+        super().__init__(f"line {line}: {detail}")
+
+
+@dataclass
+class Appended:
+    stored: int  # records stored
+    skipped: int  # records whose key was already stored
+    decisions: int
+
+
+@dataclass
+class Line:
+    """A line read: its key and record, or why it cannot be read."""
+
+    number: int
+    key: str | None = None
+    record: Record | None = None
+    invalid: Invalid | None = None
+
+
+def read_line(number: int, text: str) -> Line:
+    try:
+        obj = parse_json(text)
+        cls = record_class(obj)
+        key = record_key(obj, cls)
+    except Invalid as error:
+        return Line(number, invalid=error)
+    try:
+        return Line(number, key, validate(obj, cls, key))
+    except Invalid as error:
+        return Line(number, key, invalid=error)  # unless its key is stored: then it is skipped
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class UnitOfWork:
+    def __init__(self, session: Session, fixed_policy: Policy | None = None):
+        self.session = session
+        self.aggregates: OrderedDict[str, Aggregate | None] = OrderedDict()  # least recently used first
+        self.decisions = 0
+        self.policies: PolicyBook = (PolicyBook(fixed=fixed_policy) if fixed_policy
+                                     else self._load("policy") or PolicyBook())
+        self._start_chunk()
+
+    def _start_chunk(self) -> None:
+        self.ids: dict[str, tuple[str, str | None] | None] = {}
+        self.stored_children: dict[str, list[tuple[str, str]]] = {}
+        self.children_added: dict[str, list[tuple[str, str]]] = {}
+        self.claimed_values: dict[tuple[str, str], str | None] = {}
+        self.keys: set[str] = set()  # stored, or taken by an earlier line of this chunk
+        self.events: list[Event] = []
+        self.index = IndexRows()
+
+    # -- the file -------------------------------------------------------------------------------
+
+    def run(self, lines: Iterable[str]) -> Appended:
+        """All or nothing: the first bad line raises LineError."""
+        stored = skipped = 0
+        numbered = ((number, text) for number, text in enumerate(lines, 1) if text.strip())
+        for chunk in chunks(numbered, CHUNK):
+            read = [read_line(number, text) for number, text in chunk]
+            self._prefetch([line.record for line in read if line.record is not None],
+                           [line.key for line in read if line.key is not None])
+            for line in read:
+                if line.key is not None and line.key in self.keys:
+                    skipped += 1
+                    continue
+                try:
+                    if line.invalid is not None:
+                        raise line.invalid
+                    self.decide(line.record)
+                except (Invalid, Refused) as error:
+                    raise LineError(line.number, error) from None
+                self.keys.add(line.key)
+                self.index.keys.append(line.key)
+                stored += 1
+            self._flush()
+        return Appended(stored=stored, skipped=skipped, decisions=self.decisions)
+
+    def replay(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
+        """Decide stored records again; a record now refused is skipped and returned with its refusal."""
+        refused = []
+        for chunk in chunks(records, CHUNK):
+            self._prefetch(chunk, [])
+            for record in chunk:
+                try:
+                    self.decide(record)
+                except Refused as refusal:
+                    refused.append((record, refusal))
+            self._flush()
+        return refused
+
+    def decide(self, record: Record) -> None:
+        HANDLERS[type(record)](self, record)
+
+    def _prefetch(self, records: list[Record], keys: list[str]) -> None:
+        """Look up at once what the chunk's records name; anything missed is looked up when needed."""
+        session = self.session
+        self.keys = session.keys(keys)
+        named = {value for r in records for name in r.id_fields() if (value := getattr(r, name)) is not None}
+        found = session.ids(named)
+        self.ids = {id_: found.get(id_) for id_ in named}
+        known = {id_ for id_, seen in self.ids.items() if seen}
+        self.stored_children = session.children(known)
+        owners = session.ids({seen[1] for seen in self.ids.values() if seen and seen[1] is not None})
+        streams = {f"{seen[0]}:{id_}" for id_, seen in self.ids.items() if seen}
+        streams |= {f"{kind}:{child}" for children in self.stored_children.values() for child, kind in children}
+        streams |= {f"{kind}:{id_}" for id_, (kind, _) in owners.items()}
+        missing = streams - self.aggregates.keys()
+        loaded = session.events(missing)
+        for stream in missing:
+            self.aggregates[stream] = fold(loaded.get(stream, []))
+        for id_, seen in self.ids.items():  # ids unknown to the store have no streams
+            if seen is None:
+                for kind in KINDS:
+                    self.aggregates.setdefault(f"{kind}:{id_}", None)
+        wanted: dict[str, set[str]] = {}
+        for record in records:
+            for name, namespace in record.CLAIMS.items():
+                wanted.setdefault(namespace, set()).add(getattr(record, name))
+        for namespace, values in wanted.items():
+            owners = session.claims(namespace, values)
+            self.claimed_values.update({(namespace, value): owners.get(value) for value in values})
+
+    def _load(self, stream: str) -> Aggregate | None:
+        return fold(self.session.events([stream]).get(stream, []))
+
+    def _flush(self) -> None:
+        if self.events:
+            self.session.write(self.events, self.index)
+        while len(self.aggregates) > CACHE:
+            self.aggregates.popitem(last=False)
+        self._start_chunk()
+
+    # -- what handlers use ----------------------------------------------------------------------
+
+    def get(self, stream: str) -> Any:
+        if stream in self.aggregates:
+            self.aggregates.move_to_end(stream)
+        else:
+            self.aggregates[stream] = self._load(stream)
+        return self.aggregates[stream]
+
+    def emit(self, *aggregates: Aggregate) -> None:
+        for aggregate in aggregates:
+            self.aggregates[aggregate.id] = aggregate
+            for event in aggregate.collect_events():
+                self.events.append(event)
+                self.decisions += not isinstance(event, Record)
+
+    def kind_of(self, id_: str) -> str | None:
+        if id_ not in self.ids:
+            self.ids[id_] = self.session.ids([id_]).get(id_)
+        found = self.ids[id_]
+        return found[0] if found else None
+
+    def register(self, id_: str, kind: str, parent: str | None) -> None:
+        """Claim a new id; called after every check of the record, before any aggregate changes."""
+        taken = self.kind_of(id_)
+        if taken is not None:
+            raise refuse(f"id {id_} already names {'an' if taken[0] in 'aeiou' else 'a'} {taken}")
+        self.ids[id_] = (kind, parent)
+        self.index.ids.append((id_, kind, parent))
+        if parent is not None:
+            self.children_added.setdefault(parent, []).append((id_, kind))
+
+    def existing(self, kind: str, id_: str) -> Any:
+        if self.kind_of(id_) != kind:
+            raise refuse(f"unknown {kind} {id_}")
+        return self.get(f"{kind}:{id_}")
+
+    def children(self, parent: str, kind: str) -> list[Any]:
+        if parent not in self.stored_children:
+            self.stored_children.update(self.session.children([parent]))
+        found = self.stored_children[parent] + self.children_added.get(parent, [])
+        return [self.get(f"{k}:{child}") for child, k in found if k == kind]
+
+    def claimed(self, namespace: str, value: str) -> str | None:
+        """Who holds a unique value (a tracking number), if anyone."""
+        if (namespace, value) not in self.claimed_values:
+            self.claimed_values[namespace, value] = self.session.claims(namespace, [value]).get(value)
+        return self.claimed_values[namespace, value]
+
+    def claim(self, namespace: str, value: str, owner: str) -> None:
+        self.claimed_values[namespace, value] = owner
+        self.index.claims.append((namespace, value, owner))
+
+    def policy_at(self, at: datetime) -> Policy:
+        return self.policies.in_force(at)

@@ -1,0 +1,93 @@
+"""The rules without a store: a unit of work over dicts in memory, for the rule and aggregate tests.
+
+Records still come in as JSON lines and are decided by the same handlers and aggregates; only the
+SQL, the encryption and the views are left out. A file is all or nothing here too.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ledger.aggregates import PolicyBook, fold
+from ledger.events import Event
+from ledger.lookups import streams_of
+from ledger.unit_of_work import Appended, IndexRows, UnitOfWork
+from tests.shop import Questions
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.streams: dict[str, list[Event]] = {}
+        self.ids: dict[str, tuple[str, str | None]] = {}
+        self.claims: dict[tuple[str, str], str] = {}
+        self.keys: set[str] = set()
+        self.positions: dict[tuple[str, int], int] = {}
+        self.count = 0
+
+    def snapshot(self) -> tuple:
+        return ({s: list(e) for s, e in self.streams.items()}, dict(self.ids), dict(self.claims), set(self.keys),
+                dict(self.positions), self.count)
+
+    def restore(self, snapshot: tuple) -> None:
+        self.streams, self.ids, self.claims, self.keys, self.positions, self.count = snapshot
+
+
+class MemorySession:
+    """The unit of work's Session over a MemoryStore."""
+
+    def __init__(self, store: MemoryStore):
+        self.store = store
+
+    def keys(self, keys: Iterable[str]) -> set[str]:
+        return set(keys) & self.store.keys
+
+    def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        return {id_: self.store.ids[id_] for id_ in ids if id_ in self.store.ids}
+
+    def claims(self, namespace: str, values: Iterable[str]) -> dict[str, str]:
+        return {v: self.store.claims[namespace, v] for v in values if (namespace, v) in self.store.claims}
+
+    def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {parent: [] for parent in parents}
+        for id_, (kind, parent) in sorted(self.store.ids.items()):
+            if parent in found:
+                found[parent].append((id_, kind))
+        return found
+
+    def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
+        return {s: list(self.store.streams[s]) for s in streams if s in self.store.streams}
+
+    def write(self, events: list[Event], index: IndexRows) -> None:
+        for event in events:
+            self.store.streams.setdefault(event.originator_id, []).append(event)
+            self.store.count += 1
+            self.store.positions[event.originator_id, event.originator_version] = self.store.count
+        self.store.ids.update((id_, (kind, parent)) for id_, kind, parent in index.ids)
+        self.store.claims.update(((space, value), owner) for space, value, owner in index.claims)
+        self.store.keys.update(index.keys)
+
+
+class MemoryShop(Questions):
+    def __init__(self) -> None:
+        self.store = MemoryStore()
+
+    def append_lines(self, lines: Iterable[str]) -> Appended:
+        before = self.store.snapshot()
+        try:
+            return UnitOfWork(MemorySession(self.store)).run(lines)
+        except BaseException:
+            self.store.restore(before)
+            raise
+
+    def event_count(self) -> int:
+        return self.store.count
+
+    def kind_of(self, id_: str) -> tuple[str, str | None] | None:
+        return self.store.ids.get(id_)
+
+    def events(self, id_: str) -> list:
+        streams = streams_of(MemorySession(self.store), id_)
+        return sorted((e for s in streams for e in self.store.streams.get(s, [])),
+                      key=lambda e: self.store.positions[e.originator_id, e.originator_version])
+
+    def policy_book(self) -> PolicyBook:
+        return fold(self.store.streams.get("policy", [])) or PolicyBook()
