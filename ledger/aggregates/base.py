@@ -37,20 +37,41 @@ def applies(*event_types: type[Event]) -> Callable[[Change], Change]:
     return mark
 
 
+def updates(*record_types: type[Record]) -> Callable[[Change], Change]:
+    """Registers an aggregate's command as the handler of records on its existing stream: the unit of
+    work finds the aggregate the record's stream names (an unknown id is refused), calls
+    `command(aggregate, record, policy in force at the record)` and keeps the events it triggered."""
+    def register(command: Change) -> Change:
+        def handler(uow: Any, record: Record) -> None:
+            kind, field = record.STREAM
+            aggregate = uow.existing(kind, getattr(record, field))
+            command(aggregate, record, uow.policy_at(record.at))
+            uow.emit(aggregate)
+
+        handles(*record_types)(handler)
+        return command
+
+    return register
+
+
 class Aggregate:
     """State folded from one stream; commands check the rules and trigger events.
 
-    `@applies(EventType)` methods change the state. An event type an aggregate neither applies nor
+    `@applies(EventType)` methods change the state; `@updates(RecordType)` commands (and RECORDED) handle
+    the records on the stream. An event type an aggregate neither applies nor
     lists in `UNCHANGED` is an error, so that a misspelt or forgotten handler cannot pass silently.
     """
 
     prefix: ClassVar[str]
     UNCHANGED: ClassVar[tuple[type[Event], ...]] = ()  # events of this stream that change no state
+    RECORDED: ClassVar[tuple[type[Record], ...]] = ()  # records on an existing stream that no rule checks
     CHANGES: ClassVar[dict[type[Event], Change]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         KINDS[cls.prefix] = cls
+        if cls.RECORDED:
+            updates(*cls.RECORDED)(lambda aggregate, record, policy: aggregate.trigger(record))
         cls.CHANGES = {event_type: (lambda self, event: None) for event_type in cls.UNCHANGED}
         for value in vars(cls).values():
             for event_type in getattr(value, "applies", ()):

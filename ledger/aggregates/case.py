@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate, applies, handles
+from ledger.aggregates.base import Aggregate, applies, handles, updates
 from ledger.aggregates.order import Order
 
 if TYPE_CHECKING:
@@ -126,10 +126,12 @@ class Case(Aggregate):
         if self.rejected:
             raise refuse(f"case {self.case_id} was rejected; it takes no further records")
 
-    def record(self, record: Record) -> None:
+    @updates(ExchangeDelayNotified)
+    def record(self, record: Record, policy: Policy) -> None:
         self._check_open()
         self.trigger(record)
 
+    @updates(ReturnParcelReceived)
     def receive_parcel(self, record: ReturnParcelReceived, policy: Policy) -> None:
         self._check_open()
         parcel = self.trigger(record)
@@ -153,7 +155,9 @@ class Case(Aggregate):
             self.decide(RefundApproved, inspection, case_id=self.case_id, amount=amount,
                         rests_on=(self.request.ref,), **cite)
 
+    @updates(SupervisorRuled)
     def rule_on(self, record: SupervisorRuled, policy: Policy) -> None:
+        rules.check_supervisor(type(record).__name__, record.role)
         self._check_open()
         if record.refund is not None and record.refund < self.refunded:
             raise refuse(f"case {self.case_id} has {self.refunded:.2f} refunded already; "
@@ -165,7 +169,8 @@ class Case(Aggregate):
         if record.refund is not None:
             self.decide(RefundApproved, ruling, amount=record.refund, **cite)
 
-    def issue_refund(self, record: RefundIssued) -> None:
+    @updates(RefundIssued)
+    def issue_refund(self, record: RefundIssued, policy: Policy) -> None:
         self._check_open()
         outstanding = self.refund_approved - self.refunded
         if record.amount > outstanding:
@@ -201,38 +206,9 @@ def request_return(uow, record: ReturnRequested) -> None:
     uow.emit(case)
 
 
-@handles(ReturnParcelReceived)
-def receive_return_parcel(uow, record: ReturnParcelReceived) -> None:
-    case: Case = uow.existing("case", record.case_id)
-    case.receive_parcel(record, uow.policy_at(record.at))
-    uow.emit(case)
-
-
 @handles(ReturnInspected)
 def inspect_return(uow, record: ReturnInspected) -> None:
     case: Case = uow.existing("case", record.case_id)
     order: Order = uow.get(f"order:{case.request.order_id}")
     case.inspect(record, order.prices(), uow.policy_at(record.at))
-    uow.emit(case)
-
-
-@handles(SupervisorRuled)
-def rule_case(uow, record: SupervisorRuled) -> None:
-    rules.check_supervisor(type(record).__name__, record.role)
-    case: Case = uow.existing("case", record.case_id)
-    case.rule_on(record, uow.policy_at(record.at))
-    uow.emit(case)
-
-
-@handles(ExchangeDelayNotified)
-def update_case(uow, record: ExchangeDelayNotified) -> None:
-    case: Case = uow.existing("case", record.case_id)
-    case.record(record)
-    uow.emit(case)
-
-
-@handles(RefundIssued)
-def issue_refund(uow, record: RefundIssued) -> None:
-    case: Case = uow.existing("case", record.case_id)
-    case.issue_refund(record)
     uow.emit(case)

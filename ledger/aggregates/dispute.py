@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate, applies, handles
+from ledger.aggregates.base import Aggregate, applies, handles, updates
 from ledger.events import (
     BuyerContacted, DisputeSettled, NegativeReviewEscalated, NegotiationFailed, Record, ResolutionOffered,
     ReviewPosted,
@@ -24,12 +24,14 @@ class Dispute(Aggregate):
     def _posted(self, event: ReviewPosted) -> None:
         self.review = event
 
-    def record(self, record: Record) -> Record:
+    @updates(BuyerContacted, ResolutionOffered, DisputeSettled)
+    def record(self, record: Record, policy: Policy | None = None) -> Record:
         assert self.review is not None
         if not rules.opens_dispute(self.review.rating):
             raise refuse(f"review {self.dispute_id} is positive; it opens no dispute to record against")
         return self.trigger(record)
 
+    @updates(NegotiationFailed)
     def fail_negotiation(self, record: NegotiationFailed, policy: Policy) -> None:
         failure = self.record(record)
         self.decide(NegativeReviewEscalated, failure, rule=rules.ESCALATION,
@@ -43,17 +45,3 @@ def post_review(uow, record: ReviewPosted) -> None:
     uow.existing("order", record.order_id)
     uow.register(record.dispute_id, "dispute", record.order_id)
     uow.emit(Dispute.start(record))
-
-
-@handles(BuyerContacted, ResolutionOffered, DisputeSettled)
-def update_dispute(uow, record: BuyerContacted | ResolutionOffered | DisputeSettled) -> None:
-    dispute: Dispute = uow.existing("dispute", record.dispute_id)
-    dispute.record(record)
-    uow.emit(dispute)
-
-
-@handles(NegotiationFailed)
-def fail_negotiation(uow, record: NegotiationFailed) -> None:
-    dispute: Dispute = uow.existing("dispute", record.dispute_id)
-    dispute.fail_negotiation(record, uow.policy_at(record.at))
-    uow.emit(dispute)

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate, applies, handles
+from ledger.aggregates.base import Aggregate, applies, handles, updates
 from ledger.events import (
     AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderNoted, OrderPlaced,
     ParcelDispatched, ShippedLate, ShippedSameDay, units_by_sku,
@@ -18,6 +18,7 @@ from ledger.rules import refuse
 class Order(Aggregate):
     prefix = "order"
     UNCHANGED = (OrderNoted,)
+    RECORDED = (AddressConfirmed, OrderNoted, DispatchDelayNotified)
 
     def __init__(self, stream: str):
         super().__init__(stream)
@@ -65,7 +66,8 @@ class Order(Aggregate):
             prices.setdefault(line.sku, line.unit_price)
         return prices
 
-    def cancel(self, record: OrderCancelled) -> None:
+    @updates(OrderCancelled)
+    def cancel(self, record: OrderCancelled, policy: Policy) -> None:
         if self.cancelled:
             raise refuse(f"order {self.order_id} was already cancelled")
         if self.dispatched:
@@ -104,17 +106,3 @@ class Order(Aggregate):
 def place_order(uow, record: OrderPlaced) -> None:
     uow.register(record.order_id, "order", record.customer_id)
     uow.emit(Order.start(record))
-
-
-@handles(AddressConfirmed, OrderNoted, DispatchDelayNotified)
-def update_order(uow, record: AddressConfirmed | OrderNoted | DispatchDelayNotified) -> None:
-    order: Order = uow.existing("order", record.order_id)
-    order.trigger(record)
-    uow.emit(order)
-
-
-@handles(OrderCancelled)
-def cancel_order(uow, record: OrderCancelled) -> None:
-    order: Order = uow.existing("order", record.order_id)
-    order.cancel(record)
-    uow.emit(order)

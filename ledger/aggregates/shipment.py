@@ -12,6 +12,7 @@ from ledger.events import ParcelDelivered, ParcelDispatched, units_by_sku
 
 class Shipment(Aggregate):
     prefix = "shipment"
+    RECORDED = (ParcelDelivered,)
 
     def __init__(self, stream: str):
         super().__init__(stream)
@@ -57,10 +58,3 @@ def dispatch_parcel(uow, record: ParcelDispatched) -> None:
         uow.emit(shipment, case)
     if number.strip():
         uow.claim("tracking", number, record.shipment_id)
-
-
-@handles(ParcelDelivered)
-def deliver_parcel(uow, record: ParcelDelivered) -> None:
-    shipment: Shipment = uow.existing("shipment", record.shipment_id)
-    shipment.trigger(record)
-    uow.emit(shipment)

@@ -89,6 +89,21 @@ class Table:
         return {c.name: c.json(row[c.name], zone) for c in self.shown}
 
 
+def registry() -> tuple[dict, Any]:
+    """A view's handlers and the decorator that registers one: `@on(EventType, ...)`."""
+    handlers: dict[type, Any] = {}
+
+    def on(*event_types: type) -> Any:
+        def register(handler: Any) -> Any:
+            for event_type in event_types:
+                handlers[event_type] = handler
+            return handler
+
+        return register
+
+    return handlers, on
+
+
 def text_table(columns: Sequence[Column], rows: Sequence[dict], total: dict | None = None) -> str:
     """Aligned text of JSON rows; `total` (JSON values by column) becomes a last row labelled total."""
     from ledger.tables import table

@@ -4,10 +4,17 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.events import (
-    ExchangeShipped, OrderPlaced, RefundApproved, RefundIssued, ReturnAccepted, ReturnParcelReceived,
-    ReturnParcelRefused, ReturnRequested, ShippingCostAssigned,
+    ExchangeShipped,
+    OrderPlaced,
+    RefundApproved,
+    RefundIssued,
+    ReturnAccepted,
+    ReturnParcelReceived,
+    ReturnParcelRefused,
+    ReturnRequested,
+    ShippingCostAssigned,
 )
-from ledger.projections.columns import BOOL, MONEY, Column, Table
+from ledger.projections.columns import BOOL, MONEY, Column, Table, registry
 from ledger.values import cents, money
 
 CASES = Table("view_liability", (
@@ -22,19 +29,23 @@ ORDER_FEES = Table("view_order_fees", (
     Column("order_id", key=True), Column("shipping_fee", MONEY), Column("fee_returned", BOOL),
 ))
 TABLES = (CASES, ORDER_FEES)
+HANDLERS, on = registry()
 TOTALS = ("shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding")
 
 
+@on(OrderPlaced)
 def placed(p, event: OrderPlaced) -> None:
     p.execute("INSERT INTO view_order_fees (order_id, shipping_fee) VALUES (?, ?)",
               (event.order_id, cents(event.shipping_fee)))
 
 
+@on(ReturnRequested)
 def requested(p, event: ReturnRequested) -> None:
     p.execute("INSERT INTO view_liability (case_id, order_id, kind, reason) VALUES (?, ?, ?, ?)",
               (event.case_id, event.order_id, event.kind, event.reason))
 
 
+@on(ReturnAccepted)
 def accepted(p, event: ReturnAccepted) -> None:
     """The outbound leg (the order's shipping fee) goes with the order's first accepted return."""
     outbound = 0
@@ -53,36 +64,35 @@ def _add(p, case_id: str, column: str, amount: int) -> None:
     p.execute(f"UPDATE view_liability SET {column} = {column} + ? WHERE case_id = ?", (amount, case_id))
 
 
+@on(ShippingCostAssigned)
 def payer(p, event: ShippingCostAssigned) -> None:
     p.execute("UPDATE view_liability SET payer = ?, rule = ? WHERE case_id = ?", (event.payer, event.rule,
                                                                                   event.case_id))
 
 
+@on(ReturnParcelReceived)
 def parcel(p, event: ReturnParcelReceived) -> None:
     _add(p, event.case_id, "return_postage", cents(event.postage))
 
 
+@on(ReturnParcelRefused)
 def parcel_refused(p, event: ReturnParcelRefused) -> None:
     _add(p, event.case_id, "return_postage", -cents(event.postage))
 
 
+@on(ExchangeShipped)
 def reshipped(p, event: ExchangeShipped) -> None:
     _add(p, event.case_id, "reship_postage", cents(event.postage))
 
 
+@on(RefundApproved)
 def approved(p, event: RefundApproved) -> None:
     p.execute("UPDATE view_liability SET refund_approved = ? WHERE case_id = ?", (cents(event.amount), event.case_id))
 
 
+@on(RefundIssued)
 def refunded(p, event: RefundIssued) -> None:
     _add(p, event.case_id, "refunded", cents(event.amount))
-
-
-HANDLERS = {
-    OrderPlaced: placed, ReturnRequested: requested, ReturnAccepted: accepted, ShippingCostAssigned: payer,
-    ReturnParcelReceived: parcel, ReturnParcelRefused: parcel_refused, ExchangeShipped: reshipped,
-    RefundApproved: approved, RefundIssued: refunded,
-}
 
 
 def figures(row: dict) -> dict:

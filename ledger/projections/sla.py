@@ -11,11 +11,26 @@ from typing import Any
 
 from ledger import rules
 from ledger.events import (
-    BuyerContacted, DispatchDecision, DispatchDelayNotified, DisputeSettled, ExchangeDelayNotified, ExchangeShipped,
-    NegotiationFailed, OrderCancelled, OrderPlaced, ParcelDispatched, ReturnEscalated, ReturnParcelReceived,
-    ReturnParcelRefused, ReturnRequested, ReviewPosted, ShippedLate, ShippedSameDay, SupervisorRuled,
+    BuyerContacted,
+    DispatchDecision,
+    DispatchDelayNotified,
+    DisputeSettled,
+    ExchangeDelayNotified,
+    ExchangeShipped,
+    NegotiationFailed,
+    OrderCancelled,
+    OrderPlaced,
+    ParcelDispatched,
+    ReturnEscalated,
+    ReturnParcelReceived,
+    ReturnParcelRefused,
+    ReturnRequested,
+    ReviewPosted,
+    ShippedLate,
+    ShippedSameDay,
+    SupervisorRuled,
 )
-from ledger.projections.columns import TIME, Column, Table
+from ledger.projections.columns import TIME, Column, Table, registry
 from ledger.values import from_micros, micros
 
 DEADLINES = Table("view_deadlines", (
@@ -26,6 +41,7 @@ DEADLINES = Table("view_deadlines", (
 # the exchanges among the cases: AS-2's deadline is theirs alone
 EXCHANGES = Table("view_sla_exchanges", (Column("case_id", key=True),))
 TABLES = (DEADLINES, EXCHANGES)
+HANDLERS, on = registry()
 
 SAME_DAY, ADDRESS, RESHIP, CONTACT, RESOLUTION = (
     "same_day_shipping", "address_unconfirmed", "exchange_reship", "review_contact", "review_resolution")
@@ -43,34 +59,41 @@ def _first(p, column: str, kind: str, subject: str, at: datetime) -> None:
               f"AND ({column} IS NULL OR {column} > ?)", (micros(at), kind, subject, micros(at)))
 
 
+@on(OrderPlaced)
 def order_placed(p, event: OrderPlaced) -> None:
     _open(p, SAME_DAY, event.order_id, rules.dispatch_due.rule, event.at,
           rules.dispatch_due(event.at, p.policy_at(event.at)))
 
 
+@on(ParcelDispatched)
 def parcel_dispatched(p, event: ParcelDispatched) -> None:
     if event.order_id is not None:
         _first(p, "done_at", SAME_DAY, event.order_id, event.at)
 
 
+@on(DispatchDelayNotified)
 def dispatch_delayed(p, event: DispatchDelayNotified) -> None:
     _first(p, "excused_at", SAME_DAY, event.order_id, event.at)
 
 
+@on(OrderCancelled)
 def order_cancelled(p, event: OrderCancelled) -> None:
     _first(p, "void_at", SAME_DAY, event.order_id, event.at)
 
 
+@on(ShippedSameDay, ShippedLate)
 def dispatch_decided(p, event: DispatchDecision) -> None:
     if not event.address_confirmed:
         _open(p, ADDRESS, event.order_id, rules.address_confirmed.rule, event.at, event.at, done_at=micros(event.at))
 
 
+@on(ReturnRequested)
 def case_requested(p, event: ReturnRequested) -> None:
     if event.kind == "exchange":
         p.execute("INSERT INTO view_sla_exchanges VALUES (?)", (event.case_id,))
 
 
+@on(ReturnParcelReceived)
 def return_parcel(p, event: ReturnParcelReceived) -> None:
     """AS-2 counts from the first accepted returned parcel of an exchange."""
     if p.one("SELECT 1 FROM view_sla_exchanges WHERE case_id = ?", (event.case_id,)):
@@ -78,31 +101,37 @@ def return_parcel(p, event: ReturnParcelReceived) -> None:
               rules.reship_due(event.at, p.policy_at(event.at)), source=event.ref)
 
 
+@on(ReturnParcelRefused)
 def parcel_refused(p, event: ReturnParcelRefused) -> None:
     p.execute("DELETE FROM view_deadlines WHERE kind = ? AND subject = ? AND source = ?",
               (RESHIP, event.case_id, event.caused_by))
 
 
+@on(ReturnEscalated)
 def escalated(p, event: ReturnEscalated) -> None:
     """The replacement waits for the ruling; the deadline counts from it."""
     p.execute("UPDATE view_deadlines SET due = NULL, source = ? WHERE kind = ? AND subject = ?",
               ("escalated", RESHIP, event.case_id))
 
 
+@on(SupervisorRuled)
 def ruled(p, event: SupervisorRuled) -> None:
     p.execute("UPDATE view_deadlines SET due = ?, source = ? WHERE kind = ? AND subject = ? AND source = ?",
               (micros(rules.reship_due(event.at, p.policy_at(event.at))), event.ref, RESHIP, event.case_id,
                "escalated"))
 
 
+@on(ExchangeShipped)
 def reshipped(p, event: ExchangeShipped) -> None:
     _first(p, "done_at", RESHIP, event.case_id, event.at)
 
 
+@on(ExchangeDelayNotified)
 def reship_delayed(p, event: ExchangeDelayNotified) -> None:
     _first(p, "excused_at", RESHIP, event.case_id, event.at)
 
 
+@on(ReviewPosted)
 def review_posted(p, event: ReviewPosted) -> None:
     if rules.opens_dispute(event.rating):
         policy = p.policy_at(event.at)
@@ -110,22 +139,15 @@ def review_posted(p, event: ReviewPosted) -> None:
         _open(p, RESOLUTION, event.dispute_id, rules.resolve_due.rule, event.at, rules.resolve_due(event.at, policy))
 
 
+@on(BuyerContacted)
 def buyer_contacted(p, event: BuyerContacted) -> None:
     _first(p, "done_at", CONTACT, event.dispute_id, event.at)
 
 
+@on(DisputeSettled, NegotiationFailed)
 def dispute_closed(p, event: DisputeSettled | NegotiationFailed) -> None:
     _first(p, "done_at", RESOLUTION, event.dispute_id, event.at)
 
-
-HANDLERS = {
-    OrderPlaced: order_placed, ParcelDispatched: parcel_dispatched, DispatchDelayNotified: dispatch_delayed,
-    OrderCancelled: order_cancelled, ShippedSameDay: dispatch_decided, ShippedLate: dispatch_decided,
-    ReturnRequested: case_requested, ReturnParcelReceived: return_parcel, ReturnParcelRefused: parcel_refused, ReturnEscalated: escalated,
-    SupervisorRuled: ruled, ExchangeShipped: reshipped, ExchangeDelayNotified: reship_delayed,
-    ReviewPosted: review_posted, BuyerContacted: buyer_contacted, DisputeSettled: dispute_closed,
-    NegotiationFailed: dispute_closed,
-}
 
 # Whether a thing done at `done` meets `due`: SH-1's due is exclusive, the hours deadlines inclusive.
 ON_TIME = {SAME_DAY: rules.shipped_on_time, RESHIP: rules.met, CONTACT: rules.met, RESOLUTION: rules.met}

@@ -5,10 +5,16 @@ from typing import Any
 
 from ledger import rules
 from ledger.events import (
-    OrderCancelled, OrderPlaced, ParcelDispatched, ReturnInspected, ReturnRequested, StockCounted, StockReceived,
+    OrderCancelled,
+    OrderPlaced,
+    ParcelDispatched,
+    ReturnInspected,
+    ReturnRequested,
+    StockCounted,
+    StockReceived,
 )
 from ledger.policy import Policy
-from ledger.projections.columns import BOOL, INT, Column, Table
+from ledger.projections.columns import BOOL, INT, Column, Table, registry
 
 STOCK = Table("view_stock", (
     Column("sku", key=True), Column("on_hand", INT), Column("reserved", INT),
@@ -21,6 +27,7 @@ CASE_LINES = Table("view_case_lines", (
     Column("case_id", key=True), Column("sku", key=True), Column("quantity", INT), Column("restocked", BOOL),
 ))
 TABLES = (STOCK, UNSHIPPED, CASE_LINES)
+HANDLERS, on = registry()
 
 CHANGE = ("INSERT INTO view_stock (sku, on_hand, reserved) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET "
           "on_hand = view_stock.on_hand + excluded.on_hand, reserved = view_stock.reserved + excluded.reserved")
@@ -30,15 +37,18 @@ def _change(p, sku: str, on_hand: int = 0, reserved: int = 0) -> None:
     p.execute(CHANGE, (sku, on_hand, reserved))
 
 
+@on(StockReceived)
 def received(p, event: StockReceived) -> None:
     _change(p, event.sku, on_hand=event.quantity)
 
 
+@on(StockCounted)
 def counted(p, event: StockCounted) -> None:
     p.execute("INSERT INTO view_stock (sku, on_hand, reserved) VALUES (?, ?, 0) ON CONFLICT (sku) DO UPDATE SET "
               "on_hand = excluded.on_hand", (event.sku, event.quantity))
 
 
+@on(OrderPlaced)
 def placed(p, event: OrderPlaced) -> None:
     for line in event.lines:
         _change(p, line.sku, reserved=line.quantity)
@@ -47,6 +57,7 @@ def placed(p, event: OrderPlaced) -> None:
                   (event.order_id, line.sku, line.quantity))
 
 
+@on(ParcelDispatched)
 def dispatched(p, event: ParcelDispatched) -> None:
     for line in event.lines:
         if event.order_id is not None:  # SH-4 keeps it within the unshipped units
@@ -57,12 +68,14 @@ def dispatched(p, event: ParcelDispatched) -> None:
             _change(p, line.sku, on_hand=-line.quantity)
 
 
+@on(OrderCancelled)
 def cancelled(p, event: OrderCancelled) -> None:
     for row in UNSHIPPED.read(p.cursor, "order_id = ?", (event.order_id,)):
         _change(p, row["sku"], reserved=-row["quantity"])
     p.execute("UPDATE view_unshipped SET quantity = 0 WHERE order_id = ?", (event.order_id,))
 
 
+@on(ReturnRequested)
 def requested(p, event: ReturnRequested) -> None:
     for line in event.lines:
         p.execute("INSERT INTO view_case_lines (case_id, sku, quantity) VALUES (?, ?, ?) ON CONFLICT (case_id, sku) "
@@ -70,18 +83,13 @@ def requested(p, event: ReturnRequested) -> None:
                   (event.case_id, line.sku, line.quantity))
 
 
+@on(ReturnInspected)
 def inspected(p, event: ReturnInspected) -> None:
     if event.finding != "no_fault":
         return
     for row in CASE_LINES.read(p.cursor, "case_id = ? AND restocked = 0", (event.case_id,)):
         _change(p, row["sku"], on_hand=row["quantity"])
     p.execute("UPDATE view_case_lines SET restocked = 1 WHERE case_id = ?", (event.case_id,))
-
-
-HANDLERS = {
-    StockReceived: received, StockCounted: counted, OrderPlaced: placed, ParcelDispatched: dispatched,
-    OrderCancelled: cancelled, ReturnRequested: requested, ReturnInspected: inspected,
-}
 
 
 def rows(cursor: Any, policy: Policy, sku: str | None = None) -> list[dict]:
