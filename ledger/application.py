@@ -11,12 +11,12 @@ from eventsourcing.application import Application
 
 from ledger.aggregates import PolicyBook, fold
 from ledger.crypto import Keyring
-from ledger.events import CustomerForgotten, Event, Record
+from ledger.events import CustomerForgotten, Event, PenaltyAssessed, Record
 from ledger.lookups import Lookups, StoreSession, streams_of
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import Policy
 from ledger.projections import TOPICS, Projector, recreate_views
-from ledger.projections import liability as liability_view, sla as sla_view, stock as stock_view
+from ledger.projections import fund as fund_view, liability as liability_view, sla as sla_view, stock as stock_view
 from ledger.report import Timeline
 from ledger.rules import Refused
 from ledger.store import StoreError, sqlite_path, store_env
@@ -126,6 +126,10 @@ class Ledger(Application[str]):
         with self.recorder.reading() as cursor:
             return liability_view.report(cursor, case_id, order_id)
 
+    def fund(self) -> dict:
+        with self.recorder.reading() as cursor:
+            return fund_view.report(cursor, self.policy_book().latest().zone)
+
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""
         zone = self.policy_book().latest().zone
@@ -159,4 +163,29 @@ class Ledger(Application[str]):
 
     def timeline(self, streams: Iterable[str]) -> Timeline:
         """Times are shown in the time zone of the latest adopted policy."""
-        return Timeline(self.events_of(streams), self.policy_book().latest().zone, self.recorder.position_of)
+        return self._timeline(self.events_of(streams))
+
+    def _timeline(self, entries: list[tuple[int, Event]]) -> Timeline:
+        return Timeline(entries, self.policy_book().latest().zone, self.recorder.position_of)
+
+    def history(self, id_: str) -> tuple[str, Timeline] | None:
+        """What `history ID` shows, and the kind of ID: an order with its shipments, cases and disputes, a
+        case with its replacements, a complaint with its penalty and what that rests on, a staff member's
+        wages and penalties with the complaints they rest on, or one stream."""
+        found = self.kind_of(id_)
+        if found is not None:
+            kind, streams = found[0], self.streams_of(id_)
+        elif self.recorder.select_events(f"staff:{id_}", limit=1):
+            kind, streams = "staff", [f"staff:{id_}"]
+        else:
+            return None
+        entries = self.events_of(streams)
+        penalties = [e for _, e in entries if isinstance(e, PenaltyAssessed)]
+        if kind == "staff":
+            entries = self.events_of([*streams, *(f"complaint:{p.complaint_id}" for p in penalties)])
+        elif kind == "complaint" and entries[0][1].against is not None:
+            staff = self.events_of([f"staff:{entries[0][1].against}"])
+            penalties = [e for _, e in staff if isinstance(e, PenaltyAssessed) and e.complaint_id == id_]
+            wanted = {p.ref for p in penalties} | {ref for p in penalties for ref in p.rests_on}
+            entries = sorted(entries + [(n, e) for n, e in staff if e.ref in wanted], key=lambda entry: entry[0])
+        return kind, self._timeline(entries)

@@ -79,11 +79,11 @@ def append(ledger, file) -> None:
                f"skipped {result.skipped} already stored")
 
 
-def timeline_of(ledger, id_: str):
-    streams = ledger.streams_of(id_)
-    if not streams:
+def history_of(ledger, id_: str):
+    found = ledger.history(id_)
+    if found is None:
         raise Failure(f"unknown id {id_!r}", INVALID)
-    return ledger.timeline(streams)
+    return found
 
 
 @cli.command()
@@ -91,14 +91,16 @@ def timeline_of(ledger, id_: str):
 @json_option
 @store_option
 def history(ledger, id_: str, as_json: bool) -> None:
-    """Every event of an order with its shipments, cases and disputes (or of one case, dispute,
-    shipment or SKU), in position order."""
-    timeline = timeline_of(ledger, id_)
+    """Every event of an order with its shipments, cases and disputes (or of one case, dispute, shipment,
+    SKU, complaint with its penalty, or staff member's wages and penalties), in position order."""
+    kind, timeline = history_of(ledger, id_)
     if as_json:
         emit_json(timeline.history_json())
     else:
-        kind, _ = ledger.kind_of(id_)
         click.echo(timeline.history_text(f"History of {kind} {id_}: {len(timeline.entries)} event(s)"))
+
+
+EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
 
 
 @cli.command()
@@ -106,19 +108,24 @@ def history(ledger, id_: str, as_json: bool) -> None:
 @json_option
 @store_option
 def explain(ledger, id_: str, as_json: bool) -> None:
-    """Each decision on a case, order or dispute with its rule, policy and the events it rests on."""
-    found = ledger.kind_of(id_)
-    if found is None:
-        raise Failure(f"unknown id {id_!r}", INVALID)
-    kind, parent = found
-    if kind not in ("order", "case", "dispute"):
-        raise Failure(f"{id_} is a {kind}; explain takes an order, case or dispute", INVALID)
-    timeline = timeline_of(ledger, id_ if kind == "order" else parent)  # the whole order: what rules read
-    stream = f"{kind}:{id_}"
-    if as_json:
-        emit_json(timeline.explain_json(stream))
+    """Each decision on an order, case, dispute, complaint or staff member with its rule, policy and the
+    events it rests on."""
+    kind, timeline = history_of(ledger, id_)
+    if kind not in EXPLAINED:
+        raise Failure(f"{id_} is a {kind}; explain takes an order, case, dispute, complaint or staff member",
+                      INVALID)
+    if kind in ("case", "dispute"):  # what the rules read: the whole order
+        _, timeline = history_of(ledger, ledger.kind_of(id_)[1])
+    if kind == "complaint":
+        def about(decision) -> bool:
+            return getattr(decision, "complaint_id", None) == id_
     else:
-        click.echo(timeline.explain_text(f"Decisions on {kind} {id_}", stream))
+        def about(decision) -> bool:
+            return decision.originator_id == f"{kind}:{id_}"
+    if as_json:
+        emit_json(timeline.explain_json(about))
+    else:
+        click.echo(timeline.explain_text(f"Decisions on {kind} {id_}", about))
 
 
 @cli.command()
@@ -186,6 +193,24 @@ def sla(ledger, as_of: str | None, subject: str | None, as_json: bool) -> None:
 
     click.echo(f"SLA breaches as of {t.astimezone(zone).isoformat()}: {len(rows)}\n")
     click.echo(text_table(DEADLINES.shown, rows))
+
+
+@cli.command()
+@json_option
+@store_option
+def fund(ledger, as_json: bool) -> None:
+    """The growth fund: every penalty paid in and every spending, per person and month, and the balance."""
+    report = ledger.fund()
+    if as_json:
+        emit_json(report)
+        return
+    from ledger.projections.columns import text_table
+    from ledger.projections.fund import ENTRIES, STAFF_MONTHS
+
+    click.echo(f"Growth fund: {len(report['entries'])} entr{'y' if len(report['entries']) == 1 else 'ies'}\n")
+    click.echo(text_table(ENTRIES.shown, report["entries"]) + "\n")
+    click.echo(text_table(STAFF_MONTHS.shown, report["by_staff_month"]) + "\n")
+    click.echo(f"balance {report['balance']}")
 
 
 @cli.command()

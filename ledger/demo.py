@@ -19,13 +19,15 @@ def run_demo(folder: Path, store: str) -> None:
             result = ledger.append(lines)
         click.echo(f"{file}: stored {result.stored} record(s) and {result.decisions} decision(s)")
     click.echo("\nWhy was a refund paid, and who pays the postage? Every decision names its rule and facts:\n")
-    click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text("Decisions on case C-1003", "case:C-1003"))
+    click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text(
+        "Decisions on case C-1003", lambda decision: decision.originator_id == "case:C-1003"))
     totals = ledger.liability()["totals"]
     click.echo("\nLiability over all accepted cases: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     as_of = max(record.at for record in ledger.records()).astimezone(ledger.policy_book().latest().zone)
     breaches = ledger.breaches(as_of)
     click.echo(f"SLA breaches as of {as_of.isoformat()}: {len(breaches)} "
                f"({', '.join(sorted({b['kind'] for b in breaches}))})")
+    click.echo(f"Growth fund balance: {ledger.fund()['balance']}")
     ledger.close()
     show = f"ledger --store {store}"
     click.echo(f"\nThe store is {path}. Things to look at next:\n")
@@ -36,6 +38,9 @@ def run_demo(folder: Path, store: str) -> None:
         ("liability", "who owes which postage and refund, case by case"),
         (f"sla --as-of {as_of.isoformat()}", "every missed deadline, by due time"),
         ("stock", "on hand, reserved, available; LOW below the threshold (ST-1)"),
+        ("fund", "the growth fund: every penalty paid in, every spending, the balance (ST-3)"),
+        ("explain K-2003", "the third upheld complaint against wang in a month: the rest of his wage (ST-2)"),
+        ("history wang", "a staff member's wage and penalties, with the complaints they rest on"),
         ("verify", "the head of the tamper-evident chain, to write down"),
     ]:
         click.echo(f"  {show} {command}\n      # {why}")

@@ -296,6 +296,48 @@ class PolicyAdopted(Record):
     params: PolicyParams
 
 
+# -- staff, complaints and the growth fund (SPEC section 9) -------------------------------------
+
+class StaffWageSet(Record):
+    STREAM = ("staff", "staff")
+    staff: Name
+    monthly_wage: Money
+
+
+class ComplaintRecord(Record):
+    STREAM = ("complaint", "complaint_id")
+    complaint_id: Id
+
+
+class ComplaintLodged(ComplaintRecord):
+    PERSONAL = ("text",)
+    SEALED_FOR = CustomerOf("customer_id")
+    customer_id: CustomerId
+    category: Literal["service", "quality", "logistics", "other"]
+    order_id: Id | None = None
+    against: Name | None = None
+    text: Text
+
+
+class ComplaintAnswered(ComplaintRecord):
+    note: Text
+
+
+class ComplaintRuled(ComplaintRecord):
+    upheld: StrictBool
+    note: Text
+
+
+class ComplaintClosed(ComplaintRecord):
+    feedback: Literal["satisfied", "unsatisfied", "no_answer"]
+
+
+class FundSpent(Record):
+    STREAM = ("fund", None)
+    amount: Money
+    purpose: Text
+
+
 class CustomerForgotten(Event):
     """`ledger forget`: the customer's data key was destroyed; their personal fields read "[erased]"."""
 
@@ -366,6 +408,15 @@ class ExchangeShipped(Decision):
 
 class NegativeReviewEscalated(Decision):
     dispute_id: str
+
+
+class PenaltyAssessed(Decision):
+    complaint_id: str
+    staff: str
+    month: str  # YYYY-MM, the local calendar month of the complaint's lodging
+    nth: int
+    amount: Money
+    whole_wage: bool
 
 
 def subclasses(base: type) -> list[type]:

@@ -102,6 +102,11 @@ class StoreSession(Lookups):
             found.setdefault(notification.originator_id, []).append(self.mapper.to_domain_event(notification))
         return found
 
+    def streams(self, kind: str) -> list[str]:
+        self.c.execute(f"SELECT DISTINCT originator_id FROM {self.recorder.EVENTS} WHERE originator_id LIKE ?",
+                       (f"{kind}:%",))
+        return [row[0] for row in self.c.fetchall()]
+
     def write(self, events: Sequence[Event], index: IndexRows) -> None:
         self.pending = {id_: parent for id_, _, parent in index.ids}
         stored = [self.mapper.to_stored_event(event) for event in events]

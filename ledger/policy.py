@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
-from ledger.values import first_error
+from ledger.values import Money, first_error
 
 ReturnMethod = Literal["express", "freight_collect", "surface_mail"]
 Hours = Annotated[int, Strict(), Field(ge=0, le=24 * 366)]
@@ -30,6 +30,10 @@ class PolicyParams(BaseModel):
     review_resolve_hours: Hours | None = None
     low_stock_threshold: Annotated[int, Strict(), Field(ge=0, le=1_000_000)] | None = None
     refused_return_methods: list[ReturnMethod] | None = None
+    complaint_response_hours: Hours | None = None
+    complaint_resolve_hours: Hours | None = None
+    penalty_first: Money | None = None
+    penalty_monthly_cap: Money | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -69,6 +73,10 @@ class Policy(BaseModel):
     review_resolve_hours: int
     low_stock_threshold: int
     refused_return_methods: tuple[ReturnMethod, ...]
+    complaint_response_hours: int
+    complaint_resolve_hours: int
+    penalty_first: Money
+    penalty_monthly_cap: Money | None = None  # absent by default (SPEC section 9)
 
     @cached_property
     def zone(self) -> ZoneInfo:

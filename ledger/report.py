@@ -1,6 +1,7 @@
 """History and explanations as an auditor reads them: JSON (SPEC section 8) or a timeline."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
@@ -98,19 +99,19 @@ class Timeline:
         positions = [self.position(decision.caused_by), *(self.position(ref) for ref in decision.rests_on)]
         return [self._by_position[p] for p in sorted(set(positions)) if p in self._by_position]
 
-    def decisions(self, stream: str) -> list[Entry]:
-        return [e for e in self.entries if isinstance(e.event, Decision) and e.event.originator_id == stream]
+    def decisions(self, about: Callable[[Decision], bool]) -> list[Entry]:
+        return [e for e in self.entries if isinstance(e.event, Decision) and about(e.event)]
 
-    def explain_json(self, stream: str) -> dict[str, Any]:
+    def explain_json(self, about: Callable[[Decision], bool]) -> dict[str, Any]:
         return {"decisions": [
             {**self.as_json(entry), "policy_version": entry.event.policy_version,
              "rests_on": [self.as_json(basis) for basis in self.basis(entry.event)]}
-            for entry in self.decisions(stream)
+            for entry in self.decisions(about)
         ]}
 
-    def explain_text(self, title: str, stream: str) -> str:
+    def explain_text(self, title: str, about: Callable[[Decision], bool]) -> str:
         out = [title]
-        decisions = self.decisions(stream)
+        decisions = self.decisions(about)
         if not decisions:
             out.append("\nno decisions yet")
         for entry in decisions:

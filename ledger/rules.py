@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from ledger.policy import Policy
+from ledger.values import ZERO
 
 F = TypeVar("F", bound=Callable)
 
@@ -220,6 +221,62 @@ ESCALATION = "RV-3"  # NegotiationFailed emits NegativeReviewEscalated
 @rule("ST-1")
 def is_low(available: int, policy: Policy) -> bool:
     return available < policy.low_stock_threshold
+
+
+# CP-1 及时响应客户投诉 -------------------------------------------------------------------------
+
+@rule("CP-1")
+def complaint_response_due(lodged_at: datetime, policy: Policy) -> datetime:
+    return lodged_at + timedelta(hours=policy.complaint_response_hours)
+
+
+# CP-2 分类、登记、处理、反馈 ----------------------------------------------------------------------
+
+@rule("CP-2")
+def complaint_resolution_due(lodged_at: datetime, policy: Policy) -> datetime:
+    return lodged_at + timedelta(hours=policy.complaint_resolve_hours)
+
+
+def check_complaint_ruled(complaint_id: str, ruled: bool) -> None:
+    """CP-2: a complaint is closed only after it is ruled."""
+    if not ruled:
+        raise refuse(f"complaint {complaint_id} has not been ruled; it is closed only after a ruling")
+
+
+# ST-2 一个自然月内因服务原因收到买家投诉,一次罚款50元,第二次翻倍,三次以上工资全部扣除 ----------------------
+
+def penalty_month(lodged_at: datetime, policy: Policy) -> str:
+    """The shop's local calendar month of the complaint's lodging (一个自然月)."""
+    return lodged_at.astimezone(policy.zone).strftime("%Y-%m")
+
+
+@rule("ST-2")
+def penalty(nth: int, wage: Decimal, earlier: Decimal, policy: Policy) -> tuple[Decimal, bool]:
+    """The nth upheld service complaint of a month costs penalty_first, then twice that, then the rest of the
+    month's wage (whole_wage); never below 0.00, and never past penalty_monthly_cap for the month."""
+    whole_wage = nth >= 3
+    if nth == 1:
+        amount = policy.penalty_first
+    elif nth == 2:
+        amount = policy.penalty_first * 2
+    else:
+        amount = wage - earlier
+    if policy.penalty_monthly_cap is not None:
+        amount = min(amount, policy.penalty_monthly_cap - earlier)
+    return max(amount, ZERO), whole_wage
+
+
+def penalised(category: str, upheld: bool, against: str | None) -> bool:
+    """ST-2 applies to an upheld `service` complaint against a staff member; against nobody costs nobody."""
+    return upheld and category == "service" and against is not None
+
+
+# ST-3 所有罚款存入部门成长基金箱,透明操作,作为部门活动经费 -----------------------------------------------
+
+@rule("ST-3")
+def check_fund_balance(amount: Decimal, balance: Decimal) -> None:
+    if amount > balance:
+        raise Refused("ST-3", f"the growth fund holds {balance:.2f}; spending {amount:.2f} is refused")
 
 
 # AU-1 重大纠纷问题需申报主管处理 ------------------------------------------------------------------

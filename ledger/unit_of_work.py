@@ -45,6 +45,7 @@ class Session(Protocol):
     def claims(self, namespace: str, values: Iterable[str]) -> dict[str, str]: ...
     def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]: ...
     def events(self, streams: Iterable[str]) -> dict[str, list[Event]]: ...
+    def streams(self, kind: str) -> list[str]: ...
     def write(self, events: list[Event], index: IndexRows) -> None: ...
 
 
@@ -209,6 +210,13 @@ class UnitOfWork:
             for event in aggregate.collect_events():
                 self.events.append(event)
                 self.decisions += not isinstance(event, Record)
+
+    def all_of(self, kind: type[Aggregate]) -> list[Any]:
+        """Every aggregate of a stream kind, for the few kinds with few streams (staff members)."""
+        prefix = f"{kind.prefix}:"
+        streams = set(self.session.streams(kind.prefix))
+        streams |= {s for s, aggregate in self.aggregates.items() if aggregate is not None and s.startswith(prefix)}
+        return [self.get(stream) for stream in sorted(streams)]
 
     def kind_of(self, id_: str) -> str | None:
         if id_ not in self.ids:

@@ -56,6 +56,9 @@ class MemorySession:
     def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
         return {s: list(self.store.streams[s]) for s in streams if s in self.store.streams}
 
+    def streams(self, kind: str) -> list[str]:
+        return [stream for stream in self.store.streams if stream.startswith(f"{kind}:")]
+
     def write(self, events: list[Event], index: IndexRows) -> None:
         for event in events:
             self.store.streams.setdefault(event.originator_id, []).append(event)
@@ -88,6 +91,9 @@ class MemoryShop(Questions):
         streams = streams_of(MemorySession(self.store), id_)
         return sorted((e for s in streams for e in self.store.streams.get(s, [])),
                       key=lambda e: self.store.positions[e.originator_id, e.originator_version])
+
+    def stream(self, stream: str) -> list:
+        return list(self.store.streams.get(stream, []))
 
     def policy_book(self) -> PolicyBook:
         return fold(self.store.streams.get("policy", [])) or PolicyBook()

@@ -186,6 +186,9 @@ class Shop(Questions):
     def events(self, id_: str) -> list:
         return [event for _, event in self.ledger.events_of(self.ledger.streams_of(id_))]
 
+    def stream(self, stream: str) -> list:
+        return [event for _, event in self.ledger.events_of([stream])]
+
     def policy_book(self):
         return self.ledger.policy_book()
     def raw(self, statement: str, params: tuple = ()) -> list[tuple]:
@@ -200,3 +203,37 @@ class Shop(Questions):
     def edit_state(self, position: int, old: bytes, new: bytes) -> None:
         state = bytes(self.raw("SELECT state FROM {events} WHERE {pos} = ?", (position,))[0][0])
         self.raw("UPDATE {events} SET state = ? WHERE {pos} = ?", (state.replace(old, new), position))
+
+
+# -- staff, complaints and the growth fund ---------------------------------------------------------
+
+def wage(staff: str, amount: str, when: str = "10-01 09:00", role: str = "supervisor") -> dict:
+    return rec("StaffWageSet", when, role, "zhao", staff=staff, monthly_wage=amount)
+
+
+def complaint(complaint_id: str, when: str, category: str = "service", against: str | None = "lily",
+              customer: str = "CU-7", **extra) -> dict:
+    named = {"against": against} if against is not None else {}
+    return rec("ComplaintLodged", when, "customer_service", "mei", complaint_id=complaint_id, customer_id=customer,
+               category=category, text="客服态度很差 / rude", **named, **extra)
+
+
+def answered(complaint_id: str, when: str) -> dict:
+    return rec("ComplaintAnswered", when, "customer_service", "mei", complaint_id=complaint_id, note="道歉")
+
+
+def complaint_ruled(complaint_id: str, when: str, upheld: bool = True, role: str = "supervisor") -> dict:
+    return rec("ComplaintRuled", when, role, "zhao", complaint_id=complaint_id, upheld=upheld, note="主管裁定")
+
+
+def closed(complaint_id: str, when: str, feedback: str = "satisfied") -> dict:
+    return rec("ComplaintClosed", when, "customer_service", "mei", complaint_id=complaint_id, feedback=feedback)
+
+
+def fund_spent(amount: str, when: str, role: str = "supervisor") -> dict:
+    return rec("FundSpent", when, role, "zhao", amount=amount, purpose="部门聚餐")
+
+
+def upheld(complaint_id: str, lodged_at: str, ruled_at: str, against: str = "lily") -> list[dict]:
+    """A service complaint against a staff member, upheld by the supervisor."""
+    return [complaint(complaint_id, lodged_at, against=against), complaint_ruled(complaint_id, ruled_at)]

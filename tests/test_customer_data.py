@@ -15,7 +15,7 @@ FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "shop-2026-11.js
 RECORDS = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
 PERSONAL = sorted({r[name] for r in RECORDS for name in ("address", "phone") if name in r} |
                   {r["note"] for r in RECORDS if r["type"] == "OrderNoted"} |
-                  {r["text"] for r in RECORDS if r["type"] == "ReviewPosted"})
+                  {r["text"] for r in RECORDS if r["type"] in ("ReviewPosted", "ComplaintLodged")})
 
 
 @pytest.fixture

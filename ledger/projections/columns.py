@@ -26,13 +26,14 @@ class Column:
     stored: bool = True  # False: worked out when the view is read
     shown: bool = True  # False: kept for the projection only
     index: bool = False
+    optional: bool = False  # a count or amount that may be missing (null)
     none: str = ""  # how a text table shows a missing value
 
     def ddl(self) -> str:
         sql = f"{self.name} {SQL_TYPE[self.kind]}"
         if self.key:
             return sql + " NOT NULL"
-        return sql + " NOT NULL DEFAULT 0" if self.kind in COUNTED else sql
+        return sql + " NOT NULL DEFAULT 0" if self.kind in COUNTED and not self.optional else sql
 
     def json(self, value: Any, zone: tzinfo | None) -> Any:
         if value is None:

@@ -12,6 +12,9 @@ from typing import Any
 from ledger import rules
 from ledger.events import (
     BuyerContacted,
+    ComplaintAnswered,
+    ComplaintClosed,
+    ComplaintLodged,
     DispatchDecision,
     DispatchDelayNotified,
     DisputeSettled,
@@ -43,8 +46,9 @@ EXCHANGES = Table("view_sla_exchanges", (Column("case_id", key=True),))
 TABLES = (DEADLINES, EXCHANGES)
 HANDLERS, on = registry()
 
-SAME_DAY, ADDRESS, RESHIP, CONTACT, RESOLUTION = (
-    "same_day_shipping", "address_unconfirmed", "exchange_reship", "review_contact", "review_resolution")
+SAME_DAY, ADDRESS, RESHIP, CONTACT, RESOLUTION, COMPLAINT_RESPONSE, COMPLAINT_RESOLUTION = KINDS = (
+    "same_day_shipping", "address_unconfirmed", "exchange_reship", "review_contact", "review_resolution",
+    "complaint_response", "complaint_resolution")
 
 
 def _open(p, kind: str, subject: str, rule: str, opened: datetime, due: datetime | None, **more: Any) -> None:
@@ -149,8 +153,28 @@ def dispute_closed(p, event: DisputeSettled | NegotiationFailed) -> None:
     _first(p, "done_at", RESOLUTION, event.dispute_id, event.at)
 
 
+@on(ComplaintLodged)
+def complaint_lodged(p, event: ComplaintLodged) -> None:
+    policy = p.policy_at(event.at)
+    _open(p, COMPLAINT_RESPONSE, event.complaint_id, rules.complaint_response_due.rule, event.at,
+          rules.complaint_response_due(event.at, policy))
+    _open(p, COMPLAINT_RESOLUTION, event.complaint_id, rules.complaint_resolution_due.rule, event.at,
+          rules.complaint_resolution_due(event.at, policy))
+
+
+@on(ComplaintAnswered)
+def complaint_answered(p, event: ComplaintAnswered) -> None:
+    _first(p, "done_at", COMPLAINT_RESPONSE, event.complaint_id, event.at)
+
+
+@on(ComplaintClosed)
+def complaint_closed(p, event: ComplaintClosed) -> None:
+    _first(p, "done_at", COMPLAINT_RESOLUTION, event.complaint_id, event.at)
+
+
 # Whether a thing done at `done` meets `due`: SH-1's due is exclusive, the hours deadlines inclusive.
-ON_TIME = {SAME_DAY: rules.shipped_on_time, RESHIP: rules.met, CONTACT: rules.met, RESOLUTION: rules.met}
+ON_TIME = {SAME_DAY: rules.shipped_on_time, **dict.fromkeys(
+    (RESHIP, CONTACT, RESOLUTION, COMPLAINT_RESPONSE, COMPLAINT_RESOLUTION), rules.met)}
 EXCUSABLE = {SAME_DAY: rules.dispatch_delay_excused, RESHIP: rules.reship_delay_excused}
 
 

@@ -18,16 +18,20 @@ def payers(shop, case_id):
 # AS-6: the window -----------------------------------------------------------------------------
 
 def test_as6_last_second_of_the_window_is_inside(shop):
+    """AS-6: accepted when its `at` is at most `return_window_days` x 24 h after the order's first delivery; the
+    boundary itself is inside."""
     shop.append(shipped_order(delivered_at="11-04 10:00:00"), requested("C-1", "O-1", "11-11 10:00:00"))
     assert shop.decisions("C-1")[0] == ("ReturnAccepted", "AS-6")
 
 
 def test_as6_first_second_after_the_window_is_outside(shop):
+    """AS-6: otherwise `ReturnRejected`."""
     shop.append(shipped_order(delivered_at="11-04 10:00:00"), requested("C-1", "O-1", "11-11 10:00:01"))
     assert shop.decisions("C-1") == [("ReturnRejected", "AS-6")]
 
 
 def test_as6_window_counts_from_the_first_delivery_in_any_offset(shop):
+    """AS-6: counted from the order's first delivery (`ParcelDelivered`); times are compared as instants."""
     shop.append(shipped_order(delivered_at="2026-11-04T02:00:00Z"),
                 requested("C-1", "O-1", "2026-11-11T10:00:00+08:00"))
     accepted = shop.decision("C-1", "ReturnAccepted")
@@ -35,12 +39,14 @@ def test_as6_window_counts_from_the_first_delivery_in_any_offset(shop):
 
 
 def test_as6_without_a_delivery_the_window_counts_from_the_first_dispatch(shop):
+    """AS-6: or after its first dispatch when no delivery is recorded."""
     shop.append(shipped_order(dispatched_at="11-02 16:00", delivered_at=None),
                 requested("C-1", "O-1", "11-09 16:00:01"))
     assert shop.decisions("C-1") == [("ReturnRejected", "AS-6")]
 
 
 def test_as6_window_length_comes_from_the_policy_in_force_at_the_request(shop):
+    """Section 6: each decision uses the policy in force at its record's `at` and names its version."""
     shop.append(shipped_order(delivered_at="11-04 10:00"),
                 policy("long", "11-10 00:00", role="supervisor", return_window_days=15),
                 requested("C-1", "O-1", "11-15 10:00"))
@@ -49,11 +55,13 @@ def test_as6_window_length_comes_from_the_policy_in_force_at_the_request(shop):
 
 
 def test_as6_rejected_case_takes_no_more_records(shop):
+    """Refused (REF): any record on a rejected case."""
     shop.append(shipped_order(delivered_at="11-04 10:00"), requested("C-1", "O-1", "11-20 10:00"))
     assert shop.refused(parcel_received("C-1", "11-21 10:00")).error.rule == "REF"
 
 
 def test_as6_a_rejected_case_leaves_its_units_returnable(shop):
+    """Refused: more units than were dispatched less those in earlier cases that were not rejected."""
     shop.append(shipped_order(delivered_at="11-04 10:00", lines={"TEE": (1, "89.00")}),
                 policy("long", "11-01 00:00", return_window_days=7),
                 requested("C-1", "O-1", "11-20 10:00"))
@@ -77,6 +85,7 @@ def test_as6_a_rejected_case_leaves_its_units_returnable(shop):
     ("return", "no_reason", "buyer", "RT-5"),
 ])
 def test_claimed_reason_sets_the_payer_on_acceptance(shop, kind, reason, payer, rule):
+    """On acceptance the claimed reason sets the payer (AS-1, AS-3, RT-4, RT-5)."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", kind, reason))
     assert payers(shop, "C-1") == [(payer, rule)]
 
@@ -96,6 +105,7 @@ def test_no_payer_is_assigned_on_a_rejected_request(shop):
     ("no_reason", "quality_confirmed", "shop", "RT-1"),
 ])
 def test_finding_sets_the_payer_whatever_was_claimed(shop, reason, finding, payer, rule):
+    """Once the parcel is inspected the finding sets the payer, whatever was claimed (RT-1, RT-2, RT-3)."""
     shop.append(shipped_order(lines={"TEE": (2, "89.00")}),
                 requested("C-1", "O-1", "11-05 10:00", "return", reason, {"TEE": 2}),
                 parcel_received("C-1", "11-06 10:00"), inspected("C-1", "11-06 11:00", finding))
@@ -119,6 +129,7 @@ def test_refund_is_the_goods_value_of_the_returned_lines_only(shop):
 
 
 def test_rt1_buyer_damage_escalates_and_leaves_the_payer_pending(shop):
+    """RT-1: finding `buyer_damage`: `ReturnEscalated`, payer `pending`, no refund until `SupervisorRuled`."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00"),
                 parcel_received("C-1", "11-06 10:00"), inspected("C-1", "11-06 11:00", "buyer_damage"))
     assert shop.decisions("C-1")[-2:] == [("ReturnEscalated", "RT-1"), ("ShippingCostAssigned", "RT-1")]
@@ -134,6 +145,8 @@ def escalated_return(shop):
 
 
 def test_au1_ruling_sets_payer_and_refund(shop):
+    """A ruling's `payer` emits `ShippingCostAssigned` citing AU-1; its `refund` sets the approved refund and emits
+    `RefundApproved` citing AU-1."""
     escalated_return(shop)
     shop.append(ruled("C-1", "11-07 10:00", payer="buyer", refund="44.50"))
     assert shop.decisions("C-1")[-2:] == [("ShippingCostAssigned", "AU-1"), ("RefundApproved", "AU-1")]
@@ -142,18 +155,21 @@ def test_au1_ruling_sets_payer_and_refund(shop):
 
 
 def test_au1_ruling_without_payer_leaves_it_pending(shop):
+    """A ruling without `payer` leaves the payer as it was."""
     escalated_return(shop)
     shop.append(ruled("C-1", "11-07 10:00", refund="10.00"))
     assert payers(shop, "C-1")[-1] == ("pending", "RT-1")
 
 
 def test_au1_ruling_only_from_a_supervisor(shop):
+    """AU-1: `SupervisorRuled` and `PolicyAdopted` are accepted only from role `supervisor`."""
     escalated_return(shop)
     error = shop.refused(ruled("C-1", "11-07 10:00", role="customer_service", payer="shop"))
     assert (error.status, error.error.rule) == (3, "AU-1")
 
 
 def test_au1_ruling_refund_below_what_was_refunded_is_refused(shop):
+    """A ruling's `refund` below what was already refunded is refused (`REF`)."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00"),
                 parcel_received("C-1", "11-06 10:00"), inspected("C-1", "11-06 11:00", "quality_confirmed"),
                 refunded("C-1", "11-07 10:00", "50.00"))
@@ -162,6 +178,7 @@ def test_au1_ruling_refund_below_what_was_refunded_is_refused(shop):
 
 
 def test_refund_above_the_approved_outstanding_amount_is_refused(shop):
+    """Refused: a refund above the approved refund not yet refunded."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00"),
                 parcel_received("C-1", "11-06 10:00"), inspected("C-1", "11-06 11:00", "quality_confirmed"),
                 refunded("C-1", "11-07 10:00", "80.00"))
@@ -175,6 +192,7 @@ def test_refund_before_any_approval_is_refused(shop):
 
 
 def test_au1_escalated_exchange_is_not_reshipped_before_the_ruling(shop):
+    """On an escalated exchange the replacement dispatch is refused until the ruling (`AU-1`)."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "quality"),
                 parcel_received("C-1", "11-06 10:00"), inspected("C-1", "11-06 11:00", "buyer_damage"))
     assert shop.refused(reshipped("R-1", "C-1", "11-06 12:00")).error.rule == "AU-1"
@@ -186,18 +204,22 @@ def test_au1_escalated_exchange_is_not_reshipped_before_the_ruling(shop):
 
 @pytest.mark.parametrize("method, refused", [("express", False), ("freight_collect", True), ("surface_mail", True)])
 def test_as4_refused_methods(shop, method, refused):
+    """AS-4: a returned parcel sent by a method in `refused_return_methods` is refused (`ReturnParcelRefused`)."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00"),
                 parcel_received("C-1", "11-06 10:00", method=method))
     assert (("ReturnParcelRefused", "AS-4") in shop.decisions("C-1")) is refused
 
 
 def test_as4_refused_parcel_cannot_be_inspected(shop):
+    """AS-4: a refused parcel is not the case's parcel; a `ReturnInspected` on a case with no accepted parcel is
+    refused."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00"),
                 parcel_received("C-1", "11-06 10:00", method="surface_mail"))
     assert shop.refused(inspected("C-1", "11-06 11:00", "quality_confirmed")).error.rule == "REF"
 
 
 def test_as4_supervisor_lets_in_a_freight_collect_parcel_before_it_arrives(shop):
+    """AS-4: a supervisor's ruling `accept_parcel: true` recorded on the case before the parcel lets it in."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00"),
                 ruled("C-1", "11-05 12:00", accept_parcel=True),
                 parcel_received("C-1", "11-06 10:00", method="freight_collect"),
@@ -215,6 +237,7 @@ def test_as4_a_policy_that_accepts_freight_collect_lets_it_in(shop):
 # AS-7 and replacements -------------------------------------------------------------------------
 
 def test_as7_replacement_dispatch_emits_exchange_shipped(shop):
+    """AS-7: a replacement dispatch for an exchange emits `ExchangeShipped`."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"),
                 parcel_received("C-1", "11-06 10:00"), reshipped("R-1", "C-1", "11-06 15:00", postage="9.50"))
     shipped = shop.decision("C-1", "ExchangeShipped")
@@ -222,16 +245,19 @@ def test_as7_replacement_dispatch_emits_exchange_shipped(shop):
 
 
 def test_as7_replacement_without_tracking_number_is_refused(shop):
+    """AS-7: a replacement dispatch must carry a tracking number."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"))
     assert shop.refused(reshipped("R-1", "C-1", "11-06 15:00", tracking=" ")).error.rule == "AS-7"
 
 
 def test_replacement_on_a_return_is_refused(shop):
+    """Refused (REF): a replacement dispatch on a return (not an exchange)."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "return", "quality"))
     assert shop.refused(reshipped("R-1", "C-1", "11-06 15:00")).error.rule == "REF"
 
 
 def test_as2_delay_notice_is_recorded_on_the_case(shop):
+    """AS-2: an `ExchangeDelayNotified` is recorded on its case."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"),
                 exchange_delay_notified("C-1", "11-06 10:00"))
     assert [type(e).__name__ for e in shop.events("C-1")][-1] == "ExchangeDelayNotified"
@@ -240,6 +266,7 @@ def test_as2_delay_notice_is_recorded_on_the_case(shop):
 # returns before dispatch and over-returns ------------------------------------------------------
 
 def test_return_before_any_dispatch_is_refused(shop):
+    """Refused (REF): a return or exchange before any dispatch of its order."""
     shop.append(placed("O-1", "11-02 10:00"))
     assert shop.refused(requested("C-1", "O-1", "11-03 10:00")).error.rule == "REF"
 

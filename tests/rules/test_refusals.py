@@ -49,6 +49,7 @@ def test_reusing_an_id_within_one_file_is_refused(shop):
 
 
 def test_cancelling_after_a_dispatch_or_twice_is_refused(shop):
+    """Refused (REF): cancelling an order twice; cancelling an order with a parcel delivered or still on its way."""
     shop.append(shipped_order(), placed("O-2", "11-02 10:00"), cancelled("O-2", "11-02 11:00"))
     assert shop.refused(cancelled("O-1", "11-03 10:00")).error.rule == "REF"
     assert shop.refused(cancelled("O-2", "11-03 10:00")).error.rule == "REF"
@@ -60,6 +61,7 @@ def test_inspection_without_a_returned_parcel_is_refused(shop):
 
 
 def test_a_positive_review_opens_no_dispute(shop):
+    """A positive review opens no dispute; records naming its `dispute_id` afterwards are refused (`REF`)."""
     shop.append(shipped_order(), review("D-1", "O-1", "11-05 10:00", rating="positive"))
     assert shop.refused(contacted("D-1", "11-05 11:00")).error.rule == "REF"
     assert shop.refused(settled("D-1", "11-05 11:00")).error.rule == "REF"

@@ -8,6 +8,7 @@ from tests.shop import contacted, negotiation_failed, offered, policy, review, s
 
 
 def test_rv3_failed_negotiation_escalates_to_the_supervisor(shop):
+    """RV-3: `NegotiationFailed` emits `NegativeReviewEscalated`."""
     shop.append(shipped_order(), review("D-1", "O-1", "11-05 10:00"), contacted("D-1", "11-05 12:00"),
                 offered("D-1", "11-05 12:10"), negotiation_failed("D-1", "11-06 10:00"))
     escalated = shop.decision("D-1", "NegativeReviewEscalated")
@@ -22,11 +23,14 @@ def test_rv3_settled_dispute_has_no_escalation(shop):
 
 
 def test_au1_policy_adopted_only_from_a_supervisor(shop):
+    """AU-1: `PolicyAdopted` is accepted only from role `supervisor`."""
     error = shop.refused(policy("v2", "11-01 00:00", role="shipping_clerk", return_window_days=10))
     assert (error.status, error.error.rule) == (3, "AU-1")
 
 
 def test_policy_keys_not_given_keep_the_values_of_the_policy_it_replaces(shop):
+    """Section 6: a `PolicyAdopted` may give any subset of the keys; the others keep the values of the policy it
+    replaces."""
     shop.append(policy("v2", "11-01 00:00", return_window_days=10),
                 policy("v3", "11-05 00:00", review_contact_hours=12))
     book = shop.policy_book()
