@@ -14,7 +14,7 @@ from ledger.crypto import Keyring
 from ledger.events import CustomerForgotten, Event, PenaltyAssessed, Record
 from ledger.lookups import Lookups, StoreSession, streams_of
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
-from ledger.policy import Policy
+from ledger.policy import PolicyParams
 from ledger.projections import TOPICS, Projector, recreate_views
 from ledger.projections import fund as fund_view, liability as liability_view, sla as sla_view, stock as stock_view
 from ledger.report import Timeline
@@ -32,9 +32,9 @@ class UnknownCustomer(LookupError):
 class Ledger(Application[str]):
     name = "ledger"
 
-    def __init__(self, store: str, fixed_policy: Policy | None = None):
+    def __init__(self, store: str, overlay: PolicyParams | None = None):
         self.store_url = store
-        self.fixed_policy = fixed_policy  # replay --policy: one policy for the whole history
+        self.overlay = overlay  # replay --policy: a what-if's keys over the policy in force
         super().__init__(store_env(store))
 
     def construct_mapper(self) -> PydanticMapper:
@@ -43,7 +43,7 @@ class Ledger(Application[str]):
     @contextmanager
     def _appending(self) -> Iterator[StoreSession]:
         with self.recorder.appending() as cursor:
-            session = StoreSession(self.recorder, cursor, self.mapper, self.fixed_policy)
+            session = StoreSession(self.recorder, cursor, self.mapper, self.overlay)
             try:
                 yield session
             finally:
@@ -57,12 +57,12 @@ class Ledger(Application[str]):
         The file holds the store's write lock while it is decided: another writer waits, then
         decides its own file on the state this one left."""
         with self._appending() as session:
-            return UnitOfWork(session, self.fixed_policy).run(lines)
+            return UnitOfWork(session, self.overlay).run(lines)
 
     def replay_records(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
         """Decide records again in this (scratch) store; returns the ones now refused."""
         with self._appending() as session:
-            return UnitOfWork(session, self.fixed_policy).replay(records)
+            return UnitOfWork(session, self.overlay).replay(records)
 
     def backup(self, path: Path) -> int:
         """A consistent copy by SQLite's online backup API; returns how many events it holds."""
@@ -110,10 +110,8 @@ class Ledger(Application[str]):
         return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.select_streams(streams)]
 
     def policy_book(self) -> PolicyBook:
-        if self.fixed_policy is not None:
-            return PolicyBook(fixed=self.fixed_policy)
         adopted = fold(self.mapper.to_domain_event(stored) for stored in self.recorder.select_events("policy"))
-        return adopted or PolicyBook()
+        return (adopted or PolicyBook()).with_overlay(self.overlay)
 
     # -- views ----------------------------------------------------------------------------------
 
@@ -141,7 +139,7 @@ class Ledger(Application[str]):
         read = 0
         with self.recorder.writing() as cursor:
             recreate_views(cursor)
-            projector = Projector(cursor, PolicyBook(fixed=self.fixed_policy))
+            projector = Projector(cursor, PolicyBook().with_overlay(self.overlay))
             for page in self.recorder.pages(TOPICS):
                 projector.apply(self.mapper.to_domain_event(n) for n in page)
                 progress(page[-1].id - read)

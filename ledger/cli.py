@@ -141,7 +141,9 @@ def stock(ledger, sku: str | None, as_json: bool) -> None:
     from ledger.projections.columns import text_table
     from ledger.projections.stock import STOCK
 
-    click.echo(text_table(STOCK.shown, rows))
+    click.echo(text_table(STOCK.shown, rows) + "\n")
+    low = sum(row["low"] for row in rows)
+    click.echo(f"{len(rows)} SKU(s): {low} low, {sum(row['available'] < 0 for row in rows)} oversold")
 
 
 @cli.command()
@@ -150,15 +152,20 @@ def stock(ledger, sku: str | None, as_json: bool) -> None:
 @json_option
 @store_option
 def liability(ledger, case_id: str | None, order_id: str | None, as_json: bool) -> None:
-    """Shipping-cost and refund liability per accepted case, with totals."""
+    """Shipping-cost and refund liability per accepted case and per order that did not reach its buyer
+    (cancelled, returned to sender or lost), with totals."""
     report = ledger.liability(case_id, order_id)
     if as_json:
         emit_json(report)
         return
     from ledger.projections.columns import text_table
-    from ledger.projections.liability import CASES
+    from ledger.projections.liability import CASES, ORDERS
 
+    click.echo(f"Accepted cases: {len(report['cases'])}\n")
     click.echo(text_table(CASES.shown, report["cases"], total=report["totals"]))
+    if report["orders"]:
+        click.echo(f"\nOrders that did not reach their buyer: {len(report['orders'])}\n")
+        click.echo(text_table(ORDERS.shown, report["orders"], total=report["totals"]))
 
 
 def parse_as_of(value: str | None):
@@ -174,25 +181,47 @@ def parse_as_of(value: str | None):
         raise Failure(f"--as-of: {error}", INVALID) from None
 
 
+def sla_kinds(ctx, param, incomplete: str) -> list[str]:
+    from ledger.projections.sla import KINDS
+
+    return [kind for kind in KINDS if kind.startswith(incomplete)]
+
+
 @cli.command()
 @click.option("--as-of", "as_of", default=None, metavar="T", help="ISO 8601 time with offset (default: now)")
-@click.option("--subject", default=None, help="one order, case or dispute only")
+@click.option("--subject", default=None, help="one order, case, dispute or complaint only")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", shell_complete=sla_kinds,
+              help="only breaches of this kind (repeatable), e.g. same_day_shipping")
+@click.option("--open", "open_only", is_flag=True, help="only the breaches not yet done at T")
 @json_option
 @store_option
-def sla(ledger, as_of: str | None, subject: str | None, as_json: bool) -> None:
-    """SLA breaches as of T, by due time."""
-    from ledger.projections.sla import DEADLINES
+def sla(ledger, as_of: str | None, subject: str | None, kinds: tuple[str, ...], open_only: bool,
+        as_json: bool) -> None:
+    """SLA breaches as of T, by due time, with a count per kind."""
+    from ledger.projections.sla import DEADLINES, KINDS
 
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        raise Failure(f"--kind: unknown kind {unknown[0]!r}; the kinds are {', '.join(KINDS)}", INVALID)
     t = parse_as_of(as_of)
     zone = ledger.policy_book().latest().zone
-    rows = ledger.breaches(t, subject)
+    rows = [row for row in ledger.breaches(t, subject) if (not kinds or row["kind"] in kinds)
+            and (not open_only or row["done_at"] is None)]
+    counts = {kind: sum(row["kind"] == kind for row in rows) for kind in KINDS}
     if as_json:
-        emit_json({"as_of": t.astimezone(zone).isoformat(), "breaches": rows})
+        emit_json({"as_of": t.astimezone(zone).isoformat(), "counts": counts, "breaches": rows})
         return
     from ledger.projections.columns import text_table
 
     click.echo(f"SLA breaches as of {t.astimezone(zone).isoformat()}: {len(rows)}\n")
-    click.echo(text_table(DEADLINES.shown, rows))
+    if rows:
+        click.echo(text_table(DEADLINES.shown, rows) + "\n")
+    click.echo(tally(counts))
+
+
+def tally(counts: dict[str, int]) -> str:
+    """The closing line of a long list: how many of each, and in all."""
+    return f"{sum(counts.values())} in all: " + ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 @cli.command()
@@ -235,27 +264,37 @@ def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
 
 
 def what_if(ledger, policy_file: Path, as_json: bool) -> None:
+    """Changes are streamed in subject order: a long history's what-if never sits in memory whole."""
+    import orjson
+
     from ledger.policy import PolicyFileError, load_policy_file
     from ledger.whatif import what_if as compute
 
     try:
-        policy = load_policy_file(policy_file)
+        overlay = load_policy_file(policy_file)
     except PolicyFileError as error:
         raise Failure(str(error), INVALID) from None
-    report = compute(ledger, policy)
-    if as_json:
-        emit_json(report)
-        return
-    from ledger.tables import table
+    with compute(ledger, overlay) as report:
+        if as_json:
+            head = {"policy_version": report.policy_version, "overrides": report.overrides, "counts": report.counts,
+                    "totals": report.totals}
+            click.echo(orjson.dumps(head).decode()[:-1] + ', "changes": [', nl=False)
+            for n, change in enumerate(report.changes):
+                click.echo(("," if n else "") + "\n  " + orjson.dumps(change).decode(), nl=False)
+            click.echo("\n]}")
+            return
+        overrides = ", ".join(f"{key} = {value}" for key, value in report.overrides.items()) or "no keys"
+        click.echo(f"What would change under policy {report.policy_version} ({overrides} over the policy in "
+                   f"force): {sum(report.counts.values())} change(s)\n")
+        for change in report.changes:
+            click.echo(f"{change['subject']:<12} {change['field']:<16} {_plain(change['recorded'])} -> "
+                       f"{_plain(change['replayed'])}")
+        from ledger.tables import table
 
-    click.echo(f"What would change under policy {report['policy_version']}: {len(report['changes'])} change(s)\n")
-    if report["changes"]:
-        click.echo(table(["subject", "field", "recorded", "replayed"],
-                         [[c["subject"], c["field"], _plain(c["recorded"]), _plain(c["replayed"])]
-                          for c in report["changes"]]) + "\n")
-    names = list(report["totals"]["recorded"])
-    click.echo(table(["total", *names], [[way, *report["totals"][way].values()] for way in ("recorded", "replayed")],
-                     right=names))
+        names = list(report.totals["recorded"])
+        click.echo("\n" + table(["total", *names], [[way, *report.totals[way].values()]
+                                                   for way in ("recorded", "replayed")], right=names))
+        click.echo("\n" + tally(report.counts))
 
 
 def _plain(value) -> str:

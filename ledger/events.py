@@ -50,11 +50,12 @@ class CustomerOf:
 class Record(Event):
     """A fact of the shop, appended by a person or an import.
 
-    Each record type declares its stream (`STREAM`: the stream kind and the field holding its id),
-    its personal fields (SPEC section 5, left out of the key) and whose key seals them.
+    Each record type declares its stream (`STREAM`: the stream kind and the field holding its id, or
+    several such pairs when the record names one of them), its personal fields (SPEC section 5, left
+    out of the key) and whose key seals them.
     """
 
-    STREAM: ClassVar[tuple[str, str | None]]
+    STREAM: ClassVar[tuple]
     PERSONAL: ClassVar[tuple[str, ...]] = ()
     SEALED_FOR: ClassVar[CustomerOf | None] = None
     CLAIMS: ClassVar[dict[str, str]] = {}  # field -> namespace of values only one record may hold
@@ -75,10 +76,19 @@ class Record(Event):
             cls._id_fields = found
         return found
 
+    def stream_of(self) -> tuple[str, str | None]:
+        """The stream kind and id this record belongs to (the id is None for a stream of one, like `fund`)."""
+        for kind, field in (self.STREAM if isinstance(self.STREAM[0], tuple) else (self.STREAM,)):
+            if field is None:
+                return kind, None
+            if getattr(self, field) is not None:
+                return kind, getattr(self, field)
+        raise ValueError(f"{type(self).__name__} names no stream")
+
     @property
     def stream(self) -> str:
-        kind, field = self.STREAM
-        return kind if field is None else f"{kind}:{getattr(self, field)}"
+        kind, id_ = self.stream_of()
+        return kind if id_ is None else f"{kind}:{id_}"
 
 
 class Decision(Event):
@@ -195,9 +205,24 @@ class ParcelDispatched(Record):
         return self
 
 
-class ParcelDelivered(Record):
+class ParcelOutcome(Record):
+    """What became of a parcel: delivered, returned to sender or lost; one of them, once."""
+
     STREAM = ("shipment", "shipment_id")
     shipment_id: Id
+
+
+class ParcelDelivered(ParcelOutcome):
+    pass
+
+
+class ParcelReturnedToSender(ParcelOutcome):
+    reason: Literal["refused_at_door", "intercepted", "undeliverable"]
+    postage: Money  # what the carrier charges the shop for bringing it back
+
+
+class ParcelLost(ParcelOutcome):
+    pass
 
 
 # -- after-sales cases ---------------------------------------------------------------------------
@@ -252,8 +277,19 @@ class SupervisorRuled(CaseRecord):
         return self
 
 
-class RefundIssued(CaseRecord):
+class RefundIssued(Record):
+    """A case's refund, or a cancelled order's (OR-1)."""
+
+    STREAM = (("case", "case_id"), ("order", "order_id"))
+    case_id: Id | None = None
+    order_id: Id | None = None
     amount: Money
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> RefundIssued:
+        if (self.order_id is None) == (self.case_id is None):
+            raise ValueError("a refund names exactly one of case_id and order_id")
+        return self
 
 
 # -- review disputes -----------------------------------------------------------------------------
@@ -394,7 +430,8 @@ class ReturnEscalated(Decision):
 
 
 class RefundApproved(Decision):
-    case_id: str
+    case_id: str | None = None
+    order_id: str | None = None  # a cancelled order's refund (OR-1)
     amount: Money
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.aggregates import PolicyBook, fold
 from ledger.events import Event
-from ledger.policy import Policy
+from ledger.policy import PolicyParams
 from ledger.projections import Projector
 from ledger.unit_of_work import IndexRows
 
@@ -71,14 +71,14 @@ class StoreSession(Lookups):
     indexed and projected into the views here, inside that one transaction.
     """
 
-    def __init__(self, recorder: Any, cursor: Any, mapper: Any, fixed_policy: Policy | None = None):
+    def __init__(self, recorder: Any, cursor: Any, mapper: Any, overlay: PolicyParams | None = None):
         super().__init__(recorder.sql_cursor(cursor))
         self.recorder = recorder
         self.raw = cursor
         self.mapper = mapper
         self.pending: dict[str, str | None] = {}  # id -> parent, of the chunk being written
-        policies = PolicyBook(fixed=fixed_policy) if fixed_policy else fold(self.events(["policy"]).get("policy", []))
-        self.projector = Projector(self.c, policies or PolicyBook())
+        policies = fold(self.events(["policy"]).get("policy", [])) or PolicyBook()
+        self.projector = Projector(self.c, policies.with_overlay(overlay))
         mapper.keyring.bind(self.c, self.owner_of)
 
     def close(self) -> None:

@@ -105,13 +105,15 @@ class PolicyFileError(ValueError):
     pass
 
 
-def load_policy_file(path: Path) -> Policy:
-    """A what-if policy: the file's keys over the defaults, version "what-if" unless it names one."""
+WHAT_IF = "what-if"  # the version of a what-if file that names none
+
+
+def load_policy_file(path: Path) -> PolicyParams:
+    """A what-if: the file's keys, to lay over whatever policy is in force at each record's time."""
     try:
-        params = PolicyParams.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        return PolicyParams.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise PolicyFileError(f"{path}: {error}") from None
     except ValueError as error:
         raise PolicyFileError(f"{path}: {first_error(error)}") from None
-    return DEFAULT.replace(params, default_version="what-if")
 

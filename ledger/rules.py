@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ledger.policy import Policy
 from ledger.values import ZERO
@@ -40,6 +40,17 @@ def rule(rule_id: str) -> Callable[[F], F]:
 
 def refuse(reason: str) -> Refused:
     return Refused(REF, reason)
+
+
+def check_not_before(record: Any, cause: Any, what: str) -> None:
+    """SPEC section 2: no record may be dated before what it follows from."""
+    if record.at < cause.at:
+        raise refuse(f"{type(record).__name__} at {record.at.isoformat()} is dated before {what} was "
+                     f"{OPENED.get(type(cause).__name__, 'recorded')} ({cause.at.isoformat()})")
+
+
+OPENED = {"OrderPlaced": "placed", "ParcelDispatched": "dispatched", "ReturnRequested": "requested",
+          "ReviewPosted": "posted", "ComplaintLodged": "lodged"}
 
 
 def met(done_at: datetime | None, due: datetime) -> bool:
@@ -277,6 +288,21 @@ def penalised(category: str, upheld: bool, against: str | None) -> bool:
 def check_fund_balance(amount: Decimal, balance: Decimal) -> None:
     if amount > balance:
         raise Refused("ST-3", f"the growth fund holds {balance:.2f}; spending {amount:.2f} is refused")
+
+
+# OR-1 交易关闭: the buyer paid for what never reached them ---------------------------------------
+
+@rule("OR-1")
+def cancellation_refund(lines: Iterable, shipping_fee: Decimal) -> Decimal:
+    """A cancelled order owes the buyer all they paid: its lines' goods value plus its shipping fee."""
+    return sum((line.unit_price * line.quantity for line in lines), Decimal("0.00")) + shipping_fee
+
+
+def check_refund_approved(subject: str, amount: Decimal, approved: Decimal, refunded: Decimal) -> None:
+    """Refused (REF): a refund above the approved refund not yet refunded."""
+    outstanding = approved - refunded
+    if amount > outstanding:
+        raise refuse(f"{subject} has {outstanding:.2f} approved and not yet refunded; refund of {amount:.2f} refused")
 
 
 # AU-1 重大纠纷问题需申报主管处理 ------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from ledger.aggregates import KINDS, Aggregate, PolicyBook, fold
 from ledger.events import Event, Record
 from ledger.aggregates import HANDLERS
-from ledger.policy import Policy
+from ledger.policy import Policy, PolicyParams
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
 from ledger.rules import Refused, refuse
 
@@ -97,12 +97,11 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 class UnitOfWork:
-    def __init__(self, session: Session, fixed_policy: Policy | None = None):
+    def __init__(self, session: Session, overlay: PolicyParams | None = None):
         self.session = session
         self.aggregates: OrderedDict[str, Aggregate | None] = OrderedDict()  # least recently used first
         self.decisions = 0
-        self.policies: PolicyBook = (PolicyBook(fixed=fixed_policy) if fixed_policy
-                                     else self._load("policy") or PolicyBook())
+        self.policies: PolicyBook = (self._load("policy") or PolicyBook()).with_overlay(overlay)
         self._start_chunk()
 
     def _start_chunk(self) -> None:

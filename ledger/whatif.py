@@ -1,76 +1,142 @@
-"""`ledger replay --policy FILE`: every decision recomputed from the records under another policy.
+"""`ledger replay --policy FILE`: every decision recomputed from the records with the file's keys laid over
+the policy in force at each record's time (SPEC section 6).
 
-The records are decided again in a scratch store; the real store is only read.
-What differs per order, case and dispute is reported as (subject, field,
-recorded, replayed), with the liability totals both ways.
+The records are streamed from the store into a scratch store and decided again there; the real store is
+only read. The outcomes of both (per order, case, dispute: decision, payer, refund, costs, breaches) go
+into a scratch table, and the changes are read back from it in subject order, so memory stays bounded
+whatever the history's size.
 """
 from __future__ import annotations
 
+import sqlite3
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ledger.application import Ledger
 from ledger.events import (
     DispatchDecision, NegativeReviewEscalated, ParcelDispatched, Record, ShippingCostAssigned, WindowDecision,
 )
-from ledger.policy import Policy
+from ledger.policy import WHAT_IF, PolicyParams
 
-FIELDS = ("decision", "payer", "refund_approved", "shop_cost", "buyer_cost", "breach")
+FIELDS = ("decision", "payer", "refund_approved", "shop_cost", "buyer_cost", "breach", "refused")
+DECIDED = (DispatchDecision, WindowDecision, ShippingCostAssigned, NegativeReviewEscalated)
+SUBJECTS = ("case_id", "dispute_id", "order_id", "shipment_id", "complaint_id", "sku")
 
 
 def subject_of(record: Record) -> str:
     if isinstance(record, ParcelDispatched):
         return record.order_id or record.case_id or record.shipment_id
-    for name in ("case_id", "dispute_id", "order_id", "shipment_id", "sku"):
-        if hasattr(record, name):
-            return getattr(record, name)
-    return record.stream
+    return next((getattr(record, name) for name in SUBJECTS if getattr(record, name, None)), record.stream)
 
 
-def outcomes(ledger: Ledger, as_of: datetime) -> dict[str, dict[str, Any]]:
-    """Per subject: its decision, payer, refund and costs, and its breaches as of `as_of`."""
-    found: dict[str, dict[str, Any]] = {}
-    for page in ledger.recorder.pages():
-        for notification in page:
-            event = ledger.mapper.to_domain_event(notification)
-            if isinstance(event, DispatchDecision):
-                found.setdefault(event.order_id, {})["decision"] = type(event).__name__
-            elif isinstance(event, WindowDecision):
-                found.setdefault(event.case_id, {})["decision"] = type(event).__name__
-            elif isinstance(event, ShippingCostAssigned):
-                found.setdefault(event.case_id, {})["payer"] = event.payer
-            elif isinstance(event, NegativeReviewEscalated):
-                found.setdefault(event.dispute_id, {})["decision"] = type(event).__name__
-    liability = ledger.liability()
-    for row in liability["cases"]:
-        found.setdefault(row["case_id"], {}).update(
-            {name: row[name] for name in ("refund_approved", "shop_cost", "buyer_cost")})
-    for breach in ledger.breaches(as_of):
-        found.setdefault(breach["subject"], {}).setdefault("breach", []).append(breach["kind"])
-    return found
+@dataclass
+class WhatIf:
+    policy_version: str
+    overrides: dict[str, Any]
+    counts: dict[str, int]
+    changes: Iterator[dict[str, Any]]  # read once, in subject order
+    totals: dict[str, dict[str, str]]
 
 
-def what_if(ledger: Ledger, policy: Policy) -> dict[str, Any]:
-    records = list(ledger.records())
-    as_of = max((record.at for record in records), default=None)
+class Outcomes:
+    """The scratch table of outcomes: (side, subject, field) -> value, as JSON."""
+
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE outcomes (side TEXT, subject TEXT, field TEXT, value TEXT, "
+                        "PRIMARY KEY (side, subject, field))")
+
+    def put(self, side: str, rows: Iterable[tuple[str, str, Any]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?)",
+                            ((side, subject, field, orjson.dumps(value).decode()) for subject, field, value in rows))
+
+    def collect(self, side: str, ledger: Ledger, as_of: datetime | None) -> None:
+        """Per subject: its decision, payer, refund and costs, and its breaches as of `as_of`."""
+        from eventsourcing.utils import get_topic
+
+        from ledger.events import subclasses
+
+        topics = [get_topic(cls) for base in DECIDED for cls in (base, *subclasses(base))]
+        for page in ledger.recorder.pages(topics):
+            self.put(side, (outcome for n in page for outcome in decided(ledger.mapper.to_domain_event(n))))
+        liability = ledger.liability()
+        self.put(side, ((row.get("case_id") or row["order_id"], name, row[name])
+                        for row in (*liability["cases"], *liability["orders"])
+                        for name in ("refund_approved", "shop_cost", "buyer_cost") if name in row))
+        if as_of is not None:
+            kinds: dict[str, list[str]] = {}
+            for breach in ledger.breaches(as_of):
+                kinds.setdefault(breach["subject"], []).append(breach["kind"])
+            self.put(side, ((subject, "breach", found) for subject, found in kinds.items()))
+        self.db.commit()
+
+    def counts(self) -> dict[str, int]:
+        found = dict.fromkeys(FIELDS, 0)
+        for field, n in self.db.execute(f"SELECT field, COUNT(*) FROM ({DIFF}) GROUP BY field"):
+            found[field] = n
+        return found
+
+    def changes(self) -> Iterator[dict[str, Any]]:
+        for subject, field, recorded, replayed in self.db.execute(DIFF + " ORDER BY subject, field"):
+            yield {"subject": subject, "field": field,
+                   "recorded": orjson.loads(recorded) if recorded else None,
+                   "replayed": orjson.loads(replayed) if replayed else None}
+
+
+# every (subject, field) whose recorded and replayed values differ, either side missing included
+DIFF = """
+SELECT k.subject AS subject, k.field AS field, r.value AS recorded, w.value AS replayed FROM
+  (SELECT DISTINCT subject, field FROM outcomes) AS k
+  LEFT JOIN outcomes AS r ON r.side = 'recorded' AND r.subject = k.subject AND r.field = k.field
+  LEFT JOIN outcomes AS w ON w.side = 'replayed' AND w.subject = k.subject AND w.field = k.field
+WHERE r.value IS NOT w.value
+"""
+
+
+def decided(event: Any) -> list[tuple[str, str, Any]]:
+    if isinstance(event, DispatchDecision):
+        return [(event.order_id, "decision", type(event).__name__)]
+    if isinstance(event, WindowDecision):
+        return [(event.case_id, "decision", type(event).__name__)]
+    if isinstance(event, ShippingCostAssigned):
+        return [(event.case_id, "payer", event.payer)]
+    if isinstance(event, NegativeReviewEscalated):
+        return [(event.dispute_id, "decision", type(event).__name__)]
+    return []
+
+
+@contextmanager
+def what_if(ledger: Ledger, overlay: PolicyParams) -> Iterator[WhatIf]:
+    """The what-if, its changes readable while the context is open."""
     with tempfile.TemporaryDirectory(prefix="ledger-what-if-") as scratch:
-        shadow = Ledger(f"sqlite:///{Path(scratch) / 'what-if.db'}", fixed_policy=policy)
-        refused = shadow.replay_records(records)
-        replayed = outcomes(shadow, as_of) if as_of else {}
-        totals_replayed = shadow.liability()["totals"]
+        outcomes = Outcomes(Path(scratch) / "outcomes.db")
+        latest: list[datetime] = []
+
+        def records() -> Iterator[Record]:
+            for record in ledger.records():
+                if not latest or record.at > latest[0]:
+                    latest[:] = [record.at]
+                yield record
+
+        shadow = Ledger(f"sqlite:///{Path(scratch) / 'what-if.db'}", overlay=overlay)
+        refused = shadow.replay_records(records())
+        as_of = latest[0] if latest else None
+        outcomes.put("replayed", ((subject_of(record), "refused", f"{refusal.rule}: {refusal.reason}")
+                                  for record, refusal in refused))
+        outcomes.put("recorded", ((subject_of(record), "refused", type(record).__name__) for record, _ in refused))
+        outcomes.collect("replayed", shadow, as_of)
+        replayed_totals = shadow.liability()["totals"]
         shadow.close()
-    recorded = outcomes(ledger, as_of) if as_of else {}
-    changes = []
-    for subject in sorted(set(recorded) | set(replayed)):
-        before, after = recorded.get(subject, {}), replayed.get(subject, {})
-        for name in FIELDS:
-            if before.get(name) != after.get(name):
-                changes.append({"subject": subject, "field": name, "recorded": before.get(name),
-                                "replayed": after.get(name)})
-    for record, refusal in refused:
-        changes.append({"subject": subject_of(record), "field": "refused", "recorded": type(record).__name__,
-                        "replayed": f"{refusal.rule}: {refusal.reason}"})
-    return {"policy_version": policy.version, "changes": changes,
-            "totals": {"recorded": ledger.liability()["totals"], "replayed": totals_replayed}}
+        outcomes.collect("recorded", ledger, as_of)
+        overrides = overlay.model_dump(mode="json", exclude_none=True)
+        yield WhatIf(policy_version=overrides.pop("version", WHAT_IF), overrides=overrides,
+                     counts=outcomes.counts(), changes=outcomes.changes(),
+                     totals={"recorded": ledger.liability()["totals"], "replayed": replayed_totals})
+        outcomes.db.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.shop import (
-    cancelled, confirmed, contacted, counted, dispatched, exchange_delay_notified, inspected, negotiation_failed,
+    cancelled, confirmed, contacted, counted, delivered, dispatched, exchange_delay_notified, inspected, negotiation_failed,
     parcel_received, placed, policy, refunded, requested, reshipped, review, ruled, settled, shipped_order, stock,
 )
 
@@ -96,9 +96,13 @@ def test_liability_of_the_fixture_cases(fixture_shop):
     # shop: 19 + 16 + 16 + 27 + 18; buyer: 18 + 17 + 24 + 14 + 18 + 10 + 24
     totals = fixture_shop.ledger.liability()["totals"]
     assert (totals["shop_cost"], totals["buyer_cost"]) == ("96.00", "125.00")
-    # approved: 79 + 158 + 89 + 89 + 99.50 + 89; refunded: 79 + 158 + 89 + 99.50
+    # approved: 79 + 158 + 89 + 89 + 99.50 + 89 on cases, and 2 x 199 + 10 (OR-1) on cancelled O-1015;
+    # refunded: 79 + 158 + 89 + 99.50
     assert (totals["refund_approved"], totals["refunded"], totals["refund_outstanding"]) == \
-        ("603.50", "425.50", "178.00")
+        ("1011.50", "425.50", "586.00")
+    assert fixture_shop.ledger.liability()["orders"] == [
+        {"order_id": "O-1015", "cancelled": True, "refund_approved": "408.00", "refunded": "0.00",
+         "refund_outstanding": "408.00", "returned_postage": "0.00", "lost_value": "0.00"}]
 
 
 def test_liability_is_pending_until_a_supervisor_rules(shop):
@@ -229,15 +233,23 @@ def test_export_into_an_empty_store_gives_the_same_views(fixture_shop, new_store
     copy.ledger.close()
 
 
-def test_what_if_a_longer_window_accepts_a_rejected_request_and_stores_nothing(shop):
-    from ledger.policy import DEFAULT, PolicyParams
-    from ledger.whatif import what_if
+def what_if(shop, **params) -> dict:
+    """The what-if of `params` over the policy in force, its changes read whole."""
+    from ledger.policy import PolicyParams
+    from ledger.whatif import what_if as compute
 
+    with compute(shop.ledger, PolicyParams(**params)) as report:
+        return {**vars(report), "changes": list(report.changes)}
+
+
+def test_what_if_a_longer_window_accepts_a_rejected_request_and_stores_nothing(shop):
     shop.append(shipped_order(fee="6.00", delivered_at="11-04 10:00"),
                 requested("C-1", "O-1", "11-12 10:00", "return", "no_reason"))
     before = (shop.event_count(), list(shop.ledger.records()), views(shop))
-    report = what_if(shop.ledger, DEFAULT.replace(PolicyParams(return_window_days=15), default_version="what-if"))
-    assert report["policy_version"] == "what-if"
+    report = what_if(shop, return_window_days=15)
+    assert (report["policy_version"], report["overrides"]) == ("what-if", {"return_window_days": 15})
+    assert report["counts"] == {"decision": 1, "payer": 1, "refund_approved": 1, "shop_cost": 1, "buyer_cost": 1,
+                                "breach": 0, "refused": 0}
     assert {"subject": "C-1", "field": "decision", "recorded": "ReturnRejected",
             "replayed": "ReturnAccepted"} in report["changes"]
     assert {"subject": "C-1", "field": "payer", "recorded": None, "replayed": "buyer"} in report["changes"]
@@ -248,12 +260,26 @@ def test_what_if_a_longer_window_accepts_a_rejected_request_and_stores_nothing(s
 
 
 def test_what_if_shows_records_the_policy_would_refuse(shop):
-    from ledger.policy import DEFAULT, PolicyParams
-    from ledger.whatif import what_if
-
     shop.append(shipped_order(delivered_at="11-04 10:00"), requested("C-1", "O-1", "11-10 10:00"),
                 parcel_received("C-1", "11-12 10:00"))
-    report = what_if(shop.ledger, DEFAULT.replace(PolicyParams(return_window_days=3), default_version="what-if"))
+    report = what_if(shop, return_window_days=3)
     refused = [c for c in report["changes"] if c["field"] == "refused"]
     assert refused == [{"subject": "C-1", "field": "refused", "recorded": "ReturnParcelReceived",
                         "replayed": "REF: case C-1 was rejected; it takes no further records"}]
+
+
+def test_what_if_lays_its_keys_over_an_adopted_policy_and_changes_nothing_else(shop):
+    """Section 6: a what-if that sets only review_contact_hours changes nothing else, not the adopted time
+    zone."""
+    shop.append(policy("br", "2026-10-01T00:00:00-03:00", timezone="America/Sao_Paulo"),
+                # 10:00 in São Paulo is before the cutoff, due at its midnight; in Shanghai it is 21:00, after
+                placed("O-1", "2026-11-02T10:00:00-03:00"), confirmed("O-1", "2026-11-02T10:05:00-03:00"),
+                dispatched("S-1", "O-1", "2026-11-03T08:00:00-03:00"),
+                delivered("S-1", "2026-11-04T10:00:00-03:00"),
+                review("D-1", "O-1", "2026-11-05T10:00:00-03:00"), contacted("D-1", "2026-11-05T22:00:00-03:00"),
+                settled("D-1", "2026-11-06T10:00:00-03:00"))
+    assert shop.decisions("O-1") == [("ShippedLate", "SH-1")]  # in Shanghai time it would have been on time
+    report = what_if(shop, review_contact_hours=6)
+    assert report["changes"] == [{"subject": "D-1", "field": "breach", "recorded": None,
+                                  "replayed": ["review_contact"]}]
+    assert report["counts"]["breach"] == 1 and sum(report["counts"].values()) == 1

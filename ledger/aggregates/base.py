@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
+from ledger import rules
 from ledger.events import Decision, Event, Record
 
 E = TypeVar("E", bound=Event)
@@ -43,8 +44,8 @@ def updates(*record_types: type[Record]) -> Callable[[Change], Change]:
     `command(aggregate, record, policy in force at the record)` and keeps the events it triggered."""
     def register(command: Change) -> Change:
         def handler(uow: Any, record: Record) -> None:
-            kind, field = record.STREAM
-            aggregate = uow.existing(kind, getattr(record, field))
+            aggregate = uow.existing(*record.stream_of())
+            aggregate.check_not_before_opening(record)
             command(aggregate, record, uow.policy_at(record.at))
             uow.emit(aggregate)
 
@@ -94,6 +95,15 @@ class Aggregate:
             raise TypeError(f"{type(self).__name__} has no state change for {type(event).__name__}") from None
         change(self, event)
         self.version = event.originator_version
+
+    @property
+    def opened(self) -> Record:
+        """The record that opened the stream."""
+        raise NotImplementedError
+
+    def check_not_before_opening(self, record: Record) -> None:
+        """No record on a stream is dated before the record that opened it (REF)."""
+        rules.check_not_before(record, self.opened, f"{self.prefix} {self.name}")
 
     @classmethod
     def start(cls, record: Record) -> Any:

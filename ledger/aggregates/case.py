@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ledger import rules
 from ledger.aggregates.base import Aggregate, applies, handles, updates
-from ledger.aggregates.order import Order
+from ledger.aggregates.order import Order, counted_units
 
 if TYPE_CHECKING:
     from ledger.aggregates.shipment import Shipment
@@ -23,7 +23,7 @@ from ledger.values import ZERO
 
 class Case(Aggregate):
     prefix = "case"
-    UNCHANGED = (ReturnAccepted, ShippingCostAssigned, ReturnInspected, ExchangeDelayNotified)
+    UNCHANGED = (ReturnAccepted, ShippingCostAssigned, ReturnInspected, ExchangeDelayNotified, ExchangeShipped)
 
     def __init__(self, stream: str):
         super().__init__(stream)
@@ -36,7 +36,6 @@ class Case(Aggregate):
         self.ruling: SupervisorRuled | None = None  # the first after escalation
         self.refund_approved = ZERO
         self.refunded = ZERO
-        self.reshipped = 0
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -75,9 +74,9 @@ class Case(Aggregate):
     def _refund_issued(self, event: RefundIssued) -> None:
         self.refunded += event.amount
 
-    @applies(ExchangeShipped)
-    def _exchange_shipped(self, event: ExchangeShipped) -> None:
-        self.reshipped += event.units
+    @property
+    def opened(self) -> ReturnRequested:
+        return self.request
 
     @property
     def kind(self) -> str:
@@ -97,9 +96,9 @@ class Case(Aggregate):
         outbound = [s for s in shipments if s.dispatch is not None]
         if not outbound:
             raise refuse(f"order {order.order_id} has not been dispatched; nothing can be returned yet")
-        dispatched: Counter[str] = Counter()
-        for shipment in outbound:
-            dispatched += shipment.units()
+        first = min((s.dispatch for s in outbound), key=lambda dispatch: dispatch.at)
+        rules.check_not_before(record, first, f"order {order.order_id}'s first parcel")
+        dispatched = counted_units(outbound)
         for case in earlier:
             if not case.rejected:
                 dispatched -= case.units()
@@ -107,8 +106,8 @@ class Case(Aggregate):
             if quantity > dispatched.get(sku, 0):
                 raise refuse(f"order {order.order_id} has {dispatched.get(sku, 0)} dispatched unit(s) of {sku} "
                              f"not already in a case, request names {quantity}")
-        deliveries = [d for s in outbound for d in s.deliveries]
-        start = min(deliveries or [s.dispatch for s in outbound], key=lambda event: event.at)
+        deliveries = [s.delivery for s in outbound if s.delivery is not None]
+        start = min(deliveries, key=lambda event: event.at) if deliveries else first
         until = rules.return_window_until(start.at, policy)
         case = cls.start(record)
         facts = dict(case_id=case.case_id, order_id=order.order_id, window_from=start.at, window_until=until)
@@ -169,23 +168,20 @@ class Case(Aggregate):
         if record.refund is not None:
             self.decide(RefundApproved, ruling, amount=record.refund, **cite)
 
-    @updates(RefundIssued)
-    def issue_refund(self, record: RefundIssued, policy: Policy) -> None:
+    def issue_refund(self, record: RefundIssued) -> None:
         self._check_open()
-        outstanding = self.refund_approved - self.refunded
-        if record.amount > outstanding:
-            raise refuse(f"case {self.case_id} has {outstanding:.2f} approved and not yet refunded; "
-                         f"refund of {record.amount:.2f} refused")
+        rules.check_refund_approved(f"case {self.case_id}", record.amount, self.refund_approved, self.refunded)
         self.trigger(record)
 
-    def check_replacement(self, record: ParcelDispatched) -> None:
+    def check_replacement(self, record: ParcelDispatched, reshipped: int) -> None:
+        """`reshipped`: the units of the case's replacements delivered or under way."""
         self._check_open()
         if self.kind != "exchange":
             raise refuse(f"case {self.case_id} is a return; a replacement is sent only for an exchange")
         rules.check_ruled_before_reship(self.case_id, self.escalated, self.ruling is not None)
         rules.check_replacement_tracked(self.case_id, record.tracking_no)
         rules.check_replacement_dispatch(self.case_id, sum(units_by_sku(record.lines).values()),
-                                         sum(self.units().values()), self.reshipped)
+                                         sum(self.units().values()), reshipped)
 
     def decide_replacement(self, dispatch: ParcelDispatched, policy: Policy) -> None:
         self.decide(ExchangeShipped, dispatch, rule=rules.check_replacement_tracked.rule,
@@ -206,9 +202,19 @@ def request_return(uow, record: ReturnRequested) -> None:
     uow.emit(case)
 
 
+@handles(RefundIssued)
+def issue_refund(uow, record: RefundIssued) -> None:
+    """A case's refund, or a cancelled order's (OR-1)."""
+    subject = uow.existing(*record.stream_of())
+    subject.check_not_before_opening(record)
+    subject.issue_refund(record)
+    uow.emit(subject)
+
+
 @handles(ReturnInspected)
 def inspect_return(uow, record: ReturnInspected) -> None:
     case: Case = uow.existing("case", record.case_id)
+    case.check_not_before_opening(record)
     order: Order = uow.get(f"order:{case.request.order_id}")
     case.inspect(record, order.prices(), uow.policy_at(record.at))
     uow.emit(case)

@@ -27,6 +27,10 @@ class Complaint(Aggregate):
     def _ruled(self, event: ComplaintRuled) -> None:
         self.ruling = event
 
+    @property
+    def opened(self) -> ComplaintLodged:
+        return self.lodged
+
     def rule(self, record: ComplaintRuled) -> ComplaintRuled:
         if self.ruling is not None:
             raise refuse(f"complaint {self.name} was already ruled")
@@ -41,7 +45,7 @@ class Complaint(Aggregate):
 @handles(ComplaintLodged)
 def lodge_complaint(uow, record: ComplaintLodged) -> None:
     if record.order_id is not None:
-        uow.existing("order", record.order_id)
+        uow.existing("order", record.order_id).check_not_before_opening(record)
     if record.against is not None:
         if record.category != "service":
             raise refuse(f"a {record.category} complaint names nobody; `against` is for service complaints")
@@ -57,6 +61,7 @@ def rule_complaint(uow, record: ComplaintRuled) -> None:
     """ST-2: an upheld service complaint against a staff member costs them a penalty."""
     rules.check_supervisor(type(record).__name__, record.role)
     complaint: Complaint = uow.existing("complaint", record.complaint_id)
+    complaint.check_not_before_opening(record)
     ruling = complaint.rule(record)
     uow.emit(complaint)
     lodged = complaint.lodged

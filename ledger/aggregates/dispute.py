@@ -24,6 +24,10 @@ class Dispute(Aggregate):
     def _posted(self, event: ReviewPosted) -> None:
         self.review = event
 
+    @property
+    def opened(self) -> ReviewPosted:
+        return self.review
+
     @updates(BuyerContacted, ResolutionOffered, DisputeSettled)
     def record(self, record: Record, policy: Policy | None = None) -> Record:
         assert self.review is not None
@@ -42,6 +46,6 @@ class Dispute(Aggregate):
 
 @handles(ReviewPosted)
 def post_review(uow, record: ReviewPosted) -> None:
-    uow.existing("order", record.order_id)
+    uow.existing("order", record.order_id).check_not_before_opening(record)
     uow.register(record.dispute_id, "dispute", record.order_id)
     uow.emit(Dispute.start(record))

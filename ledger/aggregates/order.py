@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate, applies, handles, updates
+from ledger.aggregates.base import Aggregate, applies, handles
 from ledger.events import (
     AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderNoted, OrderPlaced,
-    ParcelDispatched, ShippedLate, ShippedSameDay, units_by_sku,
+    ParcelDispatched, RefundApproved, RefundIssued, ShippedLate, ShippedSameDay, units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
+from ledger.values import ZERO
 
 
 class Order(Aggregate):
@@ -27,6 +30,8 @@ class Order(Aggregate):
         self.confirmations: list[AddressConfirmed] = []
         self.delay_notices: list[DispatchDelayNotified] = []
         self.cancelled = False
+        self.refund_approved = ZERO
+        self.refunded = ZERO
         self.dispatched = False
 
     @applies(OrderPlaced)
@@ -40,6 +45,14 @@ class Order(Aggregate):
     @applies(DispatchDelayNotified)
     def _delay_notified(self, event: DispatchDelayNotified) -> None:
         self.delay_notices.append(event)
+
+    @applies(RefundApproved)
+    def _refund_approved(self, event: RefundApproved) -> None:
+        self.refund_approved = event.amount
+
+    @applies(RefundIssued)
+    def _refund_issued(self, event: RefundIssued) -> None:
+        self.refunded += event.amount
 
     @applies(OrderCancelled)
     def _cancelled(self, event: OrderCancelled) -> None:
@@ -66,12 +79,26 @@ class Order(Aggregate):
             prices.setdefault(line.sku, line.unit_price)
         return prices
 
-    @updates(OrderCancelled)
-    def cancel(self, record: OrderCancelled, policy: Policy) -> None:
+    @property
+    def opened(self) -> OrderPlaced:
+        return self.placed
+
+    def cancel(self, record: OrderCancelled, parcels_out: int, policy: Policy) -> None:
+        """Allowed while none of its parcels is delivered or on its way; OR-1 refunds all the buyer paid."""
         if self.cancelled:
             raise refuse(f"order {self.order_id} was already cancelled")
-        if self.dispatched:
-            raise refuse(f"order {self.order_id} has been dispatched and can no longer be cancelled")
+        if parcels_out:
+            raise refuse(f"order {self.order_id} has {parcels_out} parcel(s) delivered or on the way; "
+                         "it can be cancelled once they come back or are lost")
+        cancellation = self.trigger(record)
+        self.decide(RefundApproved, cancellation, rule=rules.cancellation_refund.rule, policy_version=policy.version,
+                    rests_on=(self.placed.ref,), order_id=self.order_id,
+                    amount=rules.cancellation_refund(self.placed.lines, self.placed.shipping_fee))
+
+    def issue_refund(self, record: RefundIssued) -> None:
+        if not self.cancelled:
+            raise refuse(f"order {self.order_id} is not cancelled; refunds of goods go through a case")
+        rules.check_refund_approved(f"order {self.order_id}", record.amount, self.refund_approved, self.refunded)
         self.trigger(record)
 
     def check_dispatch(self, record: ParcelDispatched, shipped: Counter[str]) -> None:
@@ -100,9 +127,27 @@ class Order(Aggregate):
                     notified=bool(notices), **cite, **facts)
 
 
+def counted_units(shipments: Iterable[Any]) -> Counter[str]:
+    """The units of the parcels delivered or under way: only those count as dispatched (SPEC section 4)."""
+    units: Counter[str] = Counter()
+    for shipment in shipments:
+        if shipment.under_way_or_delivered:
+            units += shipment.units()
+    return units
+
+
 # -- handlers --------------------------------------------------------------------------------
 
 @handles(OrderPlaced)
 def place_order(uow, record: OrderPlaced) -> None:
     uow.register(record.order_id, "order", record.customer_id)
     uow.emit(Order.start(record))
+
+
+@handles(OrderCancelled)
+def cancel_order(uow, record: OrderCancelled) -> None:
+    order: Order = uow.existing("order", record.order_id)
+    order.check_not_before_opening(record)
+    parcels_out = sum(s.under_way_or_delivered for s in uow.children(order.order_id, "shipment"))
+    order.cancel(record, parcels_out, uow.policy_at(record.at))
+    uow.emit(order)

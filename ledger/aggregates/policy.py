@@ -6,28 +6,31 @@ from datetime import datetime
 from ledger import rules
 from ledger.aggregates.base import Aggregate, applies, handles
 from ledger.events import PolicyAdopted
-from ledger.policy import DEFAULT, Policy
+from ledger.policy import DEFAULT, WHAT_IF, Policy, PolicyParams
 
 
 class PolicyBook(Aggregate):
     prefix = "policy"
 
-    def __init__(self, stream: str = "policy", fixed: Policy | None = None):
+    def __init__(self, stream: str = "policy"):
         super().__init__(stream)
         self.adopted: list[tuple[datetime, Policy]] = []  # sorted by business time
-        self.fixed = fixed  # a what-if policy in force over the whole history
+        self.overlay: PolicyParams | None = None  # a what-if's keys, over whatever policy is in force
+        self._overlaid: dict[int, Policy] = {}
+
+    def with_overlay(self, overlay: PolicyParams | None) -> PolicyBook:
+        self.overlay = overlay
+        return self
 
     @applies(PolicyAdopted)
     def _adopted(self, event: PolicyAdopted) -> None:
         # The keys not given keep the values of the policy it replaces: the one in force at its `at`.
-        replaced = self.in_force(event.at)
+        replaced = self._adopted_at(event.at)
         policy = replaced.replace(event.params.model_copy(update={"version": event.version}))
         self.adopted.append((event.at, policy))
         self.adopted.sort(key=lambda item: item[0])
 
-    def in_force(self, at: datetime) -> Policy:
-        if self.fixed is not None:
-            return self.fixed
+    def _adopted_at(self, at: datetime) -> Policy:
         policy = DEFAULT
         for adopted_at, adopted in self.adopted:
             if adopted_at > at:
@@ -35,10 +38,19 @@ class PolicyBook(Aggregate):
             policy = adopted
         return policy
 
+    def _overlay(self, policy: Policy) -> Policy:
+        """The what-if's keys over `policy`, the rest kept; its version is the what-if's."""
+        if self.overlay is None:
+            return policy
+        if id(policy) not in self._overlaid:
+            self._overlaid[id(policy)] = policy.replace(self.overlay, default_version=WHAT_IF)
+        return self._overlaid[id(policy)]
+
+    def in_force(self, at: datetime) -> Policy:
+        return self._overlay(self._adopted_at(at))
+
     def latest(self) -> Policy:
-        if self.fixed is not None:
-            return self.fixed
-        return self.adopted[-1][1] if self.adopted else DEFAULT
+        return self._overlay(self.adopted[-1][1] if self.adopted else DEFAULT)
 
 
 # -- handlers --------------------------------------------------------------------------------

@@ -1,11 +1,18 @@
-"""Shipping-cost and refund liability per accepted case (SPEC section 7)."""
+"""Shipping-cost and refund liability per accepted case, and per order that did not reach its buyer
+(SPEC section 7)."""
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from ledger.events import (
     ExchangeShipped,
+    OrderCancelled,
     OrderPlaced,
+    ParcelDispatched,
+    ParcelLost,
+    ParcelReturnedToSender,
     RefundApproved,
     RefundIssued,
     ReturnAccepted,
@@ -13,6 +20,7 @@ from ledger.events import (
     ReturnParcelRefused,
     ReturnRequested,
     ShippingCostAssigned,
+    units_by_sku,
 )
 from ledger.projections.columns import BOOL, MONEY, Column, Table, registry
 from ledger.values import cents, money
@@ -24,19 +32,74 @@ CASES = Table("view_liability", (
     Column("shop_cost", MONEY, stored=False), Column("buyer_cost", MONEY, stored=False),
     Column("refund_approved", MONEY), Column("refunded", MONEY), Column("refund_outstanding", MONEY, stored=False),
 ))
-# an order's shipping fee, and whether a return has claimed it as its outbound leg yet
-ORDER_FEES = Table("view_order_fees", (
-    Column("order_id", key=True), Column("shipping_fee", MONEY), Column("fee_returned", BOOL),
+ORDERS = Table("view_liability_orders", (
+    Column("order_id", key=True), Column("cancelled", BOOL),
+    Column("refund_approved", MONEY), Column("refunded", MONEY), Column("refund_outstanding", MONEY, stored=False),
+    Column("returned_postage", MONEY), Column("lost_value", MONEY),
 ))
-TABLES = (CASES, ORDER_FEES)
+# an order's shipping fee and unit prices, and whether a return has claimed the fee as its outbound leg yet
+ORDER_FEES = Table("view_order_fees", (
+    Column("order_id", key=True), Column("shipping_fee", MONEY), Column("fee_returned", BOOL), Column("prices"),
+))
+# a parcel's order or case, postage and lines, for when it comes back or is lost
+PARCELS = Table("view_liability_parcels", (
+    Column("shipment_id", key=True), Column("order_id"), Column("case_id"), Column("postage", MONEY),
+    Column("lines"),
+))
+TABLES = (CASES, ORDERS, ORDER_FEES, PARCELS)
 HANDLERS, on = registry()
-TOTALS = ("shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding")
+TOTALS = ("shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outstanding", "returned_postage",
+          "lost_value")
 
 
 @on(OrderPlaced)
 def placed(p, event: OrderPlaced) -> None:
-    p.execute("INSERT INTO view_order_fees (order_id, shipping_fee) VALUES (?, ?)",
-              (event.order_id, cents(event.shipping_fee)))
+    prices: dict[str, int] = {}
+    for line in event.lines:  # a SKU on several lines is priced by its first line, as a return's refund is
+        prices.setdefault(line.sku, cents(line.unit_price))
+    p.execute("INSERT INTO view_order_fees (order_id, shipping_fee, prices) VALUES (?, ?, ?)",
+              (event.order_id, cents(event.shipping_fee), orjson.dumps(prices).decode()))
+
+
+def _order(p, order_id: str, column: str, amount: int, add: bool = True) -> None:
+    """An order that did not reach its buyer gets its row on the first thing that says so."""
+    value = f"view_liability_orders.{column} + excluded.{column}" if add else f"excluded.{column}"
+    p.execute(f"INSERT INTO view_liability_orders (order_id, {column}) VALUES (?, ?) "
+              f"ON CONFLICT (order_id) DO UPDATE SET {column} = {value}", (order_id, amount))
+
+
+@on(ParcelDispatched)
+def dispatched(p, event: ParcelDispatched) -> None:
+    p.execute("INSERT INTO view_liability_parcels VALUES (?, ?, ?, ?, ?)",
+              (event.shipment_id, event.order_id, event.case_id, cents(event.postage),
+               orjson.dumps(units_by_sku(event.lines)).decode()))
+
+
+@on(ParcelReturnedToSender)
+def returned_to_sender(p, event: ParcelReturnedToSender) -> None:
+    """The shop's cost: the parcel's postage and the carrier's charge for bringing it back. A replacement's
+    stays in its case's reship leg, where its postage already is."""
+    parcel = PARCELS.read(p.cursor, "shipment_id = ?", (event.shipment_id,))[0]
+    if parcel["case_id"] is not None:
+        _add(p, parcel["case_id"], "reship_postage", cents(event.postage))
+    else:
+        _order(p, parcel["order_id"], "returned_postage", parcel["postage"] + cents(event.postage))
+
+
+@on(ParcelLost)
+def lost(p, event: ParcelLost) -> None:
+    """The shop's loss, to claim from the carrier: the goods value of the lost lines at the order's prices."""
+    parcel = PARCELS.read(p.cursor, "shipment_id = ?", (event.shipment_id,))[0]
+    if parcel["order_id"] is None:
+        return  # a lost replacement keeps its postage in its case's reship leg
+    prices = orjson.loads(ORDER_FEES.read(p.cursor, "order_id = ?", (parcel["order_id"],))[0]["prices"])
+    value = sum(prices[sku] * quantity for sku, quantity in orjson.loads(parcel["lines"]).items())
+    _order(p, parcel["order_id"], "lost_value", value)
+
+
+@on(OrderCancelled)
+def cancelled(p, event: OrderCancelled) -> None:
+    _order(p, event.order_id, "cancelled", 1, add=False)
 
 
 @on(ReturnRequested)
@@ -87,12 +150,19 @@ def reshipped(p, event: ExchangeShipped) -> None:
 
 @on(RefundApproved)
 def approved(p, event: RefundApproved) -> None:
-    p.execute("UPDATE view_liability SET refund_approved = ? WHERE case_id = ?", (cents(event.amount), event.case_id))
+    if event.order_id is not None:  # OR-1
+        _order(p, event.order_id, "refund_approved", cents(event.amount), add=False)
+    else:
+        p.execute("UPDATE view_liability SET refund_approved = ? WHERE case_id = ?",
+                  (cents(event.amount), event.case_id))
 
 
 @on(RefundIssued)
 def refunded(p, event: RefundIssued) -> None:
-    _add(p, event.case_id, "refunded", cents(event.amount))
+    if event.order_id is not None:
+        _order(p, event.order_id, "refunded", cents(event.amount))
+    else:
+        _add(p, event.case_id, "refunded", cents(event.amount))
 
 
 def figures(row: dict) -> dict:
@@ -104,12 +174,18 @@ def figures(row: dict) -> dict:
 
 
 def report(cursor: Any, case_id: str | None = None, order_id: str | None = None) -> dict:
-    """`liability --json`: accepted cases (of one case or order, if given) with their totals."""
+    """`liability --json`: accepted cases and the orders that did not reach their buyer (of one case or
+    order, if given), with totals over the rows listed; the refund totals cover cases and orders alike."""
     where, params = ["accepted = 1"], []
     for column, value in (("case_id", case_id), ("order_id", order_id)):
         if value:
             where.append(f"{column} = ?")
             params.append(value)
     cases = [figures(row) for row in CASES.read(cursor, " AND ".join(where), params, order="case_id")]
-    totals = {name: money(sum(case[name] for case in cases)) for name in TOTALS}
-    return {"cases": [CASES.json(case) for case in cases], "totals": totals}
+    orders = [] if case_id else ORDERS.read(cursor, "order_id = ?" if order_id else "", (order_id,) if order_id else (),
+                                            order="order_id")
+    for row in orders:
+        row["refund_outstanding"] = row["refund_approved"] - row["refunded"]
+    totals = {name: money(sum(row.get(name, 0) for row in (*cases, *orders))) for name in TOTALS}
+    return {"cases": [CASES.json(case) for case in cases], "orders": [ORDERS.json(row) for row in orders],
+            "totals": totals}

@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from ledger import rules
 from ledger.events import (
     OrderCancelled,
     OrderPlaced,
     ParcelDispatched,
+    ParcelLost,
+    ParcelReturnedToSender,
     ReturnInspected,
     ReturnRequested,
     StockCounted,
     StockReceived,
+    units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.projections.columns import BOOL, INT, Column, Table, registry
@@ -26,7 +31,9 @@ UNSHIPPED = Table("view_unshipped", (Column("order_id", key=True), Column("sku",
 CASE_LINES = Table("view_case_lines", (
     Column("case_id", key=True), Column("sku", key=True), Column("quantity", INT), Column("restocked", BOOL),
 ))
-TABLES = (STOCK, UNSHIPPED, CASE_LINES)
+# a parcel's lines, for when it comes back to the shop or is lost
+PARCELS = Table("view_stock_parcels", (Column("shipment_id", key=True), Column("order_id"), Column("lines")))
+TABLES = (STOCK, UNSHIPPED, CASE_LINES, PARCELS)
 HANDLERS, on = registry()
 
 CHANGE = ("INSERT INTO view_stock (sku, on_hand, reserved) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET "
@@ -59,6 +66,8 @@ def placed(p, event: OrderPlaced) -> None:
 
 @on(ParcelDispatched)
 def dispatched(p, event: ParcelDispatched) -> None:
+    p.execute("INSERT INTO view_stock_parcels VALUES (?, ?, ?)",
+              (event.shipment_id, event.order_id, orjson.dumps(units_by_sku(event.lines)).decode()))
     for line in event.lines:
         if event.order_id is not None:  # SH-4 keeps it within the unshipped units
             _change(p, line.sku, on_hand=-line.quantity, reserved=-line.quantity)
@@ -66,6 +75,20 @@ def dispatched(p, event: ParcelDispatched) -> None:
                       (line.quantity, event.order_id, line.sku))
         else:
             _change(p, line.sku, on_hand=-line.quantity)
+
+
+@on(ParcelReturnedToSender, ParcelLost)
+def parcel_back_or_lost(p, event: ParcelReturnedToSender | ParcelLost) -> None:
+    """A parcel returned to sender is back on hand, a lost one is not; an order's units are reserved
+    again until it is dispatched again or cancelled."""
+    parcel = PARCELS.read(p.cursor, "shipment_id = ?", (event.shipment_id,))[0]
+    back = isinstance(event, ParcelReturnedToSender)
+    for sku, quantity in orjson.loads(parcel["lines"]).items():
+        reserved = quantity if parcel["order_id"] is not None else 0
+        _change(p, sku, on_hand=quantity if back else 0, reserved=reserved)
+        if reserved:
+            p.execute("UPDATE view_unshipped SET quantity = quantity + ? WHERE order_id = ? AND sku = ?",
+                      (quantity, parcel["order_id"], sku))
 
 
 @on(OrderCancelled)
