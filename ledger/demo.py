@@ -22,7 +22,7 @@ def run_demo(folder: Path, store: str) -> None:
     click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text(
         "Decisions on case C-1003", lambda decision: decision.originator_id == "case:C-1003"))
     totals = ledger.liability()["totals"]
-    click.echo("\nLiability over all accepted cases: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    click.echo("\nLiability over all accepted cases and the orders that never arrived: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     as_of = max(record.at for record in ledger.records()).astimezone(ledger.policy_book().latest().zone)
     breaches = ledger.breaches(as_of)
     click.echo(f"SLA breaches as of {as_of.isoformat()}: {len(breaches)} "
@@ -35,7 +35,9 @@ def run_demo(folder: Path, store: str) -> None:
         ("history O-1003", "an order from placement to refund, with every decision and its rule"),
         ("explain C-1003", "why that refund was approved and who pays the postage"),
         ("explain O-1002", "a late dispatch: its deadline, and whether the buyer was told"),
-        ("liability", "who owes which postage and refund, case by case"),
+        ("liability", "who owes which postage and refund, case by case, and the orders that never arrived"),
+        ("explain O-1070", "an intercepted parcel: cancelled, and all the buyer paid refunded (OR-1)"),
+        ("history O-1071", "a parcel the carrier lost, and the order sent again"),
         (f"sla --as-of {as_of.isoformat()}", "every missed deadline, by due time"),
         ("stock", "on hand, reserved, available; LOW below the threshold (ST-1)"),
         ("fund", "the growth fund: every penalty paid in, every spending, the balance (ST-3)"),

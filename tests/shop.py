@@ -237,3 +237,16 @@ def fund_spent(amount: str, when: str, role: str = "supervisor") -> dict:
 def upheld(complaint_id: str, lodged_at: str, ruled_at: str, against: str = "lily") -> list[dict]:
     """A service complaint against a staff member, upheld by the supervisor."""
     return [complaint(complaint_id, lodged_at, against=against), complaint_ruled(complaint_id, ruled_at)]
+
+
+def returned_to_sender(shipment_id: str, when: str, reason: str = "intercepted", postage: str = "12.00") -> dict:
+    return rec("ParcelReturnedToSender", when, "system", "carrier-feed", shipment_id=shipment_id, reason=reason,
+               postage=postage)
+
+
+def lost(shipment_id: str, when: str) -> dict:
+    return rec("ParcelLost", when, "system", "carrier-feed", shipment_id=shipment_id)
+
+
+def order_refunded(order_id: str, when: str, amount: str) -> dict:
+    return rec("RefundIssued", when, "supervisor", "zhao", order_id=order_id, amount=amount)

@@ -159,9 +159,9 @@ def test_view_text_is_aligned_with_money_right_aligned(run):
 
 def test_replay_export_and_what_if_from_the_command_line(run, tmp_path):
     run("append", str(FIXTURE))
-    assert run("replay").stdout.strip() == "rebuilt the views from 455 event(s)"
+    assert run("replay").stdout.strip() == "rebuilt the views from 471 event(s)"
     exported = run("export").stdout.splitlines()
-    assert len(exported) == 341 and all('"key"' in line for line in exported)
+    assert len(exported) == 354 and all('"key"' in line for line in exported)
     (tmp_path / "long.toml").write_text('return_window_days = 15\n')
     report = json.loads(run("replay", "--policy", str(tmp_path / "long.toml"), "--json").stdout)
     assert report["policy_version"] == "what-if"
@@ -176,7 +176,7 @@ def test_replay_export_and_what_if_from_the_command_line(run, tmp_path):
 def test_verify_exits_4_naming_the_tampered_position(run, store):
     run("append", str(FIXTURE))
     head = run("verify").stdout.splitlines()[-1]
-    assert head.startswith("head 455:")
+    assert head.startswith("head 471:")
     tamperer = Shop(store)
     tamperer.edit_state(13, b"lily", b"lilY")
     tamperer.ledger.close()
@@ -198,9 +198,40 @@ def test_backup_from_the_command_line(run, store, tmp_path):
     run("append", str(FIXTURE))
     result = run("backup", str(tmp_path / "copy.db"))
     if store.startswith("sqlite"):
-        assert result.returncode == 0 and "backed up 455 event(s)" in result.stdout
+        assert result.returncode == 0 and "backed up 471 event(s)" in result.stdout
         copy = run("--store", f"sqlite:///{tmp_path / 'copy.db'}", "verify").stdout.splitlines()[-1]
         assert copy == run("verify").stdout.splitlines()[-1]
         assert run("backup", str(tmp_path / "copy.db")).returncode == 2  # never overwrites
     else:
         assert result.returncode == 2 and "pg_dump" in result.stderr
+
+
+def test_sla_counts_every_kind_and_keeps_the_kinds_and_open_breaches_asked_for(run):
+    run("append", str(FIXTURE))
+    as_of = ("--as-of", "2026-11-15T00:00:00+08:00")
+    every = json.loads(run("sla", *as_of, "--json").stdout)
+    assert list(every["counts"]) == ["same_day_shipping", "address_unconfirmed", "exchange_reship", "review_contact",
+                                     "review_resolution", "complaint_response", "complaint_resolution"]
+    for kind, n in every["counts"].items():
+        assert n == sum(b["kind"] == kind for b in every["breaches"])
+    two = json.loads(run("sla", *as_of, "--kind", "review_contact", "--kind", "complaint_response", "--json").stdout)
+    assert {b["kind"] for b in two["breaches"]} == {"review_contact", "complaint_response"}
+    assert two["counts"]["same_day_shipping"] == 0 and sum(two["counts"].values()) == len(two["breaches"])
+    still_open = json.loads(run("sla", *as_of, "--open", "--json").stdout)
+    assert still_open["breaches"] and all(b["done_at"] is None for b in still_open["breaches"])
+    assert len(still_open["breaches"]) == sum(b["done_at"] is None for b in every["breaches"])
+    text = run("sla", *as_of).stdout.rstrip().splitlines()[-1]
+    assert text.startswith(f"{len(every['breaches'])} in all: same_day_shipping {every['counts']['same_day_shipping']}")
+    unknown = run("sla", "--kind", "late_lunch")
+    assert unknown.returncode == 2 and "unknown kind 'late_lunch'" in unknown.stderr
+
+
+def test_stock_and_what_if_text_end_with_a_tally(run, tmp_path):
+    run("append", str(FIXTURE))
+    skus = json.loads(run("stock", "--json").stdout)["skus"]
+    last = run("stock").stdout.rstrip().splitlines()[-1]
+    assert last == f"{len(skus)} SKU(s): {sum(s['low'] for s in skus)} low, " \
+                   f"{sum(s['available'] < 0 for s in skus)} oversold"
+    (tmp_path / "longer.toml").write_text("return_window_days = 15\n")
+    tally = run("replay", "--policy", str(tmp_path / "longer.toml")).stdout.rstrip().splitlines()[-1]
+    assert tally == "5 in all: decision 1, payer 1, refund_approved 1, shop_cost 1, buyer_cost 1, breach 0, refused 0"

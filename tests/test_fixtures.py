@@ -12,7 +12,8 @@ from tests.shop import Shop
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 RULES = ["SH-1", "SH-2", "SH-3", "SH-4", "AS-1", "AS-2", "AS-3", "AS-4", "AS-6", "AS-7",
-         "RT-1", "RT-2", "RT-3", "RT-4", "RT-5", "RV-1", "RV-3", "ST-1", "AU-1", "CP-1", "CP-2", "ST-2", "ST-3"]
+         "RT-1", "RT-2", "RT-3", "RT-4", "RT-5", "RV-1", "RV-3", "ST-1", "AU-1", "CP-1", "CP-2", "ST-2", "ST-3",
+         "OR-1"]
 
 
 @pytest.fixture
@@ -63,4 +64,4 @@ def test_the_shop_is_two_weeks_of_fifty_orders_and_more(fixture_shop: Shop):
         "DispatchDelayNotified", "ParcelDispatched", "ParcelDelivered", "ReturnRequested", "ReturnParcelReceived",
         "ReturnInspected", "ExchangeDelayNotified", "SupervisorRuled", "RefundIssued", "ReviewPosted",
         "BuyerContacted", "ResolutionOffered", "NegotiationFailed", "DisputeSettled", "PolicyAdopted",
-        "StaffWageSet", "ComplaintLodged", "ComplaintAnswered", "ComplaintRuled", "ComplaintClosed", "FundSpent"}
+        "ParcelReturnedToSender", "ParcelLost", "StaffWageSet", "ComplaintLodged", "ComplaintAnswered", "ComplaintRuled", "ComplaintClosed", "FundSpent"}

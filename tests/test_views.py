@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.shop import (
-    cancelled, confirmed, contacted, counted, delivered, dispatched, exchange_delay_notified, inspected, negotiation_failed,
+    cancelled, confirmed, contacted, counted, delivered, dispatched, exchange_delay_notified, inspected,
+    negotiation_failed,
     parcel_received, placed, policy, refunded, requested, reshipped, review, ruled, settled, shipped_order, stock,
 )
 
@@ -96,13 +97,20 @@ def test_liability_of_the_fixture_cases(fixture_shop):
     # shop: 19 + 16 + 16 + 27 + 18; buyer: 18 + 17 + 24 + 14 + 18 + 10 + 24
     totals = fixture_shop.ledger.liability()["totals"]
     assert (totals["shop_cost"], totals["buyer_cost"]) == ("96.00", "125.00")
-    # approved: 79 + 158 + 89 + 89 + 99.50 + 89 on cases, and 2 x 199 + 10 (OR-1) on cancelled O-1015;
-    # refunded: 79 + 158 + 89 + 99.50
+    # approved: 79 + 158 + 89 + 89 + 99.50 + 89 on cases, and under OR-1 2 x 199 + 10 on cancelled O-1015 and
+    # 199 + 8 on intercepted O-1070; refunded: 79 + 158 + 89 + 99.50, and both orders' refunds whole
     assert (totals["refund_approved"], totals["refunded"], totals["refund_outstanding"]) == \
-        ("1011.50", "425.50", "586.00")
+        ("1218.50", "1040.50", "178.00")
     assert fixture_shop.ledger.liability()["orders"] == [
-        {"order_id": "O-1015", "cancelled": True, "refund_approved": "408.00", "refunded": "0.00",
-         "refund_outstanding": "408.00", "returned_postage": "0.00", "lost_value": "0.00"}]
+        {"order_id": "O-1015", "cancelled": True, "refund_approved": "408.00", "refunded": "408.00",
+         "refund_outstanding": "0.00", "returned_postage": "0.00", "lost_value": "0.00"},
+        # 12.00 postage out and 12.00 charged for bringing it back
+        {"order_id": "O-1070", "cancelled": True, "refund_approved": "207.00", "refunded": "207.00",
+         "refund_outstanding": "0.00", "returned_postage": "24.00", "lost_value": "0.00"},
+        # a tee at 89.00 and two pairs of socks at 12.00, lost and sent again
+        {"order_id": "O-1071", "cancelled": False, "refund_approved": "0.00", "refunded": "0.00",
+         "refund_outstanding": "0.00", "returned_postage": "0.00", "lost_value": "113.00"}]
+    assert (totals["returned_postage"], totals["lost_value"]) == ("24.00", "113.00")
 
 
 def test_liability_is_pending_until_a_supervisor_rules(shop):
