@@ -89,10 +89,10 @@ class Shop:
             return out  # rejected: the case takes nothing more
         at = requested + timedelta(days=rng.uniform(1, 3))
         if rng.random() < 0.05:
-            out.append(rec("ReturnParcelReceived", at, "shipping_clerk", "wang", case_id=c, tracking_no=f"DF{n}",
+            out.append(rec("ReturnParcelReceived", at, "shipping_clerk", "wang", case_id=c, tracking_no=f"DF{n:06d}",
                            method="freight_collect", postage="15.00"))
             at += timedelta(days=2)
-        out.append(rec("ReturnParcelReceived", at, "shipping_clerk", "wang", case_id=c, tracking_no=f"YT{n}",
+        out.append(rec("ReturnParcelReceived", at, "shipping_clerk", "wang", case_id=c, tracking_no=f"YT{n:06d}",
                        method="express", postage=rng.choice(["8.00", "10.00", "12.00"])))
         finding = rng.choice(FINDINGS)
         at += timedelta(hours=2)

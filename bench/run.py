@@ -6,6 +6,7 @@ For each store it measures, on the same generated history:
   limit   raw executemany of the JSON lines into one table in one transaction;
   anchor  eventsourcing's own bulk path, Application.save(*aggregates), 1,000 one-event aggregates a call;
   ledger  `ledger append` of the whole history (records/s, peak RSS), `ledger replay` (records/s, peak RSS),
+          `ledger replay --policy` of a what-if (seconds, peak RSS),
           one more record appended to the full store, `ledger history ID` and `ledger stock --json`
           (wall time, beside a bare `python -c pass`);
 and prints a table with the ratios ledger/anchor and ledger/limit.
@@ -101,6 +102,9 @@ def measure(store: str, anchor_env: dict, limit, lines: list[str], history: Path
     figures = {"records": count, "limit_s": limit(), "anchor_s": anchor(count, anchor_env)}
     figures["append_s"], figures["append_rss_mib"] = isolated([LEDGER, "append", str(history)], env)
     figures["replay_s"], figures["replay_rss_mib"] = isolated([LEDGER, "replay"], env)
+    what_if = folder / "what-if.toml"
+    what_if.write_text("review_contact_hours = 12\n")
+    figures["what_if_s"], figures["what_if_rss_mib"] = isolated([LEDGER, "replay", "--policy", str(what_if)], env)
     one = folder / "one.jsonl"
     one.write_text(json.dumps({"type": "StockReceived", "at": "2027-01-01T08:00:00+08:00", "actor": "bench",
                                "role": "shipping_clerk", "sku": "SKU-BENCH", "quantity": 1,
@@ -129,6 +133,8 @@ def table(results: dict, bare: float) -> str:
     add("ledger replay, events/s", lambda f: f"{f['events'] / f['replay_s']:,.0f}")
     add("ledger replay / limit", lambda f: f"{(f['events'] / f['replay_s']) / (f['records'] / f['limit_s']):.2f}x")
     add("ledger replay peak RSS, MiB", lambda f: f"{f['replay_rss_mib']:.0f}")
+    add("ledger replay --policy, s", lambda f: f"{f['what_if_s']:.1f}")
+    add("ledger replay --policy peak RSS, MiB", lambda f: f"{f['what_if_rss_mib']:.0f}")
     add("one more record appended, s", lambda f: f"{f['one_more_s']:.3f} ({f['one_more_s'] / bare:.1f}x bare)")
     add("ledger history ID, s", lambda f: f"{f['history_s']:.3f} ({f['history_s'] / bare:.1f}x bare)")
     add("ledger stock --json, s", lambda f: f"{f['stock_s']:.3f} ({f['stock_s'] / bare:.1f}x bare)")

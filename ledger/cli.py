@@ -2,6 +2,7 @@
 4 tampering found, 1 anything else; never a traceback."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -48,6 +49,18 @@ def open_ledger(store: str | None):
         raise Failure(str(error), INVALID) from None
 
 
+@contextlib.contextmanager
+def progress(total: int, label: str):
+    """Progress of long work on standard error when it is a terminal (yields how to advance it); silent
+    otherwise (yields None)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    total = total or None
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
 def emit_json(obj) -> None:
     import orjson
 
@@ -70,13 +83,33 @@ def append(ledger, file) -> None:
     from ledger.application import LineError
 
     try:
-        result = ledger.append(file)
+        with progress(_size(file), "appending") as advance:
+            result = ledger.append(file if advance is None else _advancing(file, advance))
     except LineError as error:
         raise Failure(str(error), error.status) from None
     except UnicodeDecodeError as error:
         raise Failure(f"input is not UTF-8 text: {error.reason}", INVALID) from None
     click.echo(f"stored {result.stored} record(s) and {result.decisions} decision(s); "
                f"skipped {result.skipped} already stored")
+
+
+def _size(file) -> int:
+    try:
+        return os.fstat(file.fileno()).st_size
+    except (OSError, ValueError):
+        return 0  # a pipe: the bar shows what was read
+
+
+def _advancing(lines, advance):
+    for line in lines:
+        advance(len(line.encode("utf-8")))
+        yield line
+
+
+def printable(text: str) -> str:
+    from ledger.tables import printable as escaped
+
+    return escaped(text)
 
 
 def history_of(ledger, id_: str):
@@ -97,7 +130,7 @@ def history(ledger, id_: str, as_json: bool) -> None:
     if as_json:
         emit_json(timeline.history_json())
     else:
-        click.echo(timeline.history_text(f"History of {kind} {id_}: {len(timeline.entries)} event(s)"))
+        click.echo(timeline.history_text(f"History of {kind} {printable(id_)}: {len(timeline.entries)} event(s)"))
 
 
 EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
@@ -125,7 +158,7 @@ def explain(ledger, id_: str, as_json: bool) -> None:
     if as_json:
         emit_json(timeline.explain_json(about))
     else:
-        click.echo(timeline.explain_text(f"Decisions on {kind} {id_}", about))
+        click.echo(timeline.explain_text(f"Decisions on {kind} {printable(id_)}", about))
 
 
 @cli.command()
@@ -248,15 +281,15 @@ def fund(ledger, as_json: bool) -> None:
 @json_option
 @store_option
 def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
-    """Rebuild every view from the stored events, or (with --policy) a what-if under another policy."""
+    """Rebuild every view from the stored events, or (with --policy) a what-if under another policy.
+    Either way the chain is checked first: a tampered history is not replayed."""
+    verdict = ledger.recorder.verify()
+    if verdict.problem:
+        raise Failure(f"{verdict.problem}; nothing was replayed (see ledger verify)", TAMPERED)
     if policy_file is not None:
         return what_if(ledger, policy_file, as_json)
-    total = ledger.total_events()
-    if sys.stdout.isatty() and not as_json:
-        with click.progressbar(length=total, label="replaying") as bar:
-            read = ledger.rebuild_views(bar.update)
-    else:
-        read = ledger.rebuild_views()
+    with progress(ledger.total_events(), "replaying") as advance:
+        read = ledger.rebuild_views(advance or (lambda done: None))
     if as_json:
         emit_json({"events_read": read})
     else:
@@ -274,6 +307,8 @@ def what_if(ledger, policy_file: Path, as_json: bool) -> None:
         overlay = load_policy_file(policy_file)
     except PolicyFileError as error:
         raise Failure(str(error), INVALID) from None
+    from ledger.tables import table
+
     with compute(ledger, overlay) as report:
         if as_json:
             head = {"policy_version": report.policy_version, "overrides": report.overrides, "counts": report.counts,
@@ -287,10 +322,8 @@ def what_if(ledger, policy_file: Path, as_json: bool) -> None:
         click.echo(f"What would change under policy {report.policy_version} ({overrides} over the policy in "
                    f"force): {sum(report.counts.values())} change(s)\n")
         for change in report.changes:
-            click.echo(f"{change['subject']:<12} {change['field']:<16} {_plain(change['recorded'])} -> "
-                       f"{_plain(change['replayed'])}")
-        from ledger.tables import table
-
+            click.echo(printable(f"{change['subject']:<12} {change['field']:<16} {_plain(change['recorded'])} -> "
+                                 f"{_plain(change['replayed'])}"))
         names = list(report.totals["recorded"])
         click.echo("\n" + table(["total", *names], [[way, *report.totals[way].values()]
                                                    for way in ("recorded", "replayed")], right=names))
@@ -390,6 +423,7 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(FAILED)
     except Exception as error:  # the last line of defence: a one-line reason, never a traceback
-        click.echo(f"error: {type(error).__name__}: {error}", err=True)
+        first = (str(error).strip().splitlines() or [""])[0][:200]
+        click.echo(printable(f"error: {type(error).__name__}: {first}"), err=True)
         sys.exit(FAILED)
     sys.exit(0)

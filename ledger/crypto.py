@@ -20,7 +20,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-ERASED = "[erased]"
+from ledger.values import ERASED
+
 CHECK = b"ledger master key check"
 KEY_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_customer_keys (customer_id TEXT PRIMARY KEY, wrapped BLOB)",

@@ -22,7 +22,8 @@ def run_demo(folder: Path, store: str) -> None:
     click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text(
         "Decisions on case C-1003", lambda decision: decision.originator_id == "case:C-1003"))
     totals = ledger.liability()["totals"]
-    click.echo("\nLiability over all accepted cases and the orders that never arrived: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    click.echo("\nLiability over all accepted cases and the orders that never arrived: "
+               + ", ".join(f"{k} {v}" for k, v in totals.items()))
     as_of = max(record.at for record in ledger.records()).astimezone(ledger.policy_book().latest().zone)
     breaches = ledger.breaches(as_of)
     click.echo(f"SLA breaches as of {as_of.isoformat()}: {len(breaches)} "

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, ClassVar, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from ledger.policy import PolicyParams, ReturnMethod
-from ledger.values import Count, CustomerId, Id, Indexed, Money, Name, Payer, Quantity, Role, Text, Time
+from ledger.values import (
+    Count, CustomerId, Id, Indexed, Money, Name, Payer, Phone, Quantity, Role, Text, Time, TrackingNo, check_key,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -59,7 +61,7 @@ class Record(Event):
     PERSONAL: ClassVar[tuple[str, ...]] = ()
     SEALED_FOR: ClassVar[CustomerOf | None] = None
     CLAIMS: ClassVar[dict[str, str]] = {}  # field -> namespace of values only one record may hold
-    key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    key: Annotated[str, BeforeValidator(check_key)] | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -163,7 +165,7 @@ class OrderPlaced(OrderRecord):
     lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=1000)]
     shipping_fee: Money
     address: Text
-    phone: Text
+    phone: Phone
     payment: Literal["online", "bank_transfer"]
 
 
@@ -194,7 +196,7 @@ class ParcelDispatched(Record):
     order_id: Id | None = None
     case_id: Id | None = None
     carrier: Name
-    tracking_no: Text
+    tracking_no: TrackingNo
     postage: Money
     lines: Lines
 
@@ -202,6 +204,8 @@ class ParcelDispatched(Record):
     def _one_destination(self) -> ParcelDispatched:
         if (self.order_id is None) == (self.case_id is None):
             raise ValueError("a dispatch names exactly one of order_id and case_id")
+        if self.order_id is not None and not self.tracking_no:
+            raise ValueError("tracking_no: a dispatch to a buyer needs its tracking number")
         return self
 
 
@@ -251,7 +255,7 @@ class ReturnRequested(CaseRecord):
 
 
 class ReturnParcelReceived(CaseRecord):
-    tracking_no: Text
+    tracking_no: TrackingNo
     method: ReturnMethod
     postage: Money
 
@@ -328,7 +332,7 @@ class DisputeSettled(DisputeRecord):
 
 class PolicyAdopted(Record):
     STREAM = ("policy", None)
-    version: Annotated[str, Field(min_length=1, max_length=100)]
+    version: Name
     params: PolicyParams
 
 

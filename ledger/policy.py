@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
-from ledger.values import Money, first_error
+from ledger.values import Money, Name, first_error
 
 ReturnMethod = Literal["express", "freight_collect", "surface_mail"]
 Hours = Annotated[int, Strict(), Field(ge=0, le=24 * 366)]
@@ -21,7 +21,7 @@ class PolicyParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    version: Annotated[str, Strict(), Field(min_length=1, max_length=100)] | None = None
+    version: Name | None = None
     timezone: str | None = None
     same_day_cutoff: str | None = None
     return_window_days: Annotated[int, Strict(), Field(ge=0, le=366)] | None = None

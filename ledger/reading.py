@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from ledger.events import DECISION_TYPES, Record
 from ledger.aggregates import RECORD_TYPES  # the appendable record types are those with a handler
-from ledger.values import first_error
+from ledger.values import check_key, first_error
 
 
 class Invalid(ValueError):
@@ -38,6 +38,10 @@ def parse_json(text: str) -> dict[str, Any]:
         raise Invalid(f"unreadable JSON: {error.msg} (column {error.colno})") from None
     except RecursionError:
         raise Invalid("unreadable JSON: nested too deeply") from None
+    except Invalid:
+        raise
+    except ValueError:  # Python refuses to read integers of more than 4,300 digits
+        raise Invalid("unreadable JSON: a number with too many digits") from None
     if not isinstance(obj, dict):
         raise Invalid("a record is a JSON object")
     return obj
@@ -59,15 +63,28 @@ def record_key(obj: dict[str, Any], cls: type[Record]) -> str:
     """The explicit `key`, or the SHA-256 of the canonical record without key and personal fields."""
     key = obj.get("key")
     if key is not None:
-        if not isinstance(key, str) or not key:
-            raise Invalid("'key' must be a non-empty string")
-        return key
+        try:
+            return check_key(key)
+        except ValueError as error:
+            raise Invalid(f"key: {error}") from None
     canonical = {name: value for name, value in obj.items() if name != "key" and name not in cls.PERSONAL}
-    try:  # orjson writes the same canonical form, faster; it refuses integers beyond 64 bits
+    try:  # orjson writes the same canonical form, faster; it refuses integers beyond 64 bits and lone surrogates
         text = orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        try:
+            text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            name = next(name for name, value in obj.items() if _has_surrogate(value))
+            raise Invalid(f"{name}: text that is not valid Unicode (a lone surrogate)") from None
     return hashlib.sha256(text).hexdigest()
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_surrogate(v) for v in value)
 
 
 def validate(obj: dict[str, Any], cls: type[Record], key: str) -> Record:

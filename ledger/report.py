@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from ledger.events import Decision, Event, Record, ref_parts
+from ledger.tables import printable
 
 COMMON = {"originator_id", "originator_version", "timestamp", "at", "actor", "role", "key", "rule", "caused_by"}
 
@@ -78,15 +79,15 @@ class Timeline:
             elif isinstance(value, dict):
                 value = ", ".join(f"{k}={v}" for k, v in value.items())
             parts.append(f"{name}={value}")
-        return "  ".join(parts)
+        return printable("  ".join(parts))
 
     def line(self, entry: Entry) -> str:
         event = entry.event
-        head = f"{entry.position:>7}  {self.clock(event.at)}  {event.actor:<10} {event.role:<16} "
+        head = f"{entry.position:>7}  {self.clock(event.at)}  {printable(event.actor):<10} {event.role:<16} "
         if isinstance(event, Record):
             return f"{head}{type(event).__name__}  {self.summary(event)}"
         cause = self.position(event.caused_by)
-        return (f"{head}  => {type(event).__name__} [{event.rule}, policy {event.policy_version}, "
+        return (f"{head}  => {type(event).__name__} [{event.rule}, policy {printable(event.policy_version)}, "
                 f"caused by #{cause}]  {self.summary(event)}")
 
     def history_text(self, title: str) -> str:

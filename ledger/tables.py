@@ -4,8 +4,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def printable(text: str) -> str:
+    """Stored text as a terminal may show it: control, format and separator characters escaped (\\x1b), so no
+    stored value can move the cursor or retitle a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[str] = ()) -> str:
-    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
+    cells = [[("" if value is None else printable(str(value))) for value in row] for row in rows]
     widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:

@@ -247,7 +247,9 @@ def test_as7_replacement_dispatch_emits_exchange_shipped(shop):
 def test_as7_replacement_without_tracking_number_is_refused(shop):
     """AS-7: a replacement dispatch must carry a tracking number."""
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"))
-    assert shop.refused(reshipped("R-1", "C-1", "11-06 15:00", tracking=" ")).error.rule == "AS-7"
+    assert shop.refused(reshipped("R-1", "C-1", "11-06 15:00", tracking="")).error.rule == "AS-7"
+    malformed = shop.refused(reshipped("R-1", "C-1", "11-06 15:00", tracking=" SF-1"))  # not a tracking number
+    assert malformed.status == 2 and "tracking_no: a tracking number is 4 to 40 letters" in str(malformed)
 
 
 def test_replacement_on_a_return_is_refused(shop):
@@ -286,8 +288,9 @@ def test_a_second_inspection_decides_again(shop):
     assert payers(shop, "C-1") == [("shop", "AS-3"), ("buyer", "RT-3"), ("buyer", "RT-3")]
 
 
-def test_blank_tracking_number_on_an_order_dispatch_is_accepted_and_never_reused(shop):
-    shop.append(placed("O-1", "11-02 10:00"), placed("O-2", "11-02 10:00"),
-                dispatched("S-1", "O-1", "11-02 16:00", tracking=""), dispatched("S-2", "O-2", "11-02 16:00",
-                                                                                tracking=""))
-    assert shop.decisions("O-2") == [("ShippedSameDay", "SH-1")]
+def test_an_order_dispatch_needs_its_tracking_number(shop):
+    """Section 2: a tracking number is 4 to 40 letters, digits or -; a dispatch to a buyer without one is
+    invalid input (a replacement without one is refused under AS-7, the more specific rule)."""
+    shop.append(placed("O-1", "11-02 10:00"))
+    error = shop.refused(dispatched("S-1", "O-1", "11-02 16:00", tracking=""))
+    assert error.status == 2 and "needs its tracking number" in str(error)

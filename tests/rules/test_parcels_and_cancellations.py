@@ -12,8 +12,9 @@ from tests.shop import (
 
 def sent(order_id="O-1", lines=None) -> list[dict]:
     """An order of 2 TEE at 89.00 with a 6.00 fee, dispatched whole in S-1."""
-    return [placed(order_id, "11-02 10:00", lines or {"TEE": (2, "89.00")}), confirmed(order_id, "11-02 10:05"),
-            dispatched("S-1", order_id, "11-02 16:00", {sku: q for sku, (q, _) in (lines or {"TEE": (2, "89.00")}).items()})]
+    lines = lines or {"TEE": (2, "89.00")}
+    return [placed(order_id, "11-02 10:00", lines), confirmed(order_id, "11-02 10:05"),
+            dispatched("S-1", order_id, "11-02 16:00", {sku: q for sku, (q, _) in lines.items()})]
 
 
 # one outcome per parcel ------------------------------------------------------------------------
@@ -50,7 +51,8 @@ def test_a_tracking_number_once_dispatched_stays_used(shop):
 
 def test_only_delivered_or_travelling_parcels_count_for_returns(shop):
     """Only delivered or still travelling parcels count as dispatched for returns."""
-    shop.append(placed("O-1", "11-02 10:00", {"TEE": (2, "89.00")}), dispatched("S-1", "O-1", "11-02 16:00", {"TEE": 1}),
+    shop.append(placed("O-1", "11-02 10:00", {"TEE": (2, "89.00")}),
+                dispatched("S-1", "O-1", "11-02 16:00", {"TEE": 1}),
                 dispatched("S-2", "O-1", "11-02 16:30", {"TEE": 1}), delivered("S-1", "11-04 10:00"),
                 lost("S-2", "11-04 11:00"))
     error = shop.refused(requested("C-1", "O-1", "11-05 10:00", lines={"TEE": 2}))

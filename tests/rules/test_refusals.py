@@ -101,7 +101,7 @@ def variant(**changes):
     (variant(role="intern"), "role:"),
     (variant(colour="red"), "unknown key 'colour'"),
     (variant(originator_id="order:X"), "unknown key 'originator_id'"),
-    (variant(key=""), "'key' must be a non-empty string"),
+    (variant(key=""), "key: a key is 1 to 128 printable ASCII characters"),
     (json.dumps(requested("C-1", "O-1", "11-03 10:00", "return", "size")), 'reason "size" is for exchanges only'),
     (json.dumps({**dispatched("S-1", "O-1", "11-03 10:00"), "case_id": "C-1"}), "exactly one of order_id and case_id"),
     (json.dumps(rec("SupervisorRuled", "11-03 10:00", "supervisor", case_id="C-1", note="x")), "at least one of"),

@@ -85,8 +85,8 @@ def test_sh3_dispatch_records_whether_the_address_was_confirmed_by_then(shop):
 def test_sh4_refuses_a_reused_tracking_number(shop):
     """SH-4: refused, a dispatch reusing a tracking number of an earlier dispatch."""
     shop.append(placed("O-1", "11-02 10:00"), placed("O-2", "11-02 10:00"),
-                dispatched("S-1", "O-1", "11-02 16:00", tracking="SF1"))
-    error = shop.refused(dispatched("S-2", "O-2", "11-02 16:00", tracking="SF1"))
+                dispatched("S-1", "O-1", "11-02 16:00", tracking="SF0001"))
+    error = shop.refused(dispatched("S-2", "O-2", "11-02 16:00", tracking="SF0001"))
     assert (error.status, error.error.rule) == (3, "SH-4")
     assert str(error).startswith("line 1: SH-4: ")
 
@@ -121,8 +121,8 @@ def test_sh4_buyer_tracking_numbers_of_returned_parcels_do_not_count(shop):
     """SH-4: tracking numbers of returned parcels are the buyer's and do not count."""
     shop.append(placed("O-1", "11-02 10:00"), placed("O-2", "11-02 10:00"),
                 dispatched("S-1", "O-1", "11-02 16:00"),
-                requested("C-1", "O-1", "11-03 10:00"), parcel_received("C-1", "11-04 10:00", tracking="YT9"),
-                dispatched("S-2", "O-2", "11-04 16:00", tracking="YT9"))
+                requested("C-1", "O-1", "11-03 10:00"), parcel_received("C-1", "11-04 10:00", tracking="YT0009"),
+                dispatched("S-2", "O-2", "11-04 16:00", tracking="YT0009"))
     assert shop.decisions("O-2") == [("ShippedLate", "SH-1")]
 
 
