@@ -75,7 +75,7 @@ def record_key(obj: dict[str, Any], cls: type[Record]) -> str:
             text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             name = next(name for name, value in obj.items() if _has_surrogate(value))
-            raise Invalid(f"{name}: text that is not valid Unicode (a lone surrogate)") from None
+            raise Invalid(f"{name}: is not valid Unicode text (a lone surrogate)") from None
     return hashlib.sha256(text).hexdigest()
 
 

@@ -32,7 +32,10 @@ ERASED = "[erased]"  # a forgotten customer's personal field; accepted in any, s
 
 def quote(value: object) -> str:
     """A bad value as a message shows it: escaped, and its first 80 characters at most."""
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    if not isinstance(value, str):
+        shown = json.dumps(value, default=str)
+        return shown[:QUOTED] + ("..." if len(shown) > QUOTED else "")
+    text = value
     shown = json.dumps(text[:QUOTED], ensure_ascii=False)
     shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate prints as \ud800
     return shown + ("..." if len(text) > QUOTED else "")

@@ -235,3 +235,35 @@ def test_stock_and_what_if_text_end_with_a_tally(run, tmp_path):
     (tmp_path / "longer.toml").write_text("return_window_days = 15\n")
     tally = run("replay", "--policy", str(tmp_path / "longer.toml")).stdout.rstrip().splitlines()[-1]
     assert tally == "5 in all: decision 1, payer 1, refund_approved 1, shop_cost 1, buyer_cost 1, breach 0, refused 0"
+
+
+def test_replay_of_a_tampered_log_exits_4_and_rebuilds_nothing(run, store, tmp_path):
+    """Section 8: replay first checks the chain as verify does; a tampered history rebuilds nothing."""
+    run("append", "-", stdin=lines(shipped_order(), placed("O-2", "11-03 10:00")))
+    before = run("liability", "--json").stdout
+    tamperer = Shop(store)
+    tamperer.edit_state(1, b'"6.00"', b'"9.00"')  # the shipping fee of O-1
+    tamperer.raw("DELETE FROM view_liability_orders")
+    tamperer.ledger.close()
+    result = run("replay")
+    assert (result.returncode, result.stdout) == (4, "")
+    assert result.stderr.startswith("tampered 1: the event was changed") and "\n" not in result.stderr.strip()
+    (tmp_path / "p.toml").write_text("return_window_days = 9\n")
+    assert run("replay", "--policy", str(tmp_path / "p.toml")).returncode == 4
+    assert run("liability", "--json").stdout == before
+
+
+def test_text_output_escapes_control_characters_of_stored_values(run):
+    hostile = {**placed("O-1", "11-02 10:00"), "actor": "lily"}
+    noted = {"type": "DispatchDelayNotified", "at": "2026-11-02T11:00:00+08:00", "actor": "lily",
+             "role": "customer_service", "order_id": "O-1", "reason": "缺货\r\n明天\t发"}
+    run("append", "-", stdin=lines(hostile, noted))
+    out = run("history", "O-1").stdout
+    assert "缺货\\r\\n明天\\t发" in out and "\r" not in out and "\t" not in out
+
+
+def test_piped_output_has_no_progress_noise(run, tmp_path):
+    appended = run("append", str(FIXTURE))
+    replayed = run("replay")
+    assert (appended.stderr, replayed.stderr) == ("", "")
+    assert replayed.stdout == "rebuilt the views from 471 event(s)\n"
