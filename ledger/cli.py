@@ -93,6 +93,69 @@ def append(ledger, file) -> None:
                f"skipped {result.skipped} already stored")
 
 
+class AddCommand(click.Command):
+    """`ledger add`, whose help lists each record type's keys (read from the schemas when asked for)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from ledger.typed import usage
+
+        formatter.write_paragraph()
+        formatter.write_text("Record types and their keys (* required; at, actor, role and key for all):")
+        with formatter.indentation():
+            for line in usage().splitlines():
+                formatter.write_text("\b\n" + line)
+
+
+def _record_types(ctx, param, incomplete: str) -> list[str]:
+    from ledger.aggregates import RECORD_TYPES
+
+    return [name for name in RECORD_TYPES if name.startswith(incomplete)]
+
+
+def _record_keys(ctx, param, incomplete: str) -> list[str]:
+    from ledger.aggregates import RECORD_TYPES
+    from ledger.typed import keys_of
+
+    cls = RECORD_TYPES.get(ctx.params.get("type_") or "")
+    return [f"{key}=" for key in keys_of(cls) if f"{key}=".startswith(incomplete)] if cls else []
+
+
+@cli.command(cls=AddCommand)
+@click.argument("type_", metavar="TYPE", shell_complete=_record_types)
+@click.argument("words", nargs=-1, metavar="KEY=VALUE...", shell_complete=_record_keys)
+@store_option
+def add(ledger, type_: str, words: tuple[str, ...]) -> None:
+    """Append one record typed on the command line: `at` defaults to now, `actor` to $LEDGER_ACTOR or the
+    login name, `role` to $LEDGER_ROLE; lines=SKU:QTY[:PRICE],... The same checks, keys and exit statuses
+    as append.
+
+    \b
+    ledger add ParcelDispatched shipment_id=S-1001 order_id=O-1001 carrier=SF \\
+        tracking_no=SF1234567890 postage=8.00 lines=TEE-M-BLK:2
+    """
+    import getpass
+    from datetime import datetime, timezone
+
+    import orjson
+
+    from ledger.application import LineError
+    from ledger.reading import Invalid
+    from ledger.typed import record_from_words
+
+    try:
+        record = record_from_words(type_, list(words), now=datetime.now(timezone.utc),
+                                   zone=ledger.policy_book().latest().zone,
+                                   actor=os.environ.get("LEDGER_ACTOR") or getpass.getuser(),
+                                   role=os.environ.get("LEDGER_ROLE"))
+        result = ledger.append([orjson.dumps(record).decode()])
+    except Invalid as error:
+        raise Failure(str(error), INVALID) from None
+    except LineError as error:
+        raise Failure(str(error).removeprefix("line 1: "), error.status) from None
+    click.echo(f"stored {type_} and {result.decisions} decision(s)" if result.stored else
+               f"skipped: this {type_} is already stored")
+
+
 def _size(file) -> int:
     try:
         return os.fstat(file.fileno()).st_size

@@ -1,0 +1,108 @@
+"""`ledger add TYPE KEY=VALUE ...`: one record typed on the command line, for staff who do not write JSON.
+
+The words are turned into the record's JSON by the record type's own schema (which keys it has, which
+are whole numbers, flags or lines), then appended like a line of a file, with the same checks and exit
+statuses.
+"""
+from __future__ import annotations
+
+import json
+import types
+import typing
+from datetime import datetime, tzinfo
+from typing import Any
+
+from pydantic import BaseModel
+
+from ledger.aggregates import RECORD_TYPES
+from ledger.events import Record
+from ledger.reading import Invalid
+
+COMMON = ("at", "actor", "role", "key")
+HIDDEN = {"originator_id", "originator_version", "timestamp"}
+
+
+def keys_of(cls: type[Record]) -> list[str]:
+    """The keys a record type takes, its own first."""
+    own = [name for name in cls.model_fields if name not in HIDDEN and name not in COMMON]
+    return [*own, *COMMON]
+
+
+def required(cls: type[Record]) -> list[str]:
+    return [name for name in keys_of(cls) if cls.model_fields[name].is_required()]
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The plain types a field's annotation admits (Optional and Annotated unwrapped)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _kinds(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return {kind for arg in typing.get_args(annotation) for kind in _kinds(arg)}
+    return {origin or annotation}
+
+
+def parse_lines(text: str) -> list[dict[str, Any]]:
+    """`SKU:QTY[:PRICE],...`, e.g. `TEE-M-BLK:2:89.00,SOCK-W:1:12.00`."""
+    found = []
+    for part in text.split(","):
+        fields = part.strip().split(":")
+        if len(fields) not in (2, 3) or not fields[1].strip().isdigit():
+            raise Invalid(f"lines: write each line as SKU:QUANTITY or SKU:QUANTITY:PRICE, got {part.strip()!r}")
+        line: dict[str, Any] = {"sku": fields[0].strip(), "quantity": int(fields[1])}
+        if len(fields) == 3:
+            line["unit_price"] = fields[2].strip()
+        found.append(line)
+    return found
+
+
+def value(cls: type[Record], name: str, text: str) -> Any:
+    if name == "lines":
+        return parse_lines(text)
+    kinds = _kinds(cls.model_fields[name].annotation)
+    if bool in kinds:
+        if text.lower() not in ("true", "false", "yes", "no"):
+            raise Invalid(f"{name}: must be true or false, got {text!r}")
+        return text.lower() in ("true", "yes")
+    if int in kinds:
+        if not text.lstrip("-").isdigit():
+            raise Invalid(f"{name}: must be a whole number, got {text!r}")
+        return int(text)
+    if any(isinstance(kind, type) and issubclass(kind, BaseModel) for kind in kinds):
+        try:
+            return json.loads(text)  # params of a PolicyAdopted: {"return_window_days": 10}
+        except ValueError:
+            raise Invalid(f"{name}: must be a JSON object, e.g. {{\"return_window_days\": 10}}") from None
+    return text
+
+
+def record_from_words(type_: str, words: list[str], *, now: datetime, zone: tzinfo, actor: str,
+                      role: str | None) -> dict[str, Any]:
+    """The record as its JSON line would be; `at` defaults to now (in the shop's time zone)."""
+    cls = RECORD_TYPES.get(type_)
+    if cls is None:
+        raise Invalid(f"unknown record type {type_!r}; the types are {', '.join(RECORD_TYPES)}")
+    record: dict[str, Any] = {"type": type_, "at": now.astimezone(zone).isoformat(timespec="seconds"),
+                              "actor": actor}
+    if role:
+        record["role"] = role
+    for word in words:
+        name, equals, text = word.partition("=")
+        if not equals:
+            raise Invalid(f"write each value as KEY=VALUE, got {word!r}")
+        if name not in keys_of(cls):
+            raise Invalid(f"{type_} has no key {name!r}; its keys are {', '.join(keys_of(cls))}")
+        record[name] = value(cls, name, text)
+    if "role" not in record:
+        raise Invalid("role: give role=... or set LEDGER_ROLE (supervisor, customer_service, shipping_clerk, system)")
+    return record
+
+
+def usage() -> str:
+    """Every record type with its keys, for `ledger add --help` (required keys marked with *)."""
+    lines = []
+    for name, cls in RECORD_TYPES.items():
+        must = set(required(cls))
+        keys = [f"{key}*" if key in must else key for key in keys_of(cls) if key not in COMMON]
+        lines.append(f"{name}: {' '.join(keys)}")
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""`ledger add TYPE KEY=VALUE ...`: one record from the command line, with append's checks and statuses."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+LEDGER = str(Path(sys.executable).with_name("ledger"))
+
+
+@pytest.fixture
+def add(store, tmp_path):
+    def run(*args: str, role: str | None = "customer_service", actor: str | None = "lily"):
+        env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"],
+               "USER": "clerk", "LOGNAME": "clerk"}
+        env |= {"LEDGER_ROLE": role} if role else {}
+        env |= {"LEDGER_ACTOR": actor} if actor else {}
+        return subprocess.run([LEDGER, *args], capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    return run
+
+
+def history(add, id_: str) -> list[dict]:
+    return json.loads(add("history", id_, "--json").stdout)["events"]
+
+
+ORDER = ("add", "OrderPlaced", "order_id=O-1", "customer_id=CU-1", "lines=TEE-M-BLK:2:89.00,SOCK-W:1:12.00",
+         "shipping_fee=6.00", "address=上海市徐汇区漕溪北路1号", "phone=13800000000", "payment=online")
+
+
+def test_add_an_order_a_dispatch_and_a_delivery_with_defaults(add):
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    placed = add(*ORDER)
+    assert (placed.returncode, placed.stdout) == (0, "stored OrderPlaced and 0 decision(s)\n"), placed.stderr
+    sent = add("add", "ParcelDispatched", "shipment_id=S-1", "order_id=O-1", "carrier=SF", "tracking_no=SF12345678",
+               "postage=8.00", "lines=TEE-M-BLK:2,SOCK-W:1", role="shipping_clerk", actor="wang")
+    assert sent.stdout == "stored ParcelDispatched and 1 decision(s)\n", sent.stderr
+    assert add("add", "ParcelDelivered", "shipment_id=S-1", "role=system", actor=None).returncode == 0
+    events = history(add, "O-1")
+    assert [e["type"] for e in events] == ["OrderPlaced", "ParcelDispatched", "ShippedSameDay", "ParcelDelivered"]
+    order = events[0]
+    assert order["data"]["lines"] == [{"sku": "TEE-M-BLK", "quantity": 2, "unit_price": "89.00"},
+                                      {"sku": "SOCK-W", "quantity": 1, "unit_price": "12.00"}]
+    assert (order["actor"], order["role"], events[1]["actor"], events[3]["actor"], events[3]["role"]) == \
+        ("lily", "customer_service", "wang", "clerk", "system")
+    at = datetime.fromisoformat(order["at"])
+    assert at.utcoffset().total_seconds() == 8 * 3600  # now, in the shop's time zone
+    assert before <= at <= datetime.now(timezone.utc)
+
+
+def test_add_a_ruling_and_a_policy_with_flags_and_objects(add):
+    assert add("add", "StaffWageSet", "staff=lily", "monthly_wage=3000.00", role="supervisor").returncode == 0
+    assert add("add", "ComplaintLodged", "complaint_id=K-1", "customer_id=CU-1", "category=service",
+               "against=lily", "text=态度差").returncode == 0
+    ruled = add("add", "ComplaintRuled", "complaint_id=K-1", "upheld=true", "note=属实", role="supervisor",
+                actor="zhao")
+    assert ruled.stdout == "stored ComplaintRuled and 1 decision(s)\n", ruled.stderr
+    adopted = add("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}', role="supervisor")
+    assert adopted.returncode == 0, adopted.stderr
+    assert add("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}',
+               role="supervisor").stdout.startswith("skipped")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("add", "OrderShipped", "order_id=O-1"), "unknown record type 'OrderShipped'"),
+    (("add", "ParcelDelivered", "shipment=S-1"), "ParcelDelivered has no key 'shipment'"),
+    (("add", "ParcelDelivered", "S-1"), "write each value as KEY=VALUE"),
+    (("add", "StockReceived", "sku=TEE", "quantity=many"), "quantity: must be a whole number"),
+    (("add", "StockReceived", "sku=TEE", "quantity=0"), "quantity: must be a whole number from 1 to 1,000,000"),
+    (("add", "OrderPlaced", "order_id=O-9", "customer_id=CU-1", "lines=TEE-M-BLK", "shipping_fee=6.00",
+      "address=x", "phone=13800000000", "payment=online"), "lines: write each line as SKU:QUANTITY"),
+    (("add", "StockReceived", "sku=TEE"), "missing key 'quantity'"),
+    (("add", "StockReceived", "sku=TEE", "quantity=1", "at=2026-11-02"), "at: time without UTC offset"),
+])
+def test_add_bad_values_exit_2_and_store_nothing(add, args, message):
+    result = add(*args)
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert add("verify").stdout.splitlines()[-1].startswith("head 0:")
+
+
+def test_add_without_a_role_exits_2(add):
+    result = add("add", "StockReceived", "sku=TEE", "quantity=1", role=None)
+    assert result.returncode == 2 and "LEDGER_ROLE" in result.stderr
+
+
+def test_add_a_refused_record_exits_3_with_its_rule(add):
+    add(*ORDER)
+    result = add("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}')
+    assert (result.returncode, result.stderr.strip()) == (3, "AU-1: PolicyAdopted is accepted only from a "
+                                                             "supervisor, not from customer_service")
+    cancel = add("add", "OrderCancelled", "order_id=O-404", "reason=买家不要了")
+    assert (cancel.returncode, cancel.stderr.strip()) == (3, "REF: unknown order O-404")
+
+
+def test_add_help_lists_each_types_keys(add):
+    text = add("add", "--help").stdout
+    assert "ParcelDispatched: shipment_id* order_id case_id carrier* tracking_no* postage* lines*" in text
+    assert "ComplaintLodged: complaint_id* customer_id* category* order_id against text*" in text
