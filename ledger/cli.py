@@ -156,6 +156,55 @@ def add(ledger, type_: str, words: tuple[str, ...]) -> None:
                f"skipped: this {type_} is already stored")
 
 
+@cli.group(name="import")
+def import_() -> None:
+    """Import a platform's reports (section 11 of the contract)."""
+
+
+@import_.command()
+@click.argument("orders", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("items", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="a TOML file naming the report's columns (default: the package's taobao-mapping.toml)")
+@click.option("--as-of", "as_of", default=None, metavar="T",
+              help="the time of facts whose report gives none (default: now)")
+@click.option("--encoding", default=None, help="the reports' encoding (default: detected: UTF-8, with or "
+                                               "without BOM, or GB18030/GBK)")
+@click.option("--dry-run", is_flag=True, help="print the records it would append, store nothing")
+@store_option
+def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of: str | None,
+           encoding: str | None, dry_run: bool) -> None:
+    """Turn a Taobao/Tmall order report (订单报表) and item report (宝贝报表) into records and append them,
+    all or nothing; overlapping daily exports store each fact once."""
+    import orjson
+
+    from ledger.application import LineError
+    from ledger.reading import Invalid
+    from ledger.taobao import convert, load_mapping
+
+    try:
+        converted = convert(orders, items, mapping=load_mapping(mapping), zone=ledger.policy_book().latest().zone,
+                            as_of=parse_as_of(as_of), encoding=encoding)
+    except Invalid as error:
+        raise Failure(str(error), INVALID) from None
+    lines = [orjson.dumps(record).decode() for record, _ in converted.records]
+    if dry_run:
+        for line in lines:
+            click.echo(line)
+        click.echo(f"{len(lines)} record(s) would be appended; nothing was stored", err=True)
+        return
+    try:
+        with progress(len(lines), "importing") as advance:
+            result = ledger.append(lines if advance is None else _advancing(lines, lambda n: advance(1)))
+    except LineError as error:
+        source = converted.records[error.line - 1][1]
+        raise Failure(f"{source.file} line {source.row}: {str(error).split(': ', 1)[1]}", error.status) from None
+    click.echo(f"stored {result.stored} record(s) and {result.decisions} decision(s); skipped {result.skipped} "
+               f"already stored; {converted.unpaid} row(s) not paid yet")
+    for note in converted.for_a_person:
+        click.echo(f"needs a person: {note}")
+
+
 def _size(file) -> int:
     try:
         return os.fstat(file.fileno()).st_size

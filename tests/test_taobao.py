@@ -1,0 +1,127 @@
+"""`ledger import taobao` (SPEC section 11) on the two overlapping daily exports of fixtures/taobao/."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LEDGER = str(Path(sys.executable).with_name("ledger"))
+EXPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "taobao"
+DAY1 = [str(EXPORTS / "orders-2026-11-03.csv"), str(EXPORTS / "items-2026-11-03.csv"),
+        "--as-of", "2026-11-03T21:00:00+08:00"]
+DAY2 = [str(EXPORTS / "orders-2026-11-04.csv"), str(EXPORTS / "items-2026-11-04.csv"),
+        "--as-of", "2026-11-04T21:00:00+08:00"]
+A, B, C, D, E, F, G, H = (f"32870000000000001{n:02d}" for n in range(1, 9))
+
+
+@pytest.fixture
+def run(store, tmp_path):
+    env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"]}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([LEDGER, *args], capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    return run
+
+
+def types(run, order: str) -> list[str]:
+    found = run("history", order, "--json")
+    return [e["type"] for e in json.loads(found.stdout)["events"]] if found.returncode == 0 else []
+
+
+def test_each_status_gives_its_records(run):
+    result = run("import", "taobao", *DAY1)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "stored 9 record(s) and 3 decision(s); skipped 0 already stored; 2 row(s) not paid yet\n"
+    assert types(run, A) == ["OrderPlaced", "ParcelDispatched", "ShippedSameDay", "ParcelDelivered"]  # 交易成功
+    assert types(run, B) == ["OrderPlaced", "ParcelDispatched", "ShippedSameDay"]  # 卖家已发货，等待买家确认
+    assert types(run, C) == ["OrderPlaced", "OrderNoted"]  # 买家已付款，等待卖家发货, with the buyer's message
+    assert types(run, D) == [] and types(run, E) == []  # 等待买家付款; 交易关闭 never paid
+    assert types(run, F) == ["OrderPlaced", "OrderCancelled", "RefundApproved"]  # 交易关闭 paid, not dispatched
+    placed = json.loads(run("history", A, "--json").stdout)["events"][0]
+    assert (placed["at"], placed["actor"], placed["role"]) == ("2026-11-01T09:12:40+08:00", "import:taobao", "system")
+    assert placed["data"]["lines"] == [{"sku": "TEE-M-BLK", "quantity": 2, "unit_price": "89.00"}]
+    assert (placed["data"]["phone"], placed["data"]["customer_id"]) == ("138****0101", "tb_小明")
+    cancelled = json.loads(run("history", F, "--json").stdout)["events"][1]
+    assert (cancelled["at"], cancelled["data"]["reason"]) == ("2026-11-02T18:00:00+08:00", "买家不想买了")
+
+
+def test_the_next_days_overlapping_export_stores_only_the_new_facts(run):
+    run("import", "taobao", *DAY1)
+    result = run("import", "taobao", *DAY2)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "stored 7 record(s) and 2 decision(s); skipped 9 already stored; 0 row(s) not paid yet",
+        f"needs a person: orders-2026-11-04.csv line 7: order {G} was closed with parcel ZT7700000107 out; "
+        "record what became of it (ParcelReturnedToSender or ParcelLost)"]
+    assert types(run, B)[-1] == "ParcelDelivered"
+    assert types(run, C) == ["OrderPlaced", "OrderNoted", "OrderNoted", "ParcelDispatched", "ShippedLate"]
+    assert types(run, G) == ["OrderPlaced", "ParcelDispatched", "ShippedSameDay"]  # 交易关闭 with a parcel out
+    again = run("import", "taobao", *DAY2)
+    assert again.stdout.startswith("stored 0 record(s) and 0 decision(s); skipped 16 already stored")
+
+
+def test_a_gbk_export_and_a_utf8_bom_export_are_the_same_export(run, tmp_path):
+    for name in ("orders-2026-11-03.csv", "items-2026-11-03.csv"):
+        text = (EXPORTS / name).read_bytes().decode("gbk")
+        (tmp_path / name).write_bytes(text.encode("utf-8-sig"))
+    gbk = run("import", "taobao", *DAY1, "--dry-run")
+    bom = run("import", "taobao", str(tmp_path / "orders-2026-11-03.csv"), str(tmp_path / "items-2026-11-03.csv"),
+              "--as-of", "2026-11-03T21:00:00+08:00", "--dry-run")
+    assert gbk.returncode == bom.returncode == 0 and gbk.stdout == bom.stdout
+    assert len(gbk.stdout.splitlines()) == 9 and "tb_小明" in gbk.stdout
+
+
+def test_dry_run_prints_the_records_and_stores_nothing(run):
+    result = run("import", "taobao", *DAY1, "--dry-run")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["key"] for r in records[:3]] == [f"taobao:placed:{A}", f"taobao:dispatched:{A}:YT8800000101",
+                                               f"taobao:delivered:{A}:YT8800000101"]
+    assert result.stderr == "9 record(s) would be appended; nothing was stored\n"
+    assert run("verify").stdout.splitlines()[-1].startswith("head 0:")
+
+
+def mangled(tmp_path: Path, row: int, column: int, value: str, *more: tuple[int, str]) -> str:
+    """The first day's order report with cells of one row changed."""
+    lines = (EXPORTS / "orders-2026-11-03.csv").read_bytes().decode("gbk").split("\r\n")
+    cells = lines[row - 1].split(",")
+    for index, text in ((column, value), *more):
+        cells[index] = text
+    lines[row - 1] = ",".join(cells)
+    path = tmp_path / "orders.csv"
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    return str(path)
+
+
+@pytest.mark.parametrize("row, column, value, message", [
+    (4, 7, "已退款", "orders.csv line 4: unknown order status '已退款'"),
+    (2, 0, '="3287000000000000999"', "orders.csv line 2: order 3287000000000000999 has no items in the item report"),
+    (3, 2, "六元", "orders.csv line 3: 买家应付邮费: not an amount of money: '六元'"),
+    (3, 6, "昨天", "orders.csv line 3: 订单付款时间: not a time such as 2026-11-02 10:15:00: '昨天'"),
+])
+def test_a_row_that_cannot_be_mapped_exits_2_naming_its_file_and_row(run, tmp_path, row, column, value, message):
+    result = run("import", "taobao", mangled(tmp_path, row, column, value), DAY1[1], *DAY1[2:])
+    assert (result.returncode, result.stderr.strip()) == (2, message)
+    assert types(run, A) == []  # all or nothing
+
+
+def test_a_record_the_ledger_refuses_names_its_row(run, tmp_path):
+    path = mangled(tmp_path, 3, 7, "交易成功", (13, "2026-11-01 10:00:00"))  # B delivered before it was dispatched
+    result = run("import", "taobao", path, DAY1[1], *DAY1[2:])
+    assert result.returncode == 3 and result.stderr.startswith("orders.csv line 3: REF: ParcelDelivered")
+
+
+def test_another_mapping_reads_another_column_naming(run, tmp_path):
+    text = (EXPORTS / "orders-2026-11-03.csv").read_bytes().decode("gbk").replace("订单编号", "订单号")
+    (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
+    default = (Path(__file__).resolve().parent.parent / "ledger" / "taobao-mapping.toml").read_text(encoding="utf-8")
+    (tmp_path / "mapping.toml").write_text(default.replace('order_id = "订单编号"\nbuyer', 'order_id = "订单号"\nbuyer'),
+                                           encoding="utf-8")
+    assert run("import", "taobao", str(tmp_path / "orders.csv"), *DAY1[1:]).returncode == 2  # 订单编号 missing
+    result = run("import", "taobao", str(tmp_path / "orders.csv"), *DAY1[1:], "--mapping", str(tmp_path / "mapping.toml"))
+    assert result.returncode == 0, result.stderr
+    assert types(run, A)[0] == "OrderPlaced"
