@@ -180,9 +180,9 @@ def main() -> None:
 
 
 def _pg_env(url: str, schema: str) -> dict:
-    from ledger.store import store_env
+    from ledger.store import parse_store
 
-    env = store_env(f"{url}?schema={schema}")
+    env = parse_store(f"{url}?schema={schema}").env
     env.pop("APPLICATION_RECORDER_TOPIC")
     env.pop("ORIGINATOR_ID_TYPE")
     return env

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
 from eventsourcing.application import Application
 
 from ledger.aggregates import PolicyBook, fold
 from ledger.crypto import Keyring
-from ledger.events import CustomerForgotten, Event, PenaltyAssessed, Record
+from ledger.events import BackupTaken, Event, PenaltyAssessed, Record
 from ledger.lookups import Lookups, StoreSession, streams_of
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import PolicyParams
@@ -19,8 +20,8 @@ from ledger.projections import TOPICS, Projector, recreate_views
 from ledger.projections import fund as fund_view, liability as liability_view, sla as sla_view, stock as stock_view
 from ledger.report import Timeline
 from ledger.rules import Refused
-from ledger.store import StoreError, sqlite_path, store_env
-from ledger.unit_of_work import Appended, IndexRows, LineError, UnitOfWork
+from ledger.store import Store, StoreError, parse_store
+from ledger.unit_of_work import Appended, LineError, UnitOfWork
 
 __all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
 
@@ -32,10 +33,10 @@ class UnknownCustomer(LookupError):
 class Ledger(Application[str]):
     name = "ledger"
 
-    def __init__(self, store: str, overlay: PolicyParams | None = None):
-        self.store_url = store
+    def __init__(self, store: Store | str, overlay: PolicyParams | None = None):
+        self.store = store if isinstance(store, Store) else parse_store(store)
         self.overlay = overlay  # replay --policy: a what-if's keys over the policy in force
-        super().__init__(store_env(store))
+        super().__init__(self.store.env)
 
     def construct_mapper(self) -> PydanticMapper:
         return PydanticMapper(transcoder=OrjsonTranscoder(), keyring=Keyring(lambda: self.recorder.reading()))
@@ -64,36 +65,42 @@ class Ledger(Application[str]):
         with self._appending() as session:
             return UnitOfWork(session, self.overlay).replay(records)
 
-    def backup(self, path: Path) -> int:
-        """A consistent copy by SQLite's online backup API; returns how many events it holds."""
-        url = self.store_url
-        if not url.startswith("sqlite"):
+    def backup(self, path: Path, actor: str, role: str) -> int:
+        """A consistent copy by SQLite's online backup API, recorded (BackupTaken) so that a later `forget`
+        can name it; returns how many events it holds. A failed copy leaves no file behind."""
+        if self.store.path is None:
             raise StoreError("back up a PostgreSQL store with pg_dump: "
                              "pg_dump --format=custom --file=ledger.dump --schema=SCHEMA DBNAME "
                              "(restore with pg_restore --dbname=DBNAME ledger.dump)")
         if path.exists():
             raise StoreError(f"{path} exists; a backup does not overwrite a file")
-        source = sqlite3.connect(sqlite_path(url))
-        target = sqlite3.connect(path)
-        with target:
-            source.backup(target)
-        count = target.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
-        source.close()
-        target.close()
+        head = self.recorder.head()
+        try:
+            with closing(sqlite3.connect(self.store.path)) as source, closing(sqlite3.connect(path)) as target:
+                source.backup(target)
+                count = target.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        self._record("BackupTaken", actor, role, path=str(path.resolve()), head=head)
         return count
 
-    def forget(self, customer_id: str, actor: str, role: str, reason: str) -> None:
-        """Destroy the customer's data key and record who did it, when and why."""
-        with self._appending() as session:
-            if not session.children([customer_id])[customer_id]:
-                raise UnknownCustomer(customer_id)
-            self.mapper.keyring.forget(customer_id)
-            stream = f"customer:{customer_id}"
-            version = len(session.events([stream]).get(stream, [])) + 1
-            now = datetime.now(timezone.utc)
-            event = CustomerForgotten(originator_id=stream, originator_version=version, timestamp=now, at=now,
-                                      actor=actor, role=role, customer_id=customer_id, reason=reason)
-            session.write([event], IndexRows())
+    def forget(self, customer_id: str, actor: str, role: str, reason: str) -> list[BackupTaken]:
+        """Destroy the customer's data key and record who did it, when and why; returns the backups taken
+        before, which still hold the key."""
+        try:
+            self._record("CustomerForgotten", actor, role, customer_id=customer_id, reason=reason)
+        except LineError as error:
+            if error.status == 3:
+                raise UnknownCustomer(customer_id) from None
+            raise
+        self.recorder.after_erasure()
+        return [e for _, e in self.events_of(["backups"]) if isinstance(e, BackupTaken)]
+
+    def _record(self, type_: str, actor: str, role: str, **fields: str) -> None:
+        """A record the ledger writes itself, appended like any other."""
+        now = datetime.now(timezone.utc).isoformat()
+        self.append([orjson.dumps({"type": type_, "at": now, "actor": actor, "role": role, **fields}).decode()])
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -19,34 +19,44 @@ class Failure(Exception):
         self.status = status
 
 
-def store_option(command):
-    @click.option("--store", "store", default=None, metavar="URL",
-                  help="sqlite:///FILE or postgresql://user@host:port/dbname (default: LEDGER_STORE, "
-                       "else sqlite:///ledger.db)")
-    @click.pass_context
-    @functools.wraps(command)
-    def wrapper(ctx: click.Context, store: str | None, **kwargs):
-        ledger = open_ledger(store or ctx.obj.get("store"))
-        try:
-            return command(ledger, **kwargs)
-        finally:
-            ledger.close()
+def store_option(command=None, *, creates: bool = False):
+    """--store for a command; only the commands that write records (`creates`) may create the store."""
+    def decorate(command):
+        @click.option("--store", "store", default=None, metavar="URL",
+                      help="sqlite:///FILE or postgresql://user@host:port/dbname (default: LEDGER_STORE, "
+                           "else sqlite:///ledger.db)")
+        @click.pass_context
+        @functools.wraps(command)
+        def wrapper(ctx: click.Context, store: str | None, **kwargs):
+            ledger = open_ledger(store if store is not None else ctx.obj.get("store"), creates)
+            try:
+                return command(ledger, **kwargs)
+            finally:
+                ledger.close()
 
-    return wrapper
+        return wrapper
+
+    return decorate(command) if command is not None else decorate
 
 
 def json_option(command):
     return click.option("--json", "as_json", is_flag=True, help="print JSON (SPEC section 8) instead of text")(command)
 
 
-def open_ledger(store: str | None):
+def open_ledger(url: str | None, creates: bool):
     from ledger.application import Ledger
-    from ledger.store import StoreError, store_url
+    from ledger.store import StoreError, StoreUnreachable, parse_store, store_url
 
     try:
-        return Ledger(store_url(store))
+        store = parse_store(store_url(url))
+        exists = store.exists()
     except StoreError as error:
         raise Failure(str(error), INVALID) from None
+    except StoreUnreachable as error:
+        raise Failure(str(error), FAILED) from None
+    if not exists and not creates:
+        raise Failure(f"no store at {store.url}", INVALID)
+    return Ledger(store)
 
 
 @contextlib.contextmanager
@@ -77,7 +87,7 @@ def cli(ctx: click.Context, store: str | None) -> None:
 
 @cli.command()
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))  # a BOM some editors write is no record
-@store_option
+@store_option(creates=True)
 def append(ledger, file) -> None:
     """Append the records of a JSON Lines FILE (- for standard input), all or nothing."""
     from ledger.application import LineError
@@ -123,7 +133,7 @@ def _record_keys(ctx, param, incomplete: str) -> list[str]:
 @cli.command(cls=AddCommand)
 @click.argument("type_", metavar="TYPE", shell_complete=_record_types)
 @click.argument("words", nargs=-1, metavar="KEY=VALUE...", shell_complete=_record_keys)
-@store_option
+@store_option(creates=True)
 def add(ledger, type_: str, words: tuple[str, ...]) -> None:
     """Append one record typed on the command line: `at` defaults to now, `actor` to $LEDGER_ACTOR or the
     login name, `role` to $LEDGER_ROLE; lines=SKU:QTY[:PRICE],... The same checks, keys and exit statuses
@@ -171,7 +181,7 @@ def import_() -> None:
 @click.option("--encoding", default=None, help="the reports' encoding (default: detected: UTF-8, with or "
                                                "without BOM, or GB18030/GBK)")
 @click.option("--dry-run", is_flag=True, help="print the records it would append, store nothing")
-@store_option
+@store_option(creates=True)
 def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of: str | None,
            encoding: str | None, dry_run: bool) -> None:
     """Turn a Taobao/Tmall order report (订单报表) and item report (宝贝报表) into records and append them,
@@ -473,21 +483,29 @@ def forget(ledger, customer_id: str, actor: str, role: str, reason: str) -> None
     from ledger.application import UnknownCustomer
 
     try:
-        ledger.forget(customer_id, actor, role, reason)
+        backups = ledger.forget(customer_id, actor, role, reason)
     except UnknownCustomer:
         raise Failure(f"unknown customer {customer_id!r}", INVALID) from None
-    click.echo(f"forgot customer {customer_id}: their address, phone, notes and reviews now read \"[erased]\"")
+    click.echo(f"forgot customer {customer_id}: their address, phone, notes, reviews and complaints now read "
+               "\"[erased]\"")
+    if backups:
+        click.echo(f"{len(backups)} backup(s) taken before still hold their key; destroy them, or restore each "
+                   "and run this forget on it:")
+        for taken in backups:
+            click.echo(f"  {printable(taken.path)}  (taken {taken.at.isoformat()}, head {taken.head})")
 
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--actor", default=lambda: os.environ.get("LEDGER_ACTOR") or os.environ.get("USER", "unknown"),
+              help="who takes it (default: $LEDGER_ACTOR, else $USER)")
 @store_option
-def backup(ledger, path: Path) -> None:
-    """Write a consistent copy of a SQLite store while it is in use (PostgreSQL: use pg_dump)."""
+def backup(ledger, path: Path, actor: str) -> None:
+    """Write a consistent copy of a SQLite store while it is in use, and record it (PostgreSQL: use pg_dump)."""
     from ledger.store import StoreError
 
     try:
-        copied = ledger.backup(path)
+        copied = ledger.backup(path, actor, "system")
     except StoreError as error:
         raise Failure(str(error), INVALID) from None
     click.echo(f"backed up {copied} event(s) to {path}")

@@ -176,5 +176,8 @@ class Keyring:
         return _open(key, base64.b64decode(stored["v"]), f"{customer}|{field}".encode()).decode("utf-8")
 
     def forget(self, customer: str) -> None:
-        self.cursor.execute("UPDATE ledger_customer_keys SET wrapped = NULL WHERE customer_id = ?", (customer,))
+        """The key goes; the row stays, empty, so that the customer's data sealed later in the same append, or
+        appended later, is stored erased."""
+        self.cursor.execute("INSERT INTO ledger_customer_keys VALUES (?, NULL) ON CONFLICT (customer_id) "
+                            "DO UPDATE SET wrapped = NULL", (customer,))
         self._keys[customer] = None

@@ -6,11 +6,11 @@ from pathlib import Path
 import click
 
 from ledger.application import Ledger
-from ledger.store import sqlite_path
+from ledger.store import parse_store
 
 
 def run_demo(folder: Path, store: str) -> None:
-    path = Path(sqlite_path(store))
+    path = parse_store(store).path
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     ledger = Ledger(store)

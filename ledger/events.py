@@ -378,11 +378,22 @@ class FundSpent(Record):
     purpose: Text
 
 
-class CustomerForgotten(Event):
+# -- records the ledger writes itself (SPEC sections 2 and 5); export carries them ----------------
+
+class CustomerForgotten(Record):
     """`ledger forget`: the customer's data key was destroyed; their personal fields read "[erased]"."""
 
+    STREAM = ("customer", "customer_id")
     customer_id: CustomerId
     reason: Text
+
+
+class BackupTaken(Record):
+    """`ledger backup`: a copy of the store was written to `path` when the chain's head was `head`."""
+
+    STREAM = ("backups", None)
+    path: Text
+    head: Annotated[str, Field(pattern=r"^\d+:[0-9a-f]{64}$")]
 
 
 # -- decisions (SPEC section 3) ------------------------------------------------------------------

@@ -102,6 +102,10 @@ class StoreSession(Lookups):
             found.setdefault(notification.originator_id, []).append(self.mapper.to_domain_event(notification))
         return found
 
+    def forget_customer(self, customer: str) -> None:
+        self.recorder.erasing(self.c)
+        self.mapper.keyring.forget(customer)
+
     def streams(self, kind: str) -> list[str]:
         self.c.execute(f"SELECT DISTINCT originator_id FROM {self.recorder.EVENTS} WHERE originator_id LIKE ?",
                        (f"{kind}:%",))

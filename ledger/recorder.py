@@ -110,7 +110,21 @@ class LedgerRecorder:
                     heads[stream] = bytes(stream_hash)
         return heads
 
+    # -- erasure (SPEC section 5: no copy of a destroyed key left in the store's files) ----------
+
+    def erasing(self, cursor: Any) -> None:
+        """Before a key is destroyed, inside the transaction that destroys it."""
+
+    def after_erasure(self) -> None:
+        """After the transaction that destroyed a key committed: leave no old copy of it behind."""
+        raise NotImplementedError
+
     # -- reads ----------------------------------------------------------------------------------
+
+    def head(self) -> str:
+        """The chain's head as recorded: `N:HEX` of the last position."""
+        found = self._rows("SELECT position, log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
+        return chain.head_text(found[0][0], bytes(found[0][1])) if found else chain.head_text(0, chain.GENESIS)
 
     def verify(self, expect_head: str | None = None) -> chain.Verdict:
         with self.reading() as c:
@@ -191,3 +205,17 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
 
     def _insert_raw(self, cursor: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
         return SQLiteApplicationRecorder._insert_events(self, cursor, stored_events) or []
+
+    def erasing(self, cursor: Any) -> None:
+        cursor.execute("PRAGMA secure_delete = ON")  # the freed bytes of the wrapped key are zeroed
+
+    def after_erasure(self) -> None:
+        """Copy the write-ahead log into the file and empty it: no earlier frame keeps the key. Another
+        connection reading at this moment can hold the log back; the ledger's own are done by now."""
+        with self.datastore.get_connection(commit=False) as connection:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = cursor.fetchone()
+        if busy:
+            raise RuntimeError("another connection is reading this store; the erased key may stay in its "
+                               "write-ahead log until that connection ends: run `ledger forget` again then")

@@ -56,6 +56,9 @@ class MemorySession:
     def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
         return {s: list(self.store.streams[s]) for s in streams if s in self.store.streams}
 
+    def forget_customer(self, customer: str) -> None:
+        """Nothing is sealed in memory: the record alone is kept."""
+
     def streams(self, kind: str) -> list[str]:
         return [stream for stream in self.store.streams if stream.startswith(f"{kind}:")]
 

@@ -60,10 +60,10 @@ def test_add_a_ruling_and_a_policy_with_flags_and_objects(add):
     ruled = add("add", "ComplaintRuled", "complaint_id=K-1", "upheld=true", "note=属实", role="supervisor",
                 actor="zhao")
     assert ruled.stdout == "stored ComplaintRuled and 1 decision(s)\n", ruled.stderr
-    adopted = add("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}', role="supervisor")
+    adopt = ("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}', "key=adopt-v2")
+    adopted = add(*adopt, role="supervisor")
     assert adopted.returncode == 0, adopted.stderr
-    assert add("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}',
-               role="supervisor").stdout.startswith("skipped")
+    assert add(*adopt, role="supervisor").stdout == "skipped: this PolicyAdopted is already stored\n"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -64,15 +64,30 @@ def test_bad_files_exit_with_the_spec_status_and_no_traceback(run, text, status,
 
 def test_a_missing_file_or_an_unknown_id_exits_2(run):
     assert run("append", "no-such.jsonl").returncode == 2
+    run("append", "-", stdin=lines(placed("O-1", "11-02 10:00")))
     result = run("history", "O-404")
     assert (result.returncode, result.stderr.strip()) == (2, "unknown id 'O-404'")
 
 
-def test_an_unsupported_store_exits_2(run):
-    result = run("--store", "mysql://x", "history", "O-1")
-    assert result.returncode == 2 and "unsupported store URL" in result.stderr
-    result = run("--store", "postgresql:///nodb", "history", "O-1")
-    assert result.returncode == 2 and "needs a host and a database" in result.stderr
+@pytest.mark.parametrize("url", ["mysql://x", "sqlite://", "sqlite:", "sqlite:///x.db?mode=ro", "sqlite:///x.db#a",
+                                 "", "sqlite:///", "postgresql://postgres@127.0.0.1:5432/test?schema=Shop",
+                                 "postgresql://postgres@127.0.0.1:5432/test?schema=information_schema",
+                                 "postgresql://postgres@127.0.0.1:5432/test?schema=pg_catalog",
+                                 'postgresql://postgres@127.0.0.1:5432/test?schema="x"',
+                                 "postgresql://127.0.0.1", "postgresql://postgres@127.0.0.1:5432/test?sslmode=x"])
+def test_a_store_url_out_of_the_rules_exits_2_naming_it_and_touches_nothing(run, tmp_path, url):
+    result = run("--store", url, "append", "-", stdin=lines(placed("O-1", "11-02 10:00")))
+    assert result.returncode == 2 and f"store URL {url!r}" in result.stderr, result.stderr
+    assert "\n" not in result.stderr.strip() and list(tmp_path.iterdir()) == []
+
+
+def test_only_the_writing_commands_create_a_store(run, tmp_path):
+    for command in (["verify"], ["stock"], ["history", "O-1"], ["replay"], ["export"], ["forget", "CU-1"]):
+        result = run(*command)
+        assert (result.returncode, result.stderr.split(" at ")[0]) == (2, "no store"), command
+    assert list(tmp_path.iterdir()) == []
+    assert run("append", "-", stdin=lines(placed("O-1", "11-02 10:00"))).returncode == 0
+    assert run("verify").returncode == 0
 
 
 def test_history_of_every_fixture_order_lists_records_and_decisions_with_rule_and_cause(run, store):
@@ -200,8 +215,13 @@ def test_backup_from_the_command_line(run, store, tmp_path):
     if store.startswith("sqlite"):
         assert result.returncode == 0 and "backed up 471 event(s)" in result.stdout
         copy = run("--store", f"sqlite:///{tmp_path / 'copy.db'}", "verify").stdout.splitlines()[-1]
-        assert copy == run("verify").stdout.splitlines()[-1]
+        taken = json.loads(run("export").stdout.splitlines()[-1])  # the backup is recorded, with its head
+        assert (taken["type"], taken["path"], f"head {taken['head']}") == \
+            ("BackupTaken", str(tmp_path / "copy.db"), copy)
         assert run("backup", str(tmp_path / "copy.db")).returncode == 2  # never overwrites
+        erased = run("forget", "CU-103", "--reason", "asked by phone")
+        assert erased.returncode == 0 and "1 backup(s) taken before still hold their key" in erased.stdout
+        assert str(tmp_path / "copy.db") in erased.stdout
     else:
         assert result.returncode == 2 and "pg_dump" in result.stderr
 

@@ -106,12 +106,78 @@ def test_another_master_key_is_refused(store, monkeypatch):
 def test_backup_is_a_consistent_copy_that_restores(fixture_shop, tmp_path):
     if not fixture_shop.store.startswith("sqlite"):
         with pytest.raises(Exception, match="pg_dump"):
-            fixture_shop.ledger.backup(tmp_path / "copy.db")
+            fixture_shop.ledger.backup(tmp_path / "copy.db", "zhao", "system")
         return
-    copied = fixture_shop.ledger.backup(tmp_path / "copy.db")
-    assert copied == fixture_shop.event_count()
+    head = fixture_shop.ledger.recorder.verify().head
+    copied = fixture_shop.ledger.backup(tmp_path / "copy.db", "zhao", "system")
+    assert copied == fixture_shop.event_count() - 1  # all but the record of the backup itself
     restored = Shop(f"sqlite:///{tmp_path / 'copy.db'}")
     assert views(restored) == views(fixture_shop)
-    assert restored.ledger.recorder.verify().head == fixture_shop.ledger.recorder.verify().head
+    assert restored.ledger.recorder.verify().head == head
     assert restored.events("O-1003") == fixture_shop.events("O-1003")
     restored.ledger.close()
+
+
+def test_a_failed_backup_leaves_no_file_behind(fixture_shop, tmp_path, monkeypatch):
+    if not fixture_shop.store.startswith("sqlite"):
+        return
+    import sqlite3
+
+    from ledger import application
+
+    connect = sqlite3.connect
+
+    class FullDisk:
+        """The store's connection, whose backup fills the disk half way."""
+
+        def __init__(self, path):
+            self.connection = connect(path)
+
+        def backup(self, target):
+            target.execute("CREATE TABLE half (x)")  # something was written before the disk filled up
+            target.commit()
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self):
+            self.connection.close()
+
+    monkeypatch.setattr(application.sqlite3, "connect",
+                        lambda path: FullDisk(path) if str(path) == fixture_shop.store[10:] else connect(path))
+    with pytest.raises(sqlite3.OperationalError):
+        fixture_shop.ledger.backup(tmp_path / "copy.db", "zhao", "system")
+    assert not (tmp_path / "copy.db").exists()  # the retry is not blocked
+
+
+def test_an_export_carries_the_erasure_and_a_store_rebuilt_from_it_keeps_the_customer_erased(fixture_shop,
+                                                                                            new_store):
+    fixture_shop.ledger.forget("CU-103", "zhao", "supervisor", "asked by phone")
+    exported = [json.dumps(record_json(r), ensure_ascii=False) for r in fixture_shop.ledger.records()]
+    assert json.loads(exported[-1])["type"] == "CustomerForgotten"
+    rebuilt = Shop(new_store())
+    rebuilt.ledger.append(exported)
+    placed_ = rebuilt.events("O-1003")[0]
+    assert (placed_.address, placed_.phone) == (ERASED, ERASED)
+    assert rebuilt.events("O-1004")[0].address != ERASED
+    rebuilt.append(placed("O-9", "11-20 10:00", customer="CU-103"))  # a forgotten customer's new data: erased
+    assert rebuilt.events("O-9")[0].address == ERASED
+    rebuilt.ledger.close()
+
+
+def test_no_copy_of_an_erased_key_is_left_in_the_stores_files(fixture_shop):
+    """Section 5: after forget no copy of the customer's key is left in the store's files (no old page, no
+    write-ahead log, no dead row)."""
+    wrapped = bytes(fixture_shop.raw("SELECT wrapped FROM ledger_customer_keys WHERE customer_id = ?",
+                                     ("CU-103",))[0][0])
+    assert wrapped in table_files(fixture_shop)
+    fixture_shop.ledger.forget("CU-103", "zhao", "supervisor", "asked by phone")
+    assert wrapped not in table_files(fixture_shop)
+
+
+def table_files(shop: Shop) -> bytes:
+    """The raw files the keys live in: the SQLite file and its WAL, or the PostgreSQL table's data files."""
+    if shop.store.startswith("sqlite"):
+        return raw_store_bytes(shop)
+    directory = Path(shop.raw("SHOW data_directory")[0][0])
+    path = shop.raw("SELECT pg_relation_filepath('ledger_customer_keys')")[0][0]
+    shop.raw("CHECKPOINT")
+    return b"".join(p.read_bytes() for p in directory.glob(path + "*"))
