@@ -119,9 +119,10 @@ def test_another_mapping_reads_another_column_naming(run, tmp_path):
     text = (EXPORTS / "orders-2026-11-03.csv").read_bytes().decode("gbk").replace("订单编号", "订单号")
     (tmp_path / "orders.csv").write_text(text, encoding="utf-8")
     default = (Path(__file__).resolve().parent.parent / "ledger" / "taobao-mapping.toml").read_text(encoding="utf-8")
-    (tmp_path / "mapping.toml").write_text(default.replace('order_id = "订单编号"\nbuyer', 'order_id = "订单号"\nbuyer'),
-                                           encoding="utf-8")
-    assert run("import", "taobao", str(tmp_path / "orders.csv"), *DAY1[1:]).returncode == 2  # 订单编号 missing
-    result = run("import", "taobao", str(tmp_path / "orders.csv"), *DAY1[1:], "--mapping", str(tmp_path / "mapping.toml"))
+    mapping = default.replace('order_id = "订单编号"\nbuyer', 'order_id = "订单号"\nbuyer')
+    (tmp_path / "mapping.toml").write_text(mapping, encoding="utf-8")
+    orders = str(tmp_path / "orders.csv")
+    assert run("import", "taobao", orders, *DAY1[1:]).returncode == 2  # 订单编号 missing
+    result = run("import", "taobao", orders, *DAY1[1:], "--mapping", str(tmp_path / "mapping.toml"))
     assert result.returncode == 0, result.stderr
     assert types(run, A)[0] == "OrderPlaced"

@@ -174,7 +174,8 @@ def test_sla_exchange_reship_deadline_is_inclusive_and_excusable(shop):
     shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"),
                 parcel_received("C-1", "11-06 10:00"), reshipped("R-1", "C-1", "11-08 10:00"))
     shop.append(shipped_order("O-2"), requested("C-2", "O-2", "11-05 10:00", "exchange", "size"),
-                parcel_received("C-2", "11-06 10:00", tracking="BUYER-2"), exchange_delay_notified("C-2", "11-08 09:59"),
+                parcel_received("C-2", "11-06 10:00", tracking="BUYER-2"),
+                exchange_delay_notified("C-2", "11-08 09:59"),
                 reshipped("R-2", "C-2", "11-09 10:00"))
     assert shop.ledger.breaches(t("2026-11-20T00:00:00+08:00")) == []
 
