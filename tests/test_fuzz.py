@@ -19,6 +19,13 @@ odd_values = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False), st.none(), st.booleans(),
     st.text(max_size=20), st.lists(st.integers(), max_size=3), st.just("9" * 40 + ".00"),
     st.just("2026-13-45T99:00:00+08:00"), st.just("O-does-not-exist"), st.just("\u0000\ud7ff\U0001f600"),
+    # the edges of SPEC section 2: times at the limits, huge integers, lone surrogates, control, format and
+    # separator characters, long values, the largest money and money times a quantity past 64 bits
+    st.sampled_from(["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-12:00", "1970-01-01T00:00:00+00:00",
+                     "2999-12-31T23:59:59+14:00", "\ud800", "O-X1\u200b", "\u202eO-1", "O\u2028X", "\x1b]0;x\x07",
+                     " O-1", "99999999.99", "100000000.00", "x" * 5000]),
+    st.integers(min_value=10**18, max_value=10**30), st.just(1_000_000), st.just(1_000_001),
+    st.text(alphabet=st.characters(categories=["Cc", "Cf", "Zl", "Zp", "Cs"]), min_size=1, max_size=5),
 )
 
 
