@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import orjson
@@ -17,11 +17,14 @@ from ledger.lookups import Lookups, StoreSession, streams_of
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import PolicyParams
 from ledger.projections import TOPICS, Projector, recreate_views
-from ledger.projections import fund as fund_view, liability as liability_view, sla as sla_view, stock as stock_view
+from ledger.projections import (
+    fund as fund_view, kpi as kpi_view, liability as liability_view, sla as sla_view, stock as stock_view,
+)
 from ledger.report import Timeline
 from ledger.rules import Refused
 from ledger.store import Store, StoreError, parse_store
 from ledger.unit_of_work import Appended, LineError, UnitOfWork
+from ledger.values import from_micros
 
 __all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
 
@@ -134,6 +137,15 @@ class Ledger(Application[str]):
     def fund(self) -> dict:
         with self.recorder.reading() as cursor:
             return fund_view.report(cursor, self.policy_book().latest().zone)
+
+    def kpi(self, by: str, as_of: datetime, first: date | None = None, last: date | None = None,
+            staff: bool = False) -> dict:
+        """`kpi --json`: figures per local period in the time zone of the latest adopted policy."""
+        zone = self.policy_book().latest().zone
+        with self.recorder.reading() as cursor:
+            dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
+            return kpi_view.report(cursor, by=by, zone=zone, as_of=as_of, first=first, last=last,
+                                   breaches=(from_micros(due) for due in dues), per_staff=staff)
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""

@@ -379,6 +379,44 @@ def tally(counts: dict[str, int]) -> str:
     return f"{sum(counts.values())} in all: " + ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
+def parse_date(value: str | None, option: str):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Failure(f"{option}: a local date such as 2026-11-01, got {value!r}", INVALID) from None
+
+
+@cli.command()
+@click.option("--by", "by", default="month", show_default=True,
+              type=click.Choice(["day", "week", "month", "quarter", "year"]), help="the calendar period of a row")
+@click.option("--from", "first", default=None, metavar="DATE", help="first local date counted (inclusive)")
+@click.option("--to", "last", default=None, metavar="DATE", help="last local date counted (inclusive)")
+@click.option("--as-of", "as_of", default=None, metavar="T", help="count what was recorded by T (default: now)")
+@click.option("--staff", is_flag=True, help="one row per staff member and period")
+@json_option
+@store_option
+def kpi(ledger, by: str, first: str | None, last: str | None, as_of: str | None, staff: bool, as_json: bool) -> None:
+    """Performance figures per local period (业绩): sales, orders, average order value, refunds, returns,
+    same-day rate, breaches, satisfaction, complaints and penalties, against the targets."""
+    report = ledger.kpi(by, parse_as_of(as_of), parse_date(first, "--from"), parse_date(last, "--to"), staff)
+    if as_json:
+        emit_json(report)
+        return
+    from ledger.tables import table
+
+    names = [name for name in report["totals"] if name not in ("reviews",)]
+    head = ["period", *(["staff"] if staff else []), *names]
+    cells = [[row["period"], *([row["staff"]] if staff else []), *(_plain(row[name]) for name in names)]
+             for row in report["rows"]]
+    cells.append(["total", *([""] if staff else []), *(_plain(report["totals"][name]) for name in names)])
+    click.echo(table(head, cells, right=names))
+    click.echo(f"\n{len(report['rows'])} row(s), by {by}")
+
+
 @cli.command()
 @json_option
 @store_option

@@ -378,6 +378,23 @@ class FundSpent(Record):
     purpose: Text
 
 
+# -- performance targets (SPEC section 10) --------------------------------------------------------
+
+class TargetSet(Record):
+    """A sales and/or order-count target for a year, quarter or month; a later one for the period replaces it."""
+
+    STREAM = ("target", None)
+    period: Annotated[str, Field(pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+    sales: Money | None = None
+    orders: Count | None = None
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> TargetSet:
+        if self.sales is None and self.orders is None:
+            raise ValueError("a target gives sales, orders or both")
+        return self
+
+
 # -- records the ledger writes itself (SPEC sections 2 and 5); export carries them ----------------
 
 class CustomerForgotten(Record):

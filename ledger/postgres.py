@@ -50,12 +50,18 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
     def create_table(self) -> None:
         """Tables are created on first use; the last one created marks a store that has them all."""
         last = self.ledger_tables()[-1].split("EXISTS ", 1)[1].split()[0]
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute("SELECT to_regclass(%s) AS found", (f"{self.datastore.schema}.{last}",))
-            if cursor.fetchone()["found"]:
-                return
-            cursor.execute(self.create_schema)
-        super().create_table()
+        with self.datastore.get_connection() as connection:
+            # Writers starting together on a new schema would race on PostgreSQL's catalog ("tuple
+            # concurrently updated"): one creates the tables while the others wait, then find them.
+            connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"ledger:{self.datastore.schema}",))
+            try:
+                found = connection.execute("SELECT to_regclass(%s) AS found",
+                                           (f"{self.datastore.schema}.{last}",)).fetchone()["found"]
+                if not found:
+                    connection.execute(self.create_schema)
+                    super().create_table()
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (f"ledger:{self.datastore.schema}",))
 
     def sql_cursor(self, cursor: Any) -> Any:
         return cursor if isinstance(cursor, QmarkCursor) else QmarkCursor(cursor)

@@ -250,3 +250,7 @@ def lost(shipment_id: str, when: str) -> dict:
 
 def order_refunded(order_id: str, when: str, amount: str) -> dict:
     return rec("RefundIssued", when, "supervisor", "zhao", order_id=order_id, amount=amount)
+
+
+def target(period: str, when: str = "10-01 09:00", role: str = "supervisor", **figures) -> dict:
+    return rec("TargetSet", when, role, "zhao", period=period, **figures)

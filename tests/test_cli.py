@@ -174,9 +174,9 @@ def test_view_text_is_aligned_with_money_right_aligned(run):
 
 def test_replay_export_and_what_if_from_the_command_line(run, tmp_path):
     run("append", str(FIXTURE))
-    assert run("replay").stdout.strip() == "rebuilt the views from 471 event(s)"
+    assert run("replay").stdout.strip() == "rebuilt the views from 473 event(s)"
     exported = run("export").stdout.splitlines()
-    assert len(exported) == 354 and all('"key"' in line for line in exported)
+    assert len(exported) == 356 and all('"key"' in line for line in exported)
     (tmp_path / "long.toml").write_text('return_window_days = 15\n')
     report = json.loads(run("replay", "--policy", str(tmp_path / "long.toml"), "--json").stdout)
     assert report["policy_version"] == "what-if"
@@ -191,12 +191,12 @@ def test_replay_export_and_what_if_from_the_command_line(run, tmp_path):
 def test_verify_exits_4_naming_the_tampered_position(run, store):
     run("append", str(FIXTURE))
     head = run("verify").stdout.splitlines()[-1]
-    assert head.startswith("head 471:")
+    assert head.startswith("head 473:")
     tamperer = Shop(store)
-    tamperer.edit_state(13, b"lily", b"lilY")
+    tamperer.edit_state(15, b"lily", b"lilY")
     tamperer.ledger.close()
     result = run("verify")
-    assert (result.returncode, result.stderr.strip()) == (4, "tampered 13: the event was changed")
+    assert (result.returncode, result.stderr.strip()) == (4, "tampered 15: the event was changed")
 
 
 def test_forget_from_the_command_line(run):
@@ -213,7 +213,7 @@ def test_backup_from_the_command_line(run, store, tmp_path):
     run("append", str(FIXTURE))
     result = run("backup", str(tmp_path / "copy.db"))
     if store.startswith("sqlite"):
-        assert result.returncode == 0 and "backed up 471 event(s)" in result.stdout
+        assert result.returncode == 0 and "backed up 473 event(s)" in result.stdout
         copy = run("--store", f"sqlite:///{tmp_path / 'copy.db'}", "verify").stdout.splitlines()[-1]
         taken = json.loads(run("export").stdout.splitlines()[-1])  # the backup is recorded, with its head
         assert (taken["type"], taken["path"], f"head {taken['head']}") == \
@@ -286,4 +286,4 @@ def test_piped_output_has_no_progress_noise(run, tmp_path):
     appended = run("append", str(FIXTURE))
     replayed = run("replay")
     assert (appended.stderr, replayed.stderr) == ("", "")
-    assert replayed.stdout == "rebuilt the views from 471 event(s)\n"
+    assert replayed.stdout == "rebuilt the views from 473 event(s)\n"

@@ -64,5 +64,5 @@ def test_the_shop_is_two_weeks_of_fifty_orders_and_more(fixture_shop: Shop):
         "DispatchDelayNotified", "ParcelDispatched", "ParcelDelivered", "ReturnRequested", "ReturnParcelReceived",
         "ReturnInspected", "ExchangeDelayNotified", "SupervisorRuled", "RefundIssued", "ReviewPosted",
         "BuyerContacted", "ResolutionOffered", "NegotiationFailed", "DisputeSettled", "PolicyAdopted",
-        "ParcelReturnedToSender", "ParcelLost", "StaffWageSet", "ComplaintLodged", "ComplaintAnswered",
+        "ParcelReturnedToSender", "ParcelLost", "TargetSet", "StaffWageSet", "ComplaintLodged", "ComplaintAnswered",
         "ComplaintRuled", "ComplaintClosed", "FundSpent"}

@@ -16,10 +16,10 @@ from eventsourcing.utils import get_topic
 from ledger.aggregates.policy import PolicyBook
 from ledger.events import Event, PolicyAdopted
 from ledger.policy import Policy
-from ledger.projections import fund, liability, sla, stock
+from ledger.projections import fund, kpi, liability, sla, stock
 from ledger.projections.columns import Table
 
-VIEWS = (stock, liability, sla, fund)
+VIEWS = (stock, liability, sla, fund, kpi)
 VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
 
 Handler = Callable[["Projector", Event], None]

@@ -5,7 +5,7 @@ compare integers; a column's kind says how to store it and how to show it.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -84,6 +84,16 @@ class Table:
         cursor.execute(f"SELECT {', '.join(names)} FROM {self.name}"
                        + (f" WHERE {where}" if where else "") + (f" ORDER BY {order}" if order else ""), params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def each(self, cursor: Any, page: int = 1000) -> Iterator[dict]:
+        """Every stored row, a page at a time in key order (the table has a one-column key): for reads that
+        fold a whole view without holding it."""
+        key = next(c.name for c in self.columns if c.key)
+        rows = self.read(cursor, order=f"{key} LIMIT {page}")
+        while rows:
+            yield from rows
+            rows = self.read(cursor, f"{key} > ?", (rows[-1][key],), order=f"{key} LIMIT {page}") \
+                if len(rows) == page else []
 
     def json(self, row: dict, zone: tzinfo | None = None) -> dict:
         """A row as the view's JSON shows it: the shown columns, in declared order."""

@@ -1,0 +1,233 @@
+"""Performance figures (业绩管理, SPEC section 10): sales, orders, average order value, refunds, returns,
+same-day rate, breaches, satisfaction, complaints and penalties per local calendar period, against targets.
+
+The projection keeps one row per fact with its time; the figures are folded per period when read, in the
+shop's time zone and as of a time T, so that any grouping and any T come from the same rows.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ledger.events import (
+    BuyerContacted, ComplaintLodged, ComplaintRuled, OrderCancelled, OrderPlaced, PenaltyAssessed, RefundIssued,
+    ReturnAccepted, ReturnRequested, ReviewPosted, ShippedLate, ShippedSameDay, StaffWageSet, TargetSet,
+)
+from ledger.projections.columns import BOOL, INT, MONEY, TIME, Column, Table, registry
+from ledger.values import cents, from_micros, micros, money
+
+ORDERS = Table("view_kpi_orders", (Column("order_id", key=True), Column("placed_at", TIME), Column("actor"),
+                                   Column("sales", MONEY), Column("cancelled_at", TIME)))
+REFUNDS = Table("view_kpi_refunds", (Column("ref", key=True), Column("at", TIME), Column("amount", MONEY)))
+CASES = Table("view_kpi_cases", (Column("case_id", key=True), Column("at", TIME), Column("accepted", BOOL)))
+DISPATCHES = Table("view_kpi_dispatches", (Column("order_id", key=True), Column("at", TIME),
+                                           Column("same_day", BOOL)))
+REVIEWS = Table("view_kpi_reviews", (Column("dispute_id", key=True), Column("at", TIME), Column("rating")))
+CONTACTS = Table("view_kpi_contacts", (Column("ref", key=True), Column("at", TIME), Column("actor"),
+                                       Column("dispute_id")))
+COMPLAINTS = Table("view_kpi_complaints", (
+    Column("complaint_id", key=True), Column("at", TIME), Column("against"), Column("ruled_at", TIME),
+    Column("upheld", BOOL), Column("penalised_at", TIME), Column("penalty", MONEY)))
+STAFF = Table("view_kpi_staff", (Column("staff", key=True),))
+TARGETS = Table("view_kpi_targets", (Column("period", key=True), Column("sales", MONEY, optional=True),
+                                     Column("orders", INT, optional=True)))
+TABLES = (ORDERS, REFUNDS, CASES, DISPATCHES, REVIEWS, CONTACTS, COMPLAINTS, STAFF, TARGETS)
+HANDLERS, on = registry()
+
+
+def _upsert(p, table: Table, **values: Any) -> None:
+    key = next(c.name for c in table.columns if c.key)
+    names = ", ".join(values)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in values if name != key) or f"{key} = excluded.{key}"
+    p.execute(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(values))}) "
+              f"ON CONFLICT ({key}) DO UPDATE SET {updates}", tuple(values.values()))
+
+
+@on(OrderPlaced)
+def placed(p, event: OrderPlaced) -> None:
+    sales = sum(cents(line.unit_price) * line.quantity for line in event.lines)
+    _upsert(p, ORDERS, order_id=event.order_id, placed_at=micros(event.at), actor=event.actor, sales=sales)
+
+
+@on(OrderCancelled)
+def cancelled(p, event: OrderCancelled) -> None:
+    p.execute("UPDATE view_kpi_orders SET cancelled_at = ? WHERE order_id = ?", (micros(event.at), event.order_id))
+
+
+@on(RefundIssued)
+def refunded(p, event: RefundIssued) -> None:
+    _upsert(p, REFUNDS, ref=event.ref, at=micros(event.at), amount=cents(event.amount))
+
+
+@on(ReturnRequested)
+def requested(p, event: ReturnRequested) -> None:
+    _upsert(p, CASES, case_id=event.case_id, at=micros(event.at))
+
+
+@on(ReturnAccepted)
+def accepted(p, event: ReturnAccepted) -> None:
+    p.execute("UPDATE view_kpi_cases SET accepted = 1 WHERE case_id = ?", (event.case_id,))
+
+
+@on(ShippedSameDay, ShippedLate)
+def dispatch_decided(p, event: ShippedSameDay | ShippedLate) -> None:
+    _upsert(p, DISPATCHES, order_id=event.order_id, at=micros(event.at), same_day=int(isinstance(event,
+                                                                                               ShippedSameDay)))
+
+
+@on(ReviewPosted)
+def reviewed(p, event: ReviewPosted) -> None:
+    _upsert(p, REVIEWS, dispute_id=event.dispute_id, at=micros(event.at), rating=event.rating)
+
+
+@on(BuyerContacted)
+def contacted(p, event: BuyerContacted) -> None:
+    _upsert(p, CONTACTS, ref=event.ref, at=micros(event.at), actor=event.actor, dispute_id=event.dispute_id)
+
+
+@on(ComplaintLodged)
+def lodged(p, event: ComplaintLodged) -> None:
+    _upsert(p, COMPLAINTS, complaint_id=event.complaint_id, at=micros(event.at), against=event.against)
+
+
+@on(ComplaintRuled)
+def ruled(p, event: ComplaintRuled) -> None:
+    p.execute("UPDATE view_kpi_complaints SET ruled_at = ?, upheld = ? WHERE complaint_id = ?",
+              (micros(event.at), int(event.upheld), event.complaint_id))
+
+
+@on(PenaltyAssessed)
+def penalised(p, event: PenaltyAssessed) -> None:
+    p.execute("UPDATE view_kpi_complaints SET penalised_at = ?, penalty = ? WHERE complaint_id = ?",
+              (micros(event.at), cents(event.amount), event.complaint_id))
+
+
+@on(StaffWageSet)
+def wage_set(p, event: StaffWageSet) -> None:
+    _upsert(p, STAFF, staff=event.staff)
+
+
+@on(TargetSet)
+def target_set(p, event: TargetSet) -> None:
+    """A later target for the same period replaces it, keys it does not give included."""
+    _upsert(p, TARGETS, period=event.period, sales=cents(event.sales) if event.sales is not None else None,
+            orders=event.orders)
+
+
+# -- the figures ------------------------------------------------------------------------------------
+
+BY = ("day", "week", "month", "quarter", "year")
+LABEL: dict[str, Callable[[datetime], str]] = {
+    "day": lambda d: d.strftime("%Y-%m-%d"),
+    "week": lambda d: f"{d.isocalendar().year}-W{d.isocalendar().week:02d}",  # weeks start on Monday
+    "month": lambda d: d.strftime("%Y-%m"),
+    "quarter": lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
+    "year": lambda d: f"{d.year}",
+}
+FIGURES = ("orders", "sales", "aov", "refunds", "cases", "return_rate", "same_day_rate", "breaches", "reviews",
+           "satisfaction", "complaints", "upheld", "penalties", "target_sales", "target_orders", "achieved")
+STAFF_FIGURES = ("orders", "disputes_contacted", "complaints_upheld", "penalties")
+
+
+def ratio(part: int | Decimal, whole: int | Decimal) -> float | None:
+    """Half up to 4 places (1/32 is 0.0313); None on an empty denominator."""
+    if not whole:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+class Tally:
+    """The counts of one period (or of all of them)."""
+
+    def __init__(self) -> None:
+        self.n: dict[str, int] = defaultdict(int)
+        self.reviews = {"positive": 0, "neutral": 0, "negative": 0}
+        self.contacted: set[str] = set()
+
+    def figures(self, target: dict | None) -> dict[str, Any]:
+        n = self.n
+        aov = (Decimal(n["sales"]) / n["orders"]).quantize(Decimal("1"), rounding=ROUND_HALF_UP) if n["orders"] \
+            else None
+        target_sales = target["sales"] if target and target["sales"] is not None else None
+        return {"orders": n["orders"], "sales": money(n["sales"]), "aov": money(int(aov)) if aov is not None else None,
+                "refunds": money(n["refunds"]), "cases": n["cases"], "return_rate": ratio(n["accepted"], n["orders"]),
+                "same_day_rate": ratio(n["same_day"], n["dispatches"]), "breaches": n["breaches"],
+                "reviews": dict(self.reviews),
+                "satisfaction": ratio(self.reviews["positive"], sum(self.reviews.values())),
+                "complaints": n["complaints"], "upheld": n["upheld"], "penalties": money(n["penalties"]),
+                "target_sales": money(target_sales) if target_sales is not None else None,
+                "target_orders": target["orders"] if target else None,
+                "achieved": ratio(n["sales"], target_sales) if target_sales else None}
+
+    def staff_figures(self) -> dict[str, Any]:
+        return {"orders": self.n["orders"], "disputes_contacted": len(self.contacted),
+                "complaints_upheld": self.n["upheld"], "penalties": money(self.n["penalties"])}
+
+
+def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date | None, last: date | None,
+           breaches: Iterable[datetime], per_staff: bool) -> dict[str, Any]:
+    """`kpi --json`: one row per local period with something in it (per staff member and period with
+    --staff), and the totals; only facts at or before `as_of` count."""
+    t = micros(as_of)
+    label = LABEL[by]
+    rows: dict[tuple[str, str], Tally] = defaultdict(Tally)  # (period, staff or "") -> tally
+    total = Tally()
+
+    def count(at: int | None, name: str, amount: int = 1, staff: str = "") -> str | None:
+        if at is None or at > t:
+            return None
+        local = from_micros(at).astimezone(zone)
+        if (first and local.date() < first) or (last and local.date() > last):
+            return None
+        period = label(local)
+        if not per_staff or staff:
+            rows[period, staff].n[name] += amount
+            total.n[name] += amount
+        return period
+
+    for order in ORDERS.each(cursor):
+        if order["cancelled_at"] is None or order["cancelled_at"] > t:
+            count(order["placed_at"], "orders", staff=order["actor"] if per_staff else "")
+            count(order["placed_at"], "sales", order["sales"])
+    for refund in REFUNDS.each(cursor):
+        count(refund["at"], "refunds", refund["amount"])
+    for case in CASES.each(cursor):
+        count(case["at"], "cases")
+        if case["accepted"]:
+            count(case["at"], "accepted")
+    for dispatch in DISPATCHES.each(cursor):
+        count(dispatch["at"], "dispatches")
+        if dispatch["same_day"]:
+            count(dispatch["at"], "same_day")
+    for due in breaches:
+        count(micros(due), "breaches")
+    for review in REVIEWS.each(cursor):
+        period = count(review["at"], "review")
+        if period is not None and not per_staff:
+            rows[period, ""].reviews[review["rating"]] += 1
+            total.reviews[review["rating"]] += 1
+    for contact in CONTACTS.each(cursor):
+        period = count(contact["at"], "contact", staff=contact["actor"] if per_staff else "")
+        if period is not None and per_staff:
+            rows[period, contact["actor"]].contacted.add(contact["dispute_id"])
+            total.contacted.add(f"{contact['actor']}:{contact['dispute_id']}")
+    for complaint in COMPLAINTS.each(cursor):
+        staff = (complaint["against"] or "") if per_staff else ""
+        count(complaint["at"], "complaints")
+        if complaint["upheld"] and complaint["ruled_at"] is not None and complaint["ruled_at"] <= t:
+            count(complaint["at"], "upheld", staff=staff)
+        if complaint["penalised_at"] is not None and complaint["penalised_at"] <= t:
+            count(complaint["at"], "penalties", complaint["penalty"], staff=staff)
+    periods = sorted({period for period, _ in rows})
+    if per_staff:
+        people = sorted({staff for _, staff in rows if staff} | {row["staff"] for row in STAFF.each(cursor)})
+        found = [{"period": period, "staff": person, **rows[period, person].staff_figures()}
+                 for period in periods for person in people]
+        return {"by": by, "rows": found, "totals": total.staff_figures()}
+    targets = {row["period"]: row for row in TARGETS.each(cursor)}
+    return {"by": by, "rows": [{"period": period, **rows[period, ""].figures(targets.get(period))}
+                               for period in periods],
+            "totals": total.figures(None)}
