@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tests.shop import (
-    cancelled, complaint_ruled, confirmed, contacted, dispatched, placed, requested, review, shipped_order, target,
+    cancelled, confirmed, contacted, dispatched, placed, requested, review, shipped_order, target,
     upheld, wage,
 )
 
