@@ -418,6 +418,24 @@ def kpi(ledger, by: str, first: str | None, last: str | None, as_of: str | None,
 
 
 @cli.command()
+@click.option("--html", "path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the page to write")
+@click.option("--as-of", "as_of", default=None, metavar="T", help="the figures as of T (default: now)")
+@store_option
+def report(ledger, path: Path, as_of: str | None) -> None:
+    """Write one self-contained HTML page for the owner and the auditor: the chain's head, liability, SLA,
+    low stock, KPI charts, complaints, penalties and the fund, and each case's timeline."""
+    from ledger.page import render
+
+    page = render(ledger, parse_as_of(as_of))
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise Failure(f"cannot write {path}: {error.strerror}", FAILED) from None
+    click.echo(f"wrote the report to {path} ({len(page.encode('utf-8')):,} bytes)")
+
+
+@cli.command()
 @json_option
 @store_option
 def fund(ledger, as_json: bool) -> None:

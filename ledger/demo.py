@@ -29,6 +29,10 @@ def run_demo(folder: Path, store: str) -> None:
     click.echo(f"SLA breaches as of {as_of.isoformat()}: {len(breaches)} "
                f"({', '.join(sorted({b['kind'] for b in breaches}))})")
     click.echo(f"Growth fund balance: {ledger.fund()['balance']}")
+    report = path.with_name("demo-report.html")
+    from ledger.page import render
+
+    report.write_text(render(ledger, as_of), encoding="utf-8")
     ledger.close()
     show = f"ledger --store {store}"
     click.echo(f"\nThe store is {path}. Things to look at next:\n")
@@ -45,5 +49,7 @@ def run_demo(folder: Path, store: str) -> None:
         ("explain K-2003", "the third upheld complaint against wang in a month: the rest of his wage (ST-2)"),
         ("history wang", "a staff member's wage and penalties, with the complaints they rest on"),
         ("verify", "the head of the tamper-evident chain, to write down"),
+        ("kpi --by week", "sales, orders, same-day rate, satisfaction per week, against the month's target"),
     ]:
         click.echo(f"  {show} {command}\n      # {why}")
+    click.echo(f"\nThe audit report, one page to open in a browser or print: {report.resolve()}")
