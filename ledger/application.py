@@ -120,7 +120,8 @@ class Ledger(Application[str]):
         return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.select_streams(streams)]
 
     def policy_book(self) -> PolicyBook:
-        adopted = fold(self.mapper.to_domain_event(stored) for stored in self.recorder.select_events("policy"))
+        adopted = fold(self.mapper.to_domain_event(stored, personal=False)
+                       for stored in self.recorder.select_events("policy"))
         return (adopted or PolicyBook()).with_overlay(self.overlay)
 
     # -- views ----------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ class Ledger(Application[str]):
             recreate_views(cursor)
             projector = Projector(cursor, PolicyBook().with_overlay(self.overlay))
             for page in self.recorder.pages(TOPICS):
-                projector.apply(self.mapper.to_domain_event(n) for n in page)
+                projector.apply(self.mapper.to_domain_event(n, personal=False) for n in page)
                 progress(page[-1].id - read)
                 read = page[-1].id
         total = self.total_events()
@@ -170,11 +171,12 @@ class Ledger(Application[str]):
     def total_events(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def records(self) -> Iterator[Record]:
-        """Every record in position order (decisions left out)."""
+    def records(self, personal: bool = True) -> Iterator[Record]:
+        """Every record in position order (decisions left out); `personal=False` leaves the customers' data
+        sealed (read as "[erased]"), for work that decides rather than shows."""
         for page in self.recorder.pages():
             for notification in page:
-                event = self.mapper.to_domain_event(notification)
+                event = self.mapper.to_domain_event(notification, personal)
                 if isinstance(event, Record):
                     yield event
 

@@ -14,6 +14,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
 from ledger.crypto import Keyring
+from ledger.values import ERASED
 
 STREAM_FIELDS = {"originator_id", "originator_version"}
 
@@ -65,7 +66,9 @@ class PydanticMapper(Mapper):
             state=stored_state,
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+    def to_domain_event(self, stored_event: StoredEvent, personal: bool = True) -> Any:
+        """The event; with `personal=False` its personal fields read "[erased]" without being opened: the
+        views and the rules never read them, so they never need a customer's key."""
         stored_state = stored_event.state
         if self.cipher:
             stored_state = self.cipher.decrypt(stored_state)
@@ -77,7 +80,9 @@ class PydanticMapper(Mapper):
         while version < getattr(cls, "class_version", 1):
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
-        if self.keyring is not None:
+        if not personal:
+            state.update(dict.fromkeys(getattr(cls, "PERSONAL", ()), ERASED))
+        elif self.keyring is not None:
             for name in getattr(cls, "PERSONAL", ()):
                 state[name] = self.keyring.open(name, state[name])
         state["originator_id"] = stored_event.originator_id

@@ -10,6 +10,7 @@ The unit of work knows no record type by name: what a record names is read off i
 """
 from __future__ import annotations
 
+import gc
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -92,9 +93,19 @@ def read_line(number: int, text: str) -> Line:
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of `size` items. The cyclic garbage collector pauses while a chunk is worked on and runs once
+    after it: a chunk makes a few hundred thousand short-lived objects and no cycles worth chasing, and
+    the collector's passes over them cost an eighth of an append's time."""
     iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        while chunk := list(islice(iterator, size)):
+            yield chunk
+            gc.collect(0)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class UnitOfWork:

@@ -65,7 +65,8 @@ class Outcomes:
 
         topics = [get_topic(cls) for base in DECIDED for cls in (base, *subclasses(base))]
         for page in ledger.recorder.pages(topics):
-            self.put(side, (outcome for n in page for outcome in decided(ledger.mapper.to_domain_event(n))))
+            self.put(side, (outcome for n in page
+                            for outcome in decided(ledger.mapper.to_domain_event(n, personal=False))))
         liability = ledger.liability()
         self.put(side, ((row.get("case_id") or row["order_id"], name, row[name])
                         for row in (*liability["cases"], *liability["orders"])
@@ -120,7 +121,7 @@ def what_if(ledger: Ledger, overlay: PolicyParams) -> Iterator[WhatIf]:
         latest: list[datetime] = []
 
         def records() -> Iterator[Record]:
-            for record in ledger.records():
+            for record in ledger.records(personal=False):  # no rule reads them
                 if not latest or record.at > latest[0]:
                     latest[:] = [record.at]
                 yield record
