@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
 from ledger import rules
-from ledger.events import Decision, Event, Record
+from ledger.events import Decision, Event, Record, RefundApproved, RefundIssued
+from ledger.values import ZERO
 
 E = TypeVar("E", bound=Event)
 Change = Callable[[Any, Any], None]
@@ -74,9 +75,10 @@ class Aggregate:
         if cls.RECORDED:
             updates(*cls.RECORDED)(lambda aggregate, record, policy: aggregate.trigger(record))
         cls.CHANGES = {event_type: (lambda self, event: None) for event_type in cls.UNCHANGED}
-        for value in vars(cls).values():
-            for event_type in getattr(value, "applies", ()):
-                cls.CHANGES[event_type] = value
+        for klass in reversed(cls.__mro__):  # mixins' changes too (Refunds)
+            for value in vars(klass).values():
+                for event_type in getattr(value, "applies", ()):
+                    cls.CHANGES[event_type] = value
 
     def __init__(self, stream: str):
         self.id = stream
@@ -133,3 +135,24 @@ class Aggregate:
     def collect_events(self) -> list[Event]:
         events, self.pending = self.pending, []
         return events
+
+
+class Refunds:
+    """What a case or a cancelled order has approved for refund and paid back; a refund above the approved
+    amount not yet refunded is refused."""
+
+    refund_approved = ZERO
+    refunded = ZERO
+
+    @applies(RefundApproved)
+    def _refund_approved(self, event: RefundApproved) -> None:
+        self.refund_approved = event.amount
+
+    @applies(RefundIssued)
+    def _refund_issued(self, event: RefundIssued) -> None:
+        self.refunded += event.amount
+
+    def take_refund(self, record: RefundIssued) -> None:
+        rules.check_refund_approved(f"{self.prefix} {self.name}", record.amount, self.refund_approved,
+                                    self.refunded)
+        self.trigger(record)

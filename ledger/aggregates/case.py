@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate, applies, handles, updates
+from ledger.aggregates.base import Aggregate, Refunds, applies, handles, updates
 from ledger.aggregates.order import Order, counted_units
 
 if TYPE_CHECKING:
@@ -18,10 +18,9 @@ from ledger.events import (
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
-from ledger.values import ZERO
 
 
-class Case(Aggregate):
+class Case(Refunds, Aggregate):
     prefix = "case"
     UNCHANGED = (ReturnAccepted, ShippingCostAssigned, ReturnInspected, ExchangeDelayNotified, ExchangeShipped)
 
@@ -34,8 +33,6 @@ class Case(Aggregate):
         self.parcel_let_in = False  # AS-4: a supervisor allowed a freight-collect parcel
         self.escalated = False
         self.ruling: SupervisorRuled | None = None  # the first after escalation
-        self.refund_approved = ZERO
-        self.refunded = ZERO
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -66,13 +63,6 @@ class Case(Aggregate):
         if self.escalated and self.ruling is None:
             self.ruling = event
 
-    @applies(RefundApproved)
-    def _refund_approved(self, event: RefundApproved) -> None:
-        self.refund_approved = event.amount
-
-    @applies(RefundIssued)
-    def _refund_issued(self, event: RefundIssued) -> None:
-        self.refunded += event.amount
 
     @property
     def opened(self) -> ReturnRequested:
@@ -170,8 +160,7 @@ class Case(Aggregate):
 
     def issue_refund(self, record: RefundIssued) -> None:
         self._check_open()
-        rules.check_refund_approved(f"case {self.case_id}", record.amount, self.refund_approved, self.refunded)
-        self.trigger(record)
+        self.take_refund(record)
 
     def check_replacement(self, record: ParcelDispatched, reshipped: int) -> None:
         """`reshipped`: the units of the case's replacements delivered or under way."""

@@ -8,17 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 from ledger import rules
-from ledger.aggregates.base import Aggregate, applies, handles
+from ledger.aggregates.base import Aggregate, Refunds, applies, handles
 from ledger.events import (
     AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderNoted, OrderPlaced,
     ParcelDispatched, RefundApproved, RefundIssued, ShippedLate, ShippedSameDay, units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
-from ledger.values import ZERO
 
 
-class Order(Aggregate):
+class Order(Refunds, Aggregate):
     prefix = "order"
     UNCHANGED = (OrderNoted,)
     RECORDED = (AddressConfirmed, OrderNoted, DispatchDelayNotified)
@@ -30,8 +29,6 @@ class Order(Aggregate):
         self.confirmations: list[AddressConfirmed] = []
         self.delay_notices: list[DispatchDelayNotified] = []
         self.cancelled = False
-        self.refund_approved = ZERO
-        self.refunded = ZERO
         self.dispatched = False
 
     @applies(OrderPlaced)
@@ -46,13 +43,6 @@ class Order(Aggregate):
     def _delay_notified(self, event: DispatchDelayNotified) -> None:
         self.delay_notices.append(event)
 
-    @applies(RefundApproved)
-    def _refund_approved(self, event: RefundApproved) -> None:
-        self.refund_approved = event.amount
-
-    @applies(RefundIssued)
-    def _refund_issued(self, event: RefundIssued) -> None:
-        self.refunded += event.amount
 
     @applies(OrderCancelled)
     def _cancelled(self, event: OrderCancelled) -> None:
@@ -98,8 +88,7 @@ class Order(Aggregate):
     def issue_refund(self, record: RefundIssued) -> None:
         if not self.cancelled:
             raise refuse(f"order {self.order_id} is not cancelled; refunds of goods go through a case")
-        rules.check_refund_approved(f"order {self.order_id}", record.amount, self.refund_approved, self.refunded)
-        self.trigger(record)
+        self.take_refund(record)
 
     def check_dispatch(self, record: ParcelDispatched, shipped: Counter[str]) -> None:
         if self.cancelled:
