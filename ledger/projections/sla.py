@@ -75,16 +75,6 @@ def parcel_dispatched(p, event: ParcelDispatched) -> None:
         _first(p, "done_at", SAME_DAY, event.order_id, event.at)
 
 
-@on(DispatchDelayNotified)
-def dispatch_delayed(p, event: DispatchDelayNotified) -> None:
-    _first(p, "excused_at", SAME_DAY, event.order_id, event.at)
-
-
-@on(OrderCancelled)
-def order_cancelled(p, event: OrderCancelled) -> None:
-    _first(p, "void_at", SAME_DAY, event.order_id, event.at)
-
-
 @on(ShippedSameDay, ShippedLate)
 def dispatch_decided(p, event: DispatchDecision) -> None:
     if not event.address_confirmed:
@@ -125,32 +115,12 @@ def ruled(p, event: SupervisorRuled) -> None:
                "escalated"))
 
 
-@on(ExchangeShipped)
-def reshipped(p, event: ExchangeShipped) -> None:
-    _first(p, "done_at", RESHIP, event.case_id, event.at)
-
-
-@on(ExchangeDelayNotified)
-def reship_delayed(p, event: ExchangeDelayNotified) -> None:
-    _first(p, "excused_at", RESHIP, event.case_id, event.at)
-
-
 @on(ReviewPosted)
 def review_posted(p, event: ReviewPosted) -> None:
     if rules.opens_dispute(event.rating):
         policy = p.policy_at(event.at)
         _open(p, CONTACT, event.dispute_id, rules.contact_due.rule, event.at, rules.contact_due(event.at, policy))
         _open(p, RESOLUTION, event.dispute_id, rules.resolve_due.rule, event.at, rules.resolve_due(event.at, policy))
-
-
-@on(BuyerContacted)
-def buyer_contacted(p, event: BuyerContacted) -> None:
-    _first(p, "done_at", CONTACT, event.dispute_id, event.at)
-
-
-@on(DisputeSettled, NegotiationFailed)
-def dispute_closed(p, event: DisputeSettled | NegotiationFailed) -> None:
-    _first(p, "done_at", RESOLUTION, event.dispute_id, event.at)
 
 
 @on(ComplaintLodged)
@@ -162,15 +132,21 @@ def complaint_lodged(p, event: ComplaintLodged) -> None:
           rules.complaint_resolution_due(event.at, policy))
 
 
-@on(ComplaintAnswered)
-def complaint_answered(p, event: ComplaintAnswered) -> None:
-    _first(p, "done_at", COMPLAINT_RESPONSE, event.complaint_id, event.at)
-
-
-@on(ComplaintClosed)
-def complaint_closed(p, event: ComplaintClosed) -> None:
-    _first(p, "done_at", COMPLAINT_RESOLUTION, event.complaint_id, event.at)
-
+# What marks a deadline done, excused or void (the first such time counts): (record, column, kind, subject)
+MARKS = [
+    (DispatchDelayNotified, "excused_at", SAME_DAY, "order_id"),  # SH-2
+    (OrderCancelled, "void_at", SAME_DAY, "order_id"),  # a cancelled order has no dispatch deadline
+    (ExchangeShipped, "done_at", RESHIP, "case_id"),
+    (ExchangeDelayNotified, "excused_at", RESHIP, "case_id"),  # AS-2
+    (BuyerContacted, "done_at", CONTACT, "dispute_id"),
+    (DisputeSettled, "done_at", RESOLUTION, "dispute_id"),
+    (NegotiationFailed, "done_at", RESOLUTION, "dispute_id"),
+    (ComplaintAnswered, "done_at", COMPLAINT_RESPONSE, "complaint_id"),
+    (ComplaintClosed, "done_at", COMPLAINT_RESOLUTION, "complaint_id"),
+]
+for _record, _column, _kind, _subject in MARKS:
+    on(_record)(lambda p, event, column=_column, kind=_kind, subject=_subject:
+                _first(p, column, kind, getattr(event, subject), event.at))
 
 # Whether a thing done at `done` meets `due`: SH-1's due is exclusive, the hours deadlines inclusive.
 ON_TIME = {SAME_DAY: rules.shipped_on_time, **dict.fromkeys(
