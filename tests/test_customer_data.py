@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -168,16 +169,26 @@ def test_no_copy_of_an_erased_key_is_left_in_the_stores_files(fixture_shop):
     write-ahead log, no dead row)."""
     wrapped = bytes(fixture_shop.raw("SELECT wrapped FROM ledger_customer_keys WHERE customer_id = ?",
                                      ("CU-103",))[0][0])
-    assert wrapped in table_files(fixture_shop)
+    before = table_files(fixture_shop)
+    assert wrapped in before.contents
     fixture_shop.ledger.forget("CU-103", "zhao", "supervisor", "asked by phone")
-    assert wrapped not in table_files(fixture_shop)
+    after = table_files(fixture_shop, also=before.paths)
+    assert after.contents and wrapped not in after.contents
 
 
-def table_files(shop: Shop) -> bytes:
-    """The raw files the keys live in: the SQLite file and its WAL, or the PostgreSQL table's data files."""
+@dataclass
+class Files:
+    paths: list[Path]
+    contents: bytes
+
+
+def table_files(shop: Shop, also: list[Path] = ()) -> Files:
+    """The raw files the keys live in (and the files `also` names, if they are still there): the SQLite file
+    and its WAL, or the PostgreSQL table's data files after a checkpoint."""
     if shop.store.startswith("sqlite"):
-        return raw_store_bytes(shop)
-    directory = Path(shop.raw("SHOW data_directory")[0][0])
-    path = shop.raw("SELECT pg_relation_filepath('ledger_customer_keys')")[0][0]
+        return Files([], raw_store_bytes(shop))
     shop.raw("CHECKPOINT")
-    return b"".join(p.read_bytes() for p in directory.glob(path + "*"))
+    directory = Path(shop.raw("SELECT current_setting('data_directory')")[0][0])
+    relation = shop.raw("SELECT pg_relation_filepath('ledger_customer_keys')")[0][0]
+    paths = sorted({*directory.glob(relation + "*"), *also})
+    return Files(paths, b"".join(p.read_bytes() for p in paths if p.exists()))
