@@ -285,5 +285,7 @@ def test_text_output_escapes_control_characters_of_stored_values(run):
 def test_piped_output_has_no_progress_noise(run, tmp_path):
     appended = run("append", str(FIXTURE))
     replayed = run("replay")
-    assert (appended.stderr, replayed.stderr) == ("", "")
-    assert replayed.stdout == "rebuilt the views from 473 event(s)\n"
+    exports = ROOT / "fixtures" / "taobao"
+    imported = run("import", "taobao", str(exports / "orders-2026-11-03.csv"), str(exports / "items-2026-11-03.csv"))
+    assert (appended.stderr, replayed.stderr, imported.stderr) == ("", "", "")
+    assert replayed.stdout == "rebuilt the views from 473 event(s)\n" and imported.stdout.startswith("stored 9 ")
