@@ -25,6 +25,9 @@ DEFAULT_MAPPING = Path(__file__).with_name("taobao-mapping.toml")
 UNPAID, PAID, SHIPPED, DONE, CLOSED = ("等待买家付款", "买家已付款,等待卖家发货", "卖家已发货,等待买家确认", "交易成功",
                                        "交易关闭")
 STATUSES = (UNPAID, PAID, SHIPPED, DONE, CLOSED)
+# the columns a report must have; the others (times of dispatch, receipt and closing, messages) may be missing
+REQUIRED = {"order_id", "buyer", "shipping_fee", "address", "phone", "paid_at", "status", "sku", "unit_price",
+            "quantity"}
 
 
 class RowError(Invalid):
@@ -86,10 +89,6 @@ def rows(path: Path, encoding: str | None, columns: dict[str, str]) -> Iterator[
         if any(value.strip() for value in values):
             yield Source(path.name, number), {name: cell(values[i]) if i < len(values) else ""
                                               for name, i in where.items()}
-
-
-REQUIRED = {"order_id", "buyer", "shipping_fee", "address", "phone", "paid_at", "status", "sku", "unit_price",
-            "quantity"}
 
 
 def money(text: str, what: str, source: Source) -> str:
