@@ -44,10 +44,11 @@ def quote(value: object) -> str:
 def _text(value: object, what: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{what} must be a string, got {quote(value)}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{what} is not valid Unicode text (a lone surrogate), got {quote(value)}") from None
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{what} is not valid Unicode text (a lone surrogate), got {quote(value)}") from None
     return value
 
 
@@ -58,7 +59,7 @@ def parse_name(value: object) -> str:
         raise ValueError(f"an id or name is 1 to {ID_LENGTH} characters, got {len(text)}: {quote(text)}")
     if text != text.strip():
         raise ValueError(f"an id or name has no leading or trailing space, got {quote(text)}")
-    if any(unicodedata.category(c) in NOT_IN_IDS for c in text):
+    if not text.isprintable() and any(unicodedata.category(c) in NOT_IN_IDS for c in text):  # printable: none
         raise ValueError(f"an id or name has no control, zero-width or direction characters, got {quote(text)}")
     return text
 
@@ -68,7 +69,8 @@ def parse_text(value: object) -> str:
     text = _text(value, "text")
     if len(text) > TEXT_LENGTH:
         raise ValueError(f"text is at most {TEXT_LENGTH} characters, got {len(text)}: {quote(text)}")
-    if any(unicodedata.category(c) == "Cc" and c not in TEXT_CONTROLS_ALLOWED for c in text):
+    if not text.isprintable() and any(unicodedata.category(c) == "Cc" and c not in TEXT_CONTROLS_ALLOWED
+                                      for c in text):
         raise ValueError(f"text has no control characters other than line breaks and tabs, got {quote(text)}")
     return text
 
