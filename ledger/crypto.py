@@ -33,13 +33,22 @@ class MasterKeyError(Exception):
     """The master key is missing, malformed or not the one this store was written with."""
 
 
-def master_key() -> bytes:
+def master_key(create: bool = True) -> bytes:
+    """The master key; generated on first use unless `create` is false (a store written with a key of its
+    own needs that key, not a new one)."""
     given = os.environ.get("LEDGER_MASTER_KEY")
     if given:
         return _decode_key(given, "LEDGER_MASTER_KEY")
     path = Path(os.environ.get("LEDGER_KEY_FILE") or _default_key_file())
     if path.exists():
-        return _decode_key(path.read_text().strip(), str(path))
+        try:
+            text = path.read_bytes().decode("ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        return _decode_key(text, f"the master key file {path}")
+    if not create:
+        raise MasterKeyError(f"this store was written under a master key, and there is none at {path}: set "
+                             "LEDGER_MASTER_KEY or LEDGER_KEY_FILE to the store's key")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = AESGCM.generate_key(bit_length=256)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -76,7 +85,7 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
 class Keyring:
     """The customers' data keys of one store, read and created through a cursor it is given."""
 
-    def __init__(self, cursor_for_reads: Callable[[], Any], master: Callable[[], bytes] = master_key):
+    def __init__(self, cursor_for_reads: Callable[[], Any], master: Callable[..., bytes] = master_key):
         self._master = master  # looked up on first use: commands without customer data never need it
         self._reading = cursor_for_reads  # a context manager giving a cursor
         self.cursor: Any = None  # an append's own cursor, while it writes
@@ -124,6 +133,8 @@ class Keyring:
             return
         found = self._rows("SELECT value FROM ledger_meta WHERE name = ?", ("master_check",))
         if found:
+            if not isinstance(self._master, bytes):
+                self._master = self._master(create=False)
             try:
                 _open(self.master, bytes(found[0][0]), b"meta")
             except InvalidTag:

@@ -289,3 +289,35 @@ def test_piped_output_has_no_progress_noise(run, tmp_path):
     imported = run("import", "taobao", str(exports / "orders-2026-11-03.csv"), str(exports / "items-2026-11-03.csv"))
     assert (appended.stderr, replayed.stderr, imported.stderr) == ("", "", "")
     assert replayed.stdout == "rebuilt the views from 473 event(s)\n" and imported.stdout.startswith("stored 9 ")
+
+
+def test_a_binary_master_key_file_is_blamed_not_the_records(run, tmp_path):
+    key = tmp_path / "binary.key"
+    key.write_bytes(bytes(range(256)))
+    env = {"PATH": "/usr/bin:/bin", "LEDGER_KEY_FILE": str(key), "LEDGER_STORE": f"sqlite:///{tmp_path / 's.db'}"}
+    result = subprocess.run([LEDGER, "append", "-"], input=lines(placed("O-1", "11-02 10:00")), capture_output=True,
+                            text=True, env=env)
+    assert result.returncode == 1 and f"the master key file {key} must hold a base64 key" in result.stderr
+
+
+def test_no_master_key_for_a_store_written_with_one_generates_none(run, store, tmp_path):
+    run("append", "-", stdin=lines(placed("O-1", "11-02 10:00")))  # written under the tests' key
+    config = tmp_path / "config"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(config), "LEDGER_STORE": store}
+    result = subprocess.run([LEDGER, "history", "O-1"], capture_output=True, text=True, env=env)
+    assert result.returncode == 1 and "this store was written under a master key" in result.stderr
+    assert not config.exists()  # no useless new key was written
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("postgresql://postgres@127.0.0.1:1/test", "connection"),
+    ("postgresql://no_such_role@127.0.0.1:5432/test", "no_such_role"),
+    ("postgresql://postgres@127.0.0.1:5432/no_such_database", "no_such_database"),
+])
+def test_a_postgresql_server_that_refuses_exits_1_within_10_seconds_with_its_reason(run, url, reason):
+    import time
+
+    started = time.monotonic()
+    result = run("--store", url, "stock")
+    assert time.monotonic() - started < 10
+    assert result.returncode == 1 and reason in result.stderr and "\n" not in result.stderr.strip()
