@@ -3,6 +3,7 @@
 Its use of eventsourcing's private methods is explained in recorder.py."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -88,8 +89,19 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
 
     def after_erasure(self) -> None:
         """VACUUM FULL rewrites the keys' table into new files: the dead row with the old key goes with the old
-        ones (a plain VACUUM would leave its bytes in the page)."""
+        ones (a plain VACUUM would leave its bytes in the page). A transaction that began before the erasure
+        could still see that row, and the rewrite would keep it: wait for those to end first (30 s at most)."""
         with self.datastore.get_connection() as connection:  # the pool's connections commit each statement
+            for _ in range(300):
+                older = connection.execute(
+                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_xmin IS NOT NULL AND pid <> pg_backend_pid()").fetchone()["n"]
+                if not older:
+                    break
+                time.sleep(0.1)
+            else:
+                raise RuntimeError("another transaction on this database still sees the erased key; the key "
+                                   "stays in the table's file until it ends: run `ledger forget` again then")
             connection.execute(SQL("VACUUM FULL {0}.ledger_customer_keys").format(Identifier(self.datastore.schema)))
 
     def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:

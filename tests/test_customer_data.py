@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,10 +171,24 @@ def test_no_copy_of_an_erased_key_is_left_in_the_stores_files(fixture_shop):
     wrapped = bytes(fixture_shop.raw("SELECT wrapped FROM ledger_customer_keys WHERE customer_id = ?",
                                      ("CU-103",))[0][0])
     before = table_files(fixture_shop)
-    assert wrapped in before.contents
+    assert wrapped in before.contents and wrapped.hex().encode() in dump(fixture_shop, before=True)
     fixture_shop.ledger.forget("CU-103", "zhao", "supervisor", "asked by phone")
     after = table_files(fixture_shop, also=before.paths)
     assert after.contents and wrapped not in after.contents
+    assert wrapped.hex().encode() not in dump(fixture_shop)
+
+
+def dump(shop: Shop, before: bool = False) -> bytes:
+    """A dump of a PostgreSQL store's schema, as a backup would take it (bytea written as hex). A SQLite
+    file is its own dump (read above): `before` stands in for it there."""
+    if not shop.store.startswith("postgresql"):
+        return table_files(shop).contents.hex().encode() if before else b""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(shop.store)
+    return subprocess.run(["pg_dump", "-h", url.hostname, "-p", str(url.port), "-U", url.username,
+                           "-n", url.query.removeprefix("schema="), url.path[1:]],
+                          capture_output=True, check=True).stdout
 
 
 @dataclass
