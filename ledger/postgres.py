@@ -3,6 +3,7 @@
 Its use of eventsourcing's private methods is explained in recorder.py."""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -89,20 +90,22 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
 
     def after_erasure(self) -> None:
         """VACUUM FULL rewrites the keys' table into new files: the dead row with the old key goes with the old
-        ones (a plain VACUUM would leave its bytes in the page). A transaction that began before the erasure
-        could still see that row, and the rewrite would keep it: wait for those to end first (30 s at most)."""
+        ones (a plain VACUUM would leave its bytes in the page). While another transaction may still see that
+        row, the rewrite keeps it and says so: then wait and rewrite again (30 s at most)."""
+        statement = SQL("VACUUM (FULL, VERBOSE) {0}.ledger_customer_keys").format(Identifier(self.datastore.schema))
         with self.datastore.get_connection() as connection:  # the pool's connections commit each statement
-            for _ in range(300):
-                older = connection.execute(
-                    "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND backend_xmin IS NOT NULL AND pid <> pg_backend_pid()").fetchone()["n"]
-                if not older:
-                    break
-                time.sleep(0.1)
-            else:
-                raise RuntimeError("another transaction on this database still sees the erased key; the key "
-                                   "stays in the table's file until it ends: run `ledger forget` again then")
-            connection.execute(SQL("VACUUM FULL {0}.ledger_customer_keys").format(Identifier(self.datastore.schema)))
+            notices: list[str] = []
+            connection.add_notice_handler(lambda notice: notices.append(f"{notice.message_detail}"))
+            for _ in range(60):
+                notices.clear()
+                connection.execute(statement)
+                kept = [int(n) for text in notices for n in re.findall(r"(\d+) dead row versions cannot be removed",
+                                                                         text)]
+                if not any(kept):
+                    return
+                time.sleep(0.5)
+        raise RuntimeError("another transaction on this database still sees the erased key; the key stays in "
+                           "the table's file until it ends: run `ledger forget` again then")
 
     def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
         self._insert_stored_events(cursor, stored_events)
