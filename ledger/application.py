@@ -24,7 +24,6 @@ from ledger.report import Timeline
 from ledger.rules import Refused
 from ledger.store import Store, StoreError, parse_store
 from ledger.unit_of_work import Appended, LineError, UnitOfWork
-from ledger.values import from_micros
 
 __all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
 
@@ -145,8 +144,8 @@ class Ledger(Application[str]):
         zone = self.policy_book().latest().zone
         with self.recorder.reading() as cursor:
             dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
-            return kpi_view.report(cursor, by=by, zone=zone, as_of=as_of, first=first, last=last,
-                                   breaches=(from_micros(due) for due in dues), per_staff=staff)
+            return kpi_view.report(cursor, by=by, zone=zone, as_of=as_of, first=first, last=last, breaches=dues,
+                                   per_staff=staff)
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""

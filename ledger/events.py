@@ -16,7 +16,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from ledger.policy import PolicyParams, ReturnMethod
 from ledger.values import (
-    Count, CustomerId, Id, Indexed, Money, Name, Payer, Phone, Quantity, Role, Text, Time, TrackingNo, check_key,
+    Count, CustomerId, Id, Indexed, Money, Name, Payer, Period, Phone, Quantity, Role, Text, Time, TrackingNo,
+    check_key,
 )
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -384,7 +385,7 @@ class TargetSet(Record):
     """A sales and/or order-count target for a year, quarter or month; a later one for the period replaces it."""
 
     STREAM = ("target", None)
-    period: Annotated[str, Field(pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")]
+    period: Period
     sales: Money | None = None
     orders: Count | None = None
 

@@ -34,8 +34,8 @@ class LedgerRecorder:
     """The ledger's part of a recorder, on top of an eventsourcing application recorder.
 
     Dialects give: POSITION (the column holding an event's position), EVENTS (the
-    events table), BLOB (the binary type), `_reading()` (a read-only cursor) and
-    `_sql_cursor(cursor)` (one that takes `?` parameters and returns tuples).
+    events table), BLOB (the binary type), `sql_cursor(cursor)` (one that takes `?`
+    parameters and returns tuples), `appending()`, `_insert_raw` and `after_erasure`.
     """
 
     POSITION: str

@@ -1,7 +1,8 @@
 """One appended file, decided record by record against the store and what the file added so far.
 
 The file is read in chunks. For each chunk the keys, ids, claimed values and streams its records name
-are looked up at once; each record is then decided by its handler (handlers.py); the chunk's events and
+are looked up at once; each record is then decided by its handler (registered beside its aggregate, in
+ledger/aggregates/); the chunk's events and
 index rows are written; and only a bounded number of aggregates stays in memory. Everything happens in
 the file's one write transaction (the session), so nothing is stored unless the whole file is.
 
@@ -18,9 +19,8 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, Protocol
 
-from ledger.aggregates import KINDS, Aggregate, PolicyBook, fold
+from ledger.aggregates import HANDLERS, KINDS, Aggregate, PolicyBook, fold
 from ledger.events import Event, Record
-from ledger.aggregates import HANDLERS
 from ledger.policy import Policy, PolicyParams
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
 from ledger.rules import Refused, refuse

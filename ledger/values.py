@@ -23,6 +23,7 @@ TEXT_LENGTH = 2000
 TRACKING_PATTERN = re.compile(r"[A-Za-z0-9-]{4,40}")
 PHONE_PATTERN = re.compile(r"[0-9+\- *]{5,20}")
 KEY_PATTERN = re.compile(r"[\x20-\x7e]{1,128}")
+PERIOD_PATTERN = re.compile(r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?")
 QUOTED = 80  # characters of a bad value a message quotes
 NOT_IN_IDS = {"Cc", "Cf", "Zl", "Zp"}  # control, format (zero-width, direction) and line separators
 TEXT_CONTROLS_ALLOWED = {"\n", "\r", "\t"}
@@ -80,6 +81,14 @@ def parse_tracking(value: object) -> str:
     text = _text(value, "a tracking number")
     if text and not TRACKING_PATTERN.fullmatch(text):
         raise ValueError(f"a tracking number is 4 to 40 letters, digits or -, got {quote(text)}")
+    return text
+
+
+def parse_period(value: object) -> str:
+    """A target's period: a year, a quarter or a month."""
+    text = _text(value, "a period")
+    if not PERIOD_PATTERN.fullmatch(text):
+        raise ValueError(f"a period is YYYY, YYYY-Qn or YYYY-MM, got {quote(text)}")
     return text
 
 
@@ -161,6 +170,7 @@ Id = Annotated[Name, Indexed()]
 Text = Annotated[str, BeforeValidator(parse_text)]
 TrackingNo = Annotated[str, BeforeValidator(parse_tracking)]
 Phone = Annotated[str, BeforeValidator(parse_phone)]
+Period = Annotated[str, BeforeValidator(parse_period)]
 Role = Literal["supervisor", "customer_service", "shipping_clerk", "system"]
 Payer = Literal["shop", "buyer"]
 

@@ -114,6 +114,15 @@ class Aggregate:
         aggregate.trigger(record)
         return aggregate
 
+    @classmethod
+    def extend(cls, uow: Any, record: Record) -> Any:
+        """`record` appended to its stream through the unit of work, the stream opened if it has no events
+        yet (a SKU's, a staff member's, the fund's)."""
+        aggregate = uow.get(record.stream) or cls(record.stream)
+        aggregate.trigger(record)
+        uow.emit(aggregate)
+        return aggregate
+
     def trigger(self, event: E) -> E:
         stamped = event.model_copy(update={
             "originator_id": self.id,

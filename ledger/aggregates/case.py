@@ -8,9 +8,6 @@ from typing import TYPE_CHECKING
 from ledger import rules
 from ledger.aggregates.base import Aggregate, Refunds, applies, handles, updates
 from ledger.aggregates.order import Order, counted_units
-
-if TYPE_CHECKING:
-    from ledger.aggregates.shipment import Shipment
 from ledger.events import (
     ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, Record, RefundApproved, RefundIssued,
     ReturnAccepted, ReturnEscalated, ReturnInspected, ReturnParcelReceived, ReturnParcelRefused,
@@ -18,6 +15,9 @@ from ledger.events import (
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
+
+if TYPE_CHECKING:
+    from ledger.aggregates.shipment import Shipment
 
 
 class Case(Refunds, Aggregate):
@@ -62,7 +62,6 @@ class Case(Refunds, Aggregate):
             self.parcel_let_in = event.accept_parcel
         if self.escalated and self.ruling is None:
             self.ruling = event
-
 
     @property
     def opened(self) -> ReturnRequested:

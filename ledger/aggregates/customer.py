@@ -18,6 +18,4 @@ def forget_customer(uow, record: CustomerForgotten) -> None:
     if not any(uow.children(record.customer_id, kind) for kind in ("order", "complaint")):
         raise refuse(f"unknown customer {record.customer_id}")
     uow.session.forget_customer(record.customer_id)
-    customer = uow.get(record.stream) or Customer(record.stream)
-    customer.trigger(record)
-    uow.emit(customer)
+    Customer.extend(uow, record)

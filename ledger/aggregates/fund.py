@@ -11,7 +11,7 @@ from ledger.values import ZERO
 class Fund(Aggregate):
     prefix = "fund"
 
-    def __init__(self, stream: str = "fund"):
+    def __init__(self, stream: str):
         super().__init__(stream)
         self.spent = ZERO
 
@@ -24,8 +24,7 @@ class Fund(Aggregate):
 def spend(uow, record: FundSpent) -> None:
     """ST-3: spending is refused above the fund's balance when it is appended."""
     rules.check_supervisor(type(record).__name__, record.role)
-    fund: Fund = uow.get("fund") or Fund()
+    fund: Fund | None = uow.get(record.stream)
     penalties = sum((staff.total_penalties() for staff in uow.all_of(Staff)), ZERO)
-    rules.check_fund_balance(record.amount, penalties - fund.spent)
-    fund.trigger(record)
-    uow.emit(fund)
+    rules.check_fund_balance(record.amount, penalties - (fund.spent if fund else ZERO))
+    Fund.extend(uow, record)

@@ -43,7 +43,6 @@ class Order(Refunds, Aggregate):
     def _delay_notified(self, event: DispatchDelayNotified) -> None:
         self.delay_notices.append(event)
 
-
     @applies(OrderCancelled)
     def _cancelled(self, event: OrderCancelled) -> None:
         self.cancelled = True

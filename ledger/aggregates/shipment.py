@@ -64,7 +64,7 @@ OUTCOMES = {ParcelDelivered: "delivered", ParcelReturnedToSender: "returned to s
 @handles(ParcelDispatched)
 def dispatch_parcel(uow, record: ParcelDispatched) -> None:
     number = record.tracking_no
-    if number.strip():
+    if number:  # "" is none (values.parse_tracking)
         rules.check_tracking_unused(number, uow.claimed("tracking", number))
     if record.order_id is not None:
         order: Order = uow.existing("order", record.order_id)
@@ -82,5 +82,5 @@ def dispatch_parcel(uow, record: ParcelDispatched) -> None:
         shipment = Shipment.start(record)
         case.decide_replacement(shipment.dispatch, uow.policy_at(record.at))
         uow.emit(shipment, case)
-    if number.strip():
+    if number:
         uow.claim("tracking", number, record.shipment_id)

@@ -58,6 +58,4 @@ class Staff(Aggregate):
 @handles(StaffWageSet)
 def set_wage(uow, record: StaffWageSet) -> None:
     rules.check_supervisor(type(record).__name__, record.role)
-    staff = uow.get(record.stream) or Staff(record.stream)
-    staff.trigger(record)
-    uow.emit(staff)
+    Staff.extend(uow, record)

@@ -14,9 +14,6 @@ class Sku(Aggregate):
 
 @handles(StockReceived, StockCounted)
 def stock(uow, record: StockReceived | StockCounted) -> None:
-    sku = uow.get(record.stream)
-    if sku is None:
+    if uow.get(record.stream) is None:
         uow.register(record.sku, "sku", None)
-        sku = Sku(record.stream)
-    sku.trigger(record)
-    uow.emit(sku)
+    Sku.extend(uow, record)

@@ -14,6 +14,4 @@ class Targets(Aggregate):
 @handles(TargetSet)
 def set_target(uow, record: TargetSet) -> None:
     rules.check_supervisor(type(record).__name__, record.role)
-    targets = uow.get("target") or Targets("target")
-    targets.trigger(record)
-    uow.emit(targets)
+    Targets.extend(uow, record)

@@ -168,9 +168,10 @@ class Tally:
 
 
 def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date | None, last: date | None,
-           breaches: Iterable[datetime], per_staff: bool) -> dict[str, Any]:
+           breaches: Iterable[int], per_staff: bool) -> dict[str, Any]:
     """`kpi --json`: one row per local period with something in it (per staff member and period with
-    --staff), and the totals; only facts at or before `as_of` count."""
+    --staff), and the totals; only facts at or before `as_of` count. `breaches` are the due times (as
+    stored) of the SLA breaches as of `as_of`."""
     t = micros(as_of)
     label = LABEL[by]
     rows: dict[tuple[str, str], Tally] = defaultdict(Tally)  # (period, staff or "") -> tally
@@ -203,7 +204,7 @@ def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date |
         if dispatch["same_day"]:
             count(dispatch["at"], "same_day")
     for due in breaches:
-        count(micros(due), "breaches")
+        count(due, "breaches")
     for review in REVIEWS.each(cursor):
         period = count(review["at"], "review")
         if period is not None and not per_staff:
