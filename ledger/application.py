@@ -16,7 +16,7 @@ from ledger.events import BackupTaken, Event, PenaltyAssessed, Record
 from ledger.lookups import Lookups, StoreSession, streams_of
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import PolicyParams
-from ledger.projections import TOPICS, Projector, recreate_views
+from ledger.projections import TOPICS, Projector, fact, recreate_views
 from ledger.projections import (
     fund as fund_view, kpi as kpi_view, liability as liability_view, sla as sla_view, stock as stock_view,
 )
@@ -156,11 +156,13 @@ class Ledger(Application[str]):
     def rebuild_views(self, progress: Callable[[int], None] = lambda read: None) -> int:
         """Drop every view and project the whole log again, in one transaction; returns events read."""
         read = 0
+        state = self.mapper.stored_state
         with self.recorder.writing() as cursor:
             recreate_views(cursor)
-            projector = Projector(cursor, PolicyBook().with_overlay(self.overlay))
+            projector = Projector(cursor, PolicyBook().with_overlay(self.overlay), empty=True)
             for page in self.recorder.pages(TOPICS):
-                projector.apply(self.mapper.to_domain_event(n, personal=False) for n in page)
+                projector.apply(fact(n.topic.rpartition(":")[2], f"{n.originator_id}@{n.originator_version}",
+                                     None, state(n.topic, n.state)) for n in page)
                 progress(page[-1].id - read)
                 read = page[-1].id
         total = self.total_events()

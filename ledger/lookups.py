@@ -9,7 +9,7 @@ from typing import Any
 from ledger.aggregates import PolicyBook, fold
 from ledger.events import Event
 from ledger.policy import PolicyParams
-from ledger.projections import Projector
+from ledger.projections import Projector, fact
 from ledger.unit_of_work import IndexRows
 
 INDEX_TABLES = [
@@ -114,10 +114,14 @@ class StoreSession(Lookups):
 
     def write(self, events: Sequence[Event], index: IndexRows) -> None:
         self.pending = {id_: parent for id_, _, parent in index.ids}
-        stored = [self.mapper.to_stored_event(event) for event in events]
+        stored, facts = [], []
+        for event in events:
+            stored_event, state = self.mapper.encode(event)
+            stored.append(stored_event)
+            facts.append(fact(type(event).__name__, event.ref, event.at, state))
         self.recorder.insert(self.raw, stored)
         self.write_index(index)
-        self.projector.apply(events)
+        self.projector.apply(facts)
         self.pending = {}
         self.mapper.keyring.trim()
 

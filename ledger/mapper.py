@@ -44,6 +44,10 @@ class PydanticMapper(Mapper):
         self.keyring = keyring
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        return self.encode(domain_event)[0]
+
+    def encode(self, domain_event: Any) -> tuple[StoredEvent, dict[str, Any]]:
+        """The stored event, and its state as stored (personal fields sealed): what the views read."""
         model: BaseModel = domain_event
         state = model.model_dump(mode="json", exclude=STREAM_FIELDS, exclude_none=True)
         personal = getattr(type(model), "PERSONAL", ())
@@ -64,22 +68,27 @@ class PydanticMapper(Mapper):
             originator_version=model.originator_version,
             topic=get_topic(type(model)),
             state=stored_state,
-        )
+        ), state
 
-    def to_domain_event(self, stored_event: StoredEvent, personal: bool = True) -> Any:
-        """The event; with `personal=False` its personal fields read "[erased]" without being opened: the
-        views and the rules never read them, so they never need a customer's key."""
-        stored_state = stored_event.state
+    def stored_state(self, topic: str, stored: bytes) -> dict[str, Any]:
+        """An event's state as stored, upcast to its class's version; no model is made and nothing opened."""
         if self.cipher:
-            stored_state = self.cipher.decrypt(stored_state)
+            stored = self.cipher.decrypt(stored)
         if self.compressor:
-            stored_state = self.compressor.decompress(stored_state)
-        state: dict[str, Any] = self.transcoder.decode(stored_state)
-        cls = resolve_topic(stored_event.topic)
+            stored = self.compressor.decompress(stored)
+        state: dict[str, Any] = self.transcoder.decode(stored)
+        cls = resolve_topic(topic)
         version = state.pop("class_version", 1)
         while version < getattr(cls, "class_version", 1):
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
+        return state
+
+    def to_domain_event(self, stored_event: StoredEvent, personal: bool = True) -> Any:
+        """The event; with `personal=False` its personal fields read "[erased]" without being opened: the
+        views and the rules never read them, so they never need a customer's key."""
+        state = self.stored_state(stored_event.topic, stored_event.state)
+        cls = resolve_topic(stored_event.topic)
         if not personal:
             state.update(dict.fromkeys(getattr(cls, "PERSONAL", ()), ERASED))
         elif self.keyring is not None:

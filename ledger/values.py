@@ -216,6 +216,11 @@ def cents(amount: Decimal) -> int:
     return int(amount * 100)
 
 
+def cents_of(stored: str) -> int:
+    """Cents of an amount as stored ("12.50": always two decimals)."""
+    return int(stored.replace(".", ""))
+
+
 def money(cents_: int) -> str:
     return format_money(Decimal(cents_) / 100)
 

@@ -26,3 +26,19 @@ def test_many_small_appends_project_what_one_does(store):
         ledger.append(lines[start:start + 37])
     assert snapshot(ledger, AS_OF["fixture"]) == load("fixture")
     ledger.close()
+
+
+def test_views_that_keep_few_rows_in_memory_fetch_them_again_and_read_the_same(store, monkeypatch):
+    """Rows are let go between chunks when more than CACHE are held; later chunks fetch them again."""
+    from ledger import projections
+
+    monkeypatch.setattr(projections, "CACHE", 4)
+    ledger = Ledger(store)
+    lines = history("generated")
+    ledger.append(lines[:2500])
+    ledger.append(lines[2500:])
+    expected = load("generated")
+    assert snapshot(ledger, AS_OF["generated"]) == expected
+    ledger.rebuild_views()
+    assert snapshot(ledger, AS_OF["generated"]) == expected
+    ledger.close()

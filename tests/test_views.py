@@ -292,3 +292,16 @@ def test_what_if_lays_its_keys_over_an_adopted_policy_and_changes_nothing_else(s
     assert report["changes"] == [{"subject": "D-1", "field": "breach", "recorded": None,
                                   "replayed": ["review_contact"]}]
     assert report["counts"]["breach"] == 1 and sum(report["counts"].values()) == 1
+
+
+def test_every_view_handler_names_an_event_type_and_every_topic_a_replay_reads_is_stored():
+    from eventsourcing.utils import get_topic
+
+    from ledger.events import DECISION_TYPES, Event, subclasses
+    from ledger.projections import HANDLERS, TOPICS
+
+    types = {cls.__name__: cls for cls in subclasses(Event)}
+    assert set(HANDLERS) <= set(types), set(HANDLERS) - set(types)
+    assert set(TOPICS) <= {get_topic(cls) for cls in types.values()}
+    assert "ShippedSameDay" in HANDLERS and "ShippedSameDay" in DECISION_TYPES
+

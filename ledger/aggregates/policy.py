@@ -24,10 +24,13 @@ class PolicyBook(Aggregate):
 
     @applies(PolicyAdopted)
     def _adopted(self, event: PolicyAdopted) -> None:
-        # The keys not given keep the values of the policy it replaces: the one in force at its `at`.
-        replaced = self._adopted_at(event.at)
-        policy = replaced.replace(event.params.model_copy(update={"version": event.version}))
-        self.adopted.append((event.at, policy))
+        self.adopt(event.at, event.version, event.params.given())
+
+    def adopt(self, at: datetime, version: str, params: dict) -> None:
+        """A policy adopted at `at` (the views' projector passes its stored params). The keys not given keep
+        the values of the policy it replaces: the one in force at `at`."""
+        policy = self._adopted_at(at).replace(PolicyParams.model_validate({**params, "version": version}))
+        self.adopted.append((at, policy))
         self.adopted.sort(key=lambda item: item[0])
 
     def _adopted_at(self, at: datetime) -> Policy:

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledger.events import FundSpent, PenaltyAssessed
 from ledger.projections.columns import INT, MONEY, TIME, Column, Table, registry
-from ledger.values import cents, micros, money
+from ledger.values import cents_of, micros, money
 
 ENTRIES = Table("view_fund_entries", (
     Column("entry", INT, key=True, shown=False),  # append order, for entries at the same time
     Column("at", TIME), Column("kind"), Column("staff"), Column("complaint_id"), Column("month"),
     Column("nth", INT, optional=True), Column("amount", MONEY), Column("purpose"), Column("recorded_by"),
-))
+), fields=())
 STAFF_MONTHS = Table("view_fund_staff_months", (
     Column("staff", key=True), Column("month", key=True), Column("upheld", INT), Column("penalties", MONEY),
 ))
@@ -19,27 +18,24 @@ TABLES = (ENTRIES, STAFF_MONTHS)
 HANDLERS, on = registry()
 
 
-def _enter(p, event: Any, **values: Any) -> None:
-    columns = {"at": micros(event.at), "recorded_by": event.actor, **values}
-    p.execute(f"INSERT INTO view_fund_entries (entry, {', '.join(columns)}) "
-              f"SELECT COALESCE(MAX(entry), 0) + 1, {', '.join('?' * len(columns))} FROM view_fund_entries",
-              tuple(columns.values()))
+def _enter(p, e: dict, **values: Any) -> None:
+    p.new(ENTRIES, p.next_key(ENTRIES)).update(at=micros(e["at"]), recorded_by=e["actor"], **values)
 
 
-@on(PenaltyAssessed)
-def penalty(p, event: PenaltyAssessed) -> None:
+@on("PenaltyAssessed")
+def penalty(p, e: dict) -> None:
     """Every penalty goes into the fund, one of "0.00" too (透明操作)."""
-    _enter(p, event, kind="penalty", staff=event.staff, complaint_id=event.complaint_id, month=event.month,
-           nth=event.nth, amount=cents(event.amount))
-    p.execute("INSERT INTO view_fund_staff_months VALUES (?, ?, 1, ?) ON CONFLICT (staff, month) DO UPDATE SET "
-              "upheld = view_fund_staff_months.upheld + 1, "
-              "penalties = view_fund_staff_months.penalties + excluded.penalties",
-              (event.staff, event.month, cents(event.amount)))
+    amount = cents_of(e["amount"])
+    _enter(p, e, kind="penalty", staff=e["staff"], complaint_id=e["complaint_id"], month=e["month"], nth=e["nth"],
+           amount=amount)
+    month = p.row(STAFF_MONTHS, (e["staff"], e["month"]))
+    month["upheld"] += 1
+    month["penalties"] += amount
 
 
-@on(FundSpent)
-def spent(p, event: FundSpent) -> None:
-    _enter(p, event, kind="spent", amount=cents(event.amount), purpose=event.purpose)
+@on("FundSpent")
+def spent(p, e: dict) -> None:
+    _enter(p, e, kind="spent", amount=cents_of(e["amount"]), purpose=e["purpose"])
 
 
 def report(cursor: Any, zone: Any) -> dict:

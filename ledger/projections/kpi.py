@@ -12,22 +12,18 @@ from datetime import date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ledger.events import (
-    BuyerContacted, ComplaintLodged, ComplaintRuled, OrderCancelled, OrderPlaced, PenaltyAssessed, RefundIssued,
-    ReturnAccepted, ReturnRequested, ReviewPosted, ShippedLate, ShippedSameDay, StaffWageSet, TargetSet,
-)
 from ledger.projections.columns import BOOL, INT, MONEY, TIME, Column, Table, registry
-from ledger.values import cents, from_micros, micros, money
+from ledger.values import cents_of, from_micros, micros, money
 
 ORDERS = Table("view_kpi_orders", (Column("order_id", key=True), Column("placed_at", TIME), Column("actor"),
                                    Column("sales", MONEY), Column("cancelled_at", TIME)))
-REFUNDS = Table("view_kpi_refunds", (Column("ref", key=True), Column("at", TIME), Column("amount", MONEY)))
+REFUNDS = Table("view_kpi_refunds", (Column("ref", key=True), Column("at", TIME), Column("amount", MONEY)), fields=())
 CASES = Table("view_kpi_cases", (Column("case_id", key=True), Column("at", TIME), Column("accepted", BOOL)))
 DISPATCHES = Table("view_kpi_dispatches", (Column("order_id", key=True), Column("at", TIME),
                                            Column("same_day", BOOL)))
 REVIEWS = Table("view_kpi_reviews", (Column("dispute_id", key=True), Column("at", TIME), Column("rating")))
 CONTACTS = Table("view_kpi_contacts", (Column("ref", key=True), Column("at", TIME), Column("actor"),
-                                       Column("dispute_id")))
+                                       Column("dispute_id")), fields=())
 COMPLAINTS = Table("view_kpi_complaints", (
     Column("complaint_id", key=True), Column("at", TIME), Column("against"), Column("ruled_at", TIME),
     Column("upheld", BOOL), Column("penalised_at", TIME), Column("penalty", MONEY)))
@@ -38,83 +34,72 @@ TABLES = (ORDERS, REFUNDS, CASES, DISPATCHES, REVIEWS, CONTACTS, COMPLAINTS, STA
 HANDLERS, on = registry()
 
 
-def _upsert(p, table: Table, **values: Any) -> None:
-    key = next(c.name for c in table.columns if c.key)
-    names = ", ".join(values)
-    updates = ", ".join(f"{name} = excluded.{name}" for name in values if name != key) or f"{key} = excluded.{key}"
-    p.execute(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' * len(values))}) "
-              f"ON CONFLICT ({key}) DO UPDATE SET {updates}", tuple(values.values()))
+@on("OrderPlaced")
+def placed(p, e: dict) -> None:
+    p.new(ORDERS, e["order_id"]).update(
+        placed_at=micros(e["at"]), actor=e["actor"],
+        sales=sum(cents_of(line["unit_price"]) * line["quantity"] for line in e["lines"]))
 
 
-@on(OrderPlaced)
-def placed(p, event: OrderPlaced) -> None:
-    sales = sum(cents(line.unit_price) * line.quantity for line in event.lines)
-    _upsert(p, ORDERS, order_id=event.order_id, placed_at=micros(event.at), actor=event.actor, sales=sales)
+@on("OrderCancelled")
+def cancelled(p, e: dict) -> None:
+    p.row(ORDERS, e["order_id"])["cancelled_at"] = micros(e["at"])
 
 
-@on(OrderCancelled)
-def cancelled(p, event: OrderCancelled) -> None:
-    p.execute("UPDATE view_kpi_orders SET cancelled_at = ? WHERE order_id = ?", (micros(event.at), event.order_id))
+@on("RefundIssued")
+def refunded(p, e: dict) -> None:
+    p.new(REFUNDS, e["ref"]).update(at=micros(e["at"]), amount=cents_of(e["amount"]))
 
 
-@on(RefundIssued)
-def refunded(p, event: RefundIssued) -> None:
-    _upsert(p, REFUNDS, ref=event.ref, at=micros(event.at), amount=cents(event.amount))
+@on("ReturnRequested")
+def requested(p, e: dict) -> None:
+    p.new(CASES, e["case_id"])["at"] = micros(e["at"])
 
 
-@on(ReturnRequested)
-def requested(p, event: ReturnRequested) -> None:
-    _upsert(p, CASES, case_id=event.case_id, at=micros(event.at))
+@on("ReturnAccepted")
+def accepted(p, e: dict) -> None:
+    p.row(CASES, e["case_id"])["accepted"] = 1
 
 
-@on(ReturnAccepted)
-def accepted(p, event: ReturnAccepted) -> None:
-    p.execute("UPDATE view_kpi_cases SET accepted = 1 WHERE case_id = ?", (event.case_id,))
+@on("ShippedSameDay", "ShippedLate")
+def dispatch_decided(p, e: dict) -> None:
+    p.row(DISPATCHES, e["order_id"]).update(at=micros(e["at"]), same_day=int(e["type"] == "ShippedSameDay"))
 
 
-@on(ShippedSameDay, ShippedLate)
-def dispatch_decided(p, event: ShippedSameDay | ShippedLate) -> None:
-    _upsert(p, DISPATCHES, order_id=event.order_id, at=micros(event.at), same_day=int(isinstance(event,
-                                                                                               ShippedSameDay)))
+@on("ReviewPosted")
+def reviewed(p, e: dict) -> None:
+    p.new(REVIEWS, e["dispute_id"]).update(at=micros(e["at"]), rating=e["rating"])
 
 
-@on(ReviewPosted)
-def reviewed(p, event: ReviewPosted) -> None:
-    _upsert(p, REVIEWS, dispute_id=event.dispute_id, at=micros(event.at), rating=event.rating)
+@on("BuyerContacted")
+def contacted(p, e: dict) -> None:
+    p.new(CONTACTS, e["ref"]).update(at=micros(e["at"]), actor=e["actor"], dispute_id=e["dispute_id"])
 
 
-@on(BuyerContacted)
-def contacted(p, event: BuyerContacted) -> None:
-    _upsert(p, CONTACTS, ref=event.ref, at=micros(event.at), actor=event.actor, dispute_id=event.dispute_id)
+@on("ComplaintLodged")
+def lodged(p, e: dict) -> None:
+    p.new(COMPLAINTS, e["complaint_id"]).update(at=micros(e["at"]), against=e.get("against"))
 
 
-@on(ComplaintLodged)
-def lodged(p, event: ComplaintLodged) -> None:
-    _upsert(p, COMPLAINTS, complaint_id=event.complaint_id, at=micros(event.at), against=event.against)
+@on("ComplaintRuled")
+def ruled(p, e: dict) -> None:
+    p.row(COMPLAINTS, e["complaint_id"]).update(ruled_at=micros(e["at"]), upheld=int(e["upheld"]))
 
 
-@on(ComplaintRuled)
-def ruled(p, event: ComplaintRuled) -> None:
-    p.execute("UPDATE view_kpi_complaints SET ruled_at = ?, upheld = ? WHERE complaint_id = ?",
-              (micros(event.at), int(event.upheld), event.complaint_id))
+@on("PenaltyAssessed")
+def penalised(p, e: dict) -> None:
+    p.row(COMPLAINTS, e["complaint_id"]).update(penalised_at=micros(e["at"]), penalty=cents_of(e["amount"]))
 
 
-@on(PenaltyAssessed)
-def penalised(p, event: PenaltyAssessed) -> None:
-    p.execute("UPDATE view_kpi_complaints SET penalised_at = ?, penalty = ? WHERE complaint_id = ?",
-              (micros(event.at), cents(event.amount), event.complaint_id))
+@on("StaffWageSet")
+def wage_set(p, e: dict) -> None:
+    p.row(STAFF, e["staff"])
 
 
-@on(StaffWageSet)
-def wage_set(p, event: StaffWageSet) -> None:
-    _upsert(p, STAFF, staff=event.staff)
-
-
-@on(TargetSet)
-def target_set(p, event: TargetSet) -> None:
+@on("TargetSet")
+def target_set(p, e: dict) -> None:
     """A later target for the same period replaces it, keys it does not give included."""
-    _upsert(p, TARGETS, period=event.period, sales=cents(event.sales) if event.sales is not None else None,
-            orders=event.orders)
+    p.row(TARGETS, e["period"]).update(sales=cents_of(e["sales"]) if "sales" in e else None, orders=e.get("orders"))
 
 
 # -- the figures ------------------------------------------------------------------------------------

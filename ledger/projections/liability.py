@@ -4,26 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from ledger.events import (
-    ExchangeShipped,
-    OrderCancelled,
-    OrderPlaced,
-    ParcelDispatched,
-    ParcelLost,
-    ParcelReturnedToSender,
-    RefundApproved,
-    RefundIssued,
-    ReturnAccepted,
-    ReturnParcelReceived,
-    ReturnParcelRefused,
-    ReturnRequested,
-    ShippingCostAssigned,
-    units_by_sku,
-)
-from ledger.projections.columns import BOOL, MONEY, Column, Table, registry
-from ledger.values import cents, money
+from ledger.projections.columns import BOOL, JSON, MONEY, Column, Table, registry
+from ledger.projections.stock import units
+from ledger.values import cents_of, money
 
 CASES = Table("view_liability", (
     Column("case_id", key=True), Column("order_id", index=True), Column("kind"), Column("reason"),
@@ -39,12 +22,12 @@ ORDERS = Table("view_liability_orders", (
 ))
 # an order's shipping fee and unit prices, and whether a return has claimed the fee as its outbound leg yet
 ORDER_FEES = Table("view_order_fees", (
-    Column("order_id", key=True), Column("shipping_fee", MONEY), Column("fee_returned", BOOL), Column("prices"),
+    Column("order_id", key=True), Column("shipping_fee", MONEY), Column("fee_returned", BOOL), Column("prices", JSON),
 ))
 # a parcel's order or case, postage and lines, for when it comes back or is lost
 PARCELS = Table("view_liability_parcels", (
     Column("shipment_id", key=True), Column("order_id"), Column("case_id"), Column("postage", MONEY),
-    Column("lines"),
+    Column("lines", JSON),
 ))
 TABLES = (CASES, ORDERS, ORDER_FEES, PARCELS)
 HANDLERS, on = registry()
@@ -52,117 +35,107 @@ TOTALS = ("shop_cost", "buyer_cost", "refund_approved", "refunded", "refund_outs
           "lost_value")
 
 
-@on(OrderPlaced)
-def placed(p, event: OrderPlaced) -> None:
+@on("OrderPlaced")
+def placed(p, e: dict) -> None:
     prices: dict[str, int] = {}
-    for line in event.lines:  # a SKU on several lines is priced by its first line, as a return's refund is
-        prices.setdefault(line.sku, cents(line.unit_price))
-    p.execute("INSERT INTO view_order_fees (order_id, shipping_fee, prices) VALUES (?, ?, ?)",
-              (event.order_id, cents(event.shipping_fee), orjson.dumps(prices).decode()))
+    for line in e["lines"]:  # a SKU on several lines is priced by its first line, as a return's refund is
+        prices.setdefault(line["sku"], cents_of(line["unit_price"]))
+    order = p.new(ORDER_FEES, e["order_id"])
+    order["shipping_fee"], order["prices"] = cents_of(e["shipping_fee"]), prices
 
 
-def _order(p, order_id: str, column: str, amount: int, add: bool = True) -> None:
-    """An order that did not reach its buyer gets its row on the first thing that says so."""
-    value = f"view_liability_orders.{column} + excluded.{column}" if add else f"excluded.{column}"
-    p.execute(f"INSERT INTO view_liability_orders (order_id, {column}) VALUES (?, ?) "
-              f"ON CONFLICT (order_id) DO UPDATE SET {column} = {value}", (order_id, amount))
+@on("ParcelDispatched")
+def dispatched(p, e: dict) -> None:
+    parcel = p.new(PARCELS, e["shipment_id"])
+    parcel.update(order_id=e.get("order_id"), case_id=e.get("case_id"), postage=cents_of(e["postage"]),
+                  lines=units(e["lines"]))
 
 
-@on(ParcelDispatched)
-def dispatched(p, event: ParcelDispatched) -> None:
-    p.execute("INSERT INTO view_liability_parcels VALUES (?, ?, ?, ?, ?)",
-              (event.shipment_id, event.order_id, event.case_id, cents(event.postage),
-               orjson.dumps(units_by_sku(event.lines)).decode()))
-
-
-@on(ParcelReturnedToSender)
-def returned_to_sender(p, event: ParcelReturnedToSender) -> None:
+@on("ParcelReturnedToSender")
+def returned_to_sender(p, e: dict) -> None:
     """The shop's cost: the parcel's postage and the carrier's charge for bringing it back. A replacement's
     stays in its case's reship leg, where its postage already is."""
-    parcel = PARCELS.read(p.cursor, "shipment_id = ?", (event.shipment_id,))[0]
+    parcel = p.find(PARCELS, e["shipment_id"])
     if parcel["case_id"] is not None:
-        _add(p, parcel["case_id"], "reship_postage", cents(event.postage))
+        p.row(CASES, parcel["case_id"])["reship_postage"] += cents_of(e["postage"])
     else:
-        _order(p, parcel["order_id"], "returned_postage", parcel["postage"] + cents(event.postage))
+        p.row(ORDERS, parcel["order_id"])["returned_postage"] += parcel["postage"] + cents_of(e["postage"])
 
 
-@on(ParcelLost)
-def lost(p, event: ParcelLost) -> None:
+@on("ParcelLost")
+def lost(p, e: dict) -> None:
     """The shop's loss, to claim from the carrier: the goods value of the lost lines at the order's prices."""
-    parcel = PARCELS.read(p.cursor, "shipment_id = ?", (event.shipment_id,))[0]
+    parcel = p.find(PARCELS, e["shipment_id"])
     if parcel["order_id"] is None:
         return  # a lost replacement keeps its postage in its case's reship leg
-    prices = orjson.loads(ORDER_FEES.read(p.cursor, "order_id = ?", (parcel["order_id"],))[0]["prices"])
-    value = sum(prices[sku] * quantity for sku, quantity in orjson.loads(parcel["lines"]).items())
-    _order(p, parcel["order_id"], "lost_value", value)
+    prices = p.find(ORDER_FEES, parcel["order_id"])["prices"]
+    p.row(ORDERS, parcel["order_id"])["lost_value"] += sum(prices[sku] * quantity
+                                                           for sku, quantity in parcel["lines"].items())
 
 
-@on(OrderCancelled)
-def cancelled(p, event: OrderCancelled) -> None:
-    _order(p, event.order_id, "cancelled", 1, add=False)
+@on("OrderCancelled")
+def cancelled(p, e: dict) -> None:
+    p.row(ORDERS, e["order_id"])["cancelled"] = 1
 
 
-@on(ReturnRequested)
-def requested(p, event: ReturnRequested) -> None:
-    p.execute("INSERT INTO view_liability (case_id, order_id, kind, reason) VALUES (?, ?, ?, ?)",
-              (event.case_id, event.order_id, event.kind, event.reason))
+@on("ReturnRequested")
+def requested(p, e: dict) -> None:
+    case = p.new(CASES, e["case_id"])
+    case.update(order_id=e["order_id"], kind=e["kind"], reason=e["reason"])
 
 
-@on(ReturnAccepted)
-def accepted(p, event: ReturnAccepted) -> None:
+@on("ReturnAccepted")
+def accepted(p, e: dict) -> None:
     """The outbound leg (the order's shipping fee) goes with the order's first accepted return."""
-    outbound = 0
-    kind = p.one("SELECT kind FROM view_liability WHERE case_id = ?", (event.case_id,))[0]
-    if kind == "return":
-        fee, returned = p.one("SELECT shipping_fee, fee_returned FROM view_order_fees WHERE order_id = ?",
-                              (event.order_id,))
-        if not returned:
-            outbound = fee
-            p.execute("UPDATE view_order_fees SET fee_returned = 1 WHERE order_id = ?", (event.order_id,))
-    p.execute("UPDATE view_liability SET accepted = 1, outbound_postage = ? WHERE case_id = ?",
-              (outbound, event.case_id))
+    case = p.row(CASES, e["case_id"])
+    case["accepted"] = 1
+    case["outbound_postage"] = 0
+    if case["kind"] == "return":
+        order = p.row(ORDER_FEES, e["order_id"])
+        if not order["fee_returned"]:
+            case["outbound_postage"] = order["shipping_fee"]
+            order["fee_returned"] = 1
 
 
 def _add(p, case_id: str, column: str, amount: int) -> None:
-    p.execute(f"UPDATE view_liability SET {column} = {column} + ? WHERE case_id = ?", (amount, case_id))
+    p.row(CASES, case_id)[column] += amount
 
 
-@on(ShippingCostAssigned)
-def payer(p, event: ShippingCostAssigned) -> None:
-    p.execute("UPDATE view_liability SET payer = ?, rule = ? WHERE case_id = ?", (event.payer, event.rule,
-                                                                                  event.case_id))
+@on("ShippingCostAssigned")
+def payer(p, e: dict) -> None:
+    case = p.row(CASES, e["case_id"])
+    case["payer"], case["rule"] = e["payer"], e["rule"]
 
 
-@on(ReturnParcelReceived)
-def parcel(p, event: ReturnParcelReceived) -> None:
-    _add(p, event.case_id, "return_postage", cents(event.postage))
+@on("ReturnParcelReceived")
+def parcel(p, e: dict) -> None:
+    _add(p, e["case_id"], "return_postage", cents_of(e["postage"]))
 
 
-@on(ReturnParcelRefused)
-def parcel_refused(p, event: ReturnParcelRefused) -> None:
-    _add(p, event.case_id, "return_postage", -cents(event.postage))
+@on("ReturnParcelRefused")
+def parcel_refused(p, e: dict) -> None:
+    _add(p, e["case_id"], "return_postage", -cents_of(e["postage"]))
 
 
-@on(ExchangeShipped)
-def reshipped(p, event: ExchangeShipped) -> None:
-    _add(p, event.case_id, "reship_postage", cents(event.postage))
+@on("ExchangeShipped")
+def reshipped(p, e: dict) -> None:
+    _add(p, e["case_id"], "reship_postage", cents_of(e["postage"]))
 
 
-@on(RefundApproved)
-def approved(p, event: RefundApproved) -> None:
-    if event.order_id is not None:  # OR-1
-        _order(p, event.order_id, "refund_approved", cents(event.amount), add=False)
+@on("RefundApproved")
+def approved(p, e: dict) -> None:
+    if e.get("order_id") is not None:  # OR-1
+        p.row(ORDERS, e["order_id"])["refund_approved"] = cents_of(e["amount"])
     else:
-        p.execute("UPDATE view_liability SET refund_approved = ? WHERE case_id = ?",
-                  (cents(event.amount), event.case_id))
+        p.row(CASES, e["case_id"])["refund_approved"] = cents_of(e["amount"])
 
 
-@on(RefundIssued)
-def refunded(p, event: RefundIssued) -> None:
-    if event.order_id is not None:
-        _order(p, event.order_id, "refunded", cents(event.amount))
+@on("RefundIssued")
+def refunded(p, e: dict) -> None:
+    if e.get("order_id") is not None:
+        p.row(ORDERS, e["order_id"])["refunded"] += cents_of(e["amount"])
     else:
-        _add(p, event.case_id, "refunded", cents(event.amount))
+        _add(p, e["case_id"], "refunded", cents_of(e["amount"]))
 
 
 def figures(row: dict) -> dict:

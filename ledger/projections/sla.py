@@ -10,37 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from ledger import rules
-from ledger.events import (
-    BuyerContacted,
-    ComplaintAnswered,
-    ComplaintClosed,
-    ComplaintLodged,
-    DispatchDecision,
-    DispatchDelayNotified,
-    DisputeSettled,
-    ExchangeDelayNotified,
-    ExchangeShipped,
-    NegotiationFailed,
-    OrderCancelled,
-    OrderPlaced,
-    ParcelDispatched,
-    ReturnEscalated,
-    ReturnParcelReceived,
-    ReturnParcelRefused,
-    ReturnRequested,
-    ReviewPosted,
-    ShippedLate,
-    ShippedSameDay,
-    SupervisorRuled,
-)
 from ledger.projections.columns import TIME, Column, Table, registry
 from ledger.values import from_micros, micros
 
 DEADLINES = Table("view_deadlines", (
-    Column("kind", key=True), Column("subject", key=True), Column("rule"),
+    Column("kind", key=True), Column("subject", key=True, index=True), Column("rule"),
     Column("opened_at", TIME, shown=False), Column("due", TIME, index=True), Column("done_at", TIME, none="not done"),
     Column("excused_at", TIME, shown=False), Column("void_at", TIME, shown=False), Column("source", shown=False),
-))
+), lookup="subject", fields=("order_id", "case_id", "dispute_id", "complaint_id"))
 # the exchanges among the cases: AS-2's deadline is theirs alone
 EXCHANGES = Table("view_sla_exchanges", (Column("case_id", key=True),))
 TABLES = (DEADLINES, EXCHANGES)
@@ -52,101 +29,103 @@ SAME_DAY, ADDRESS, RESHIP, CONTACT, RESOLUTION, COMPLAINT_RESPONSE, COMPLAINT_RE
 
 
 def _open(p, kind: str, subject: str, rule: str, opened: datetime, due: datetime | None, **more: Any) -> None:
-    columns = {"kind": kind, "subject": subject, "rule": rule, "opened_at": micros(opened),
-               "due": micros(due) if due else None, **more}
-    p.execute(f"INSERT INTO view_deadlines ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-              "ON CONFLICT (kind, subject) DO NOTHING", tuple(columns.values()))
+    """A deadline is opened once; a later opening of the same one changes nothing."""
+    if p.find(DEADLINES, (kind, subject)) is None:
+        p.row(DEADLINES, (kind, subject)).update(rule=rule, opened_at=micros(opened),
+                                                 due=micros(due) if due else None, **more)
 
 
 def _first(p, column: str, kind: str, subject: str, at: datetime) -> None:
-    p.execute(f"UPDATE view_deadlines SET {column} = ? WHERE kind = ? AND subject = ? "
-              f"AND ({column} IS NULL OR {column} > ?)", (micros(at), kind, subject, micros(at)))
+    """The first time something marked a deadline counts."""
+    row = p.find(DEADLINES, (kind, subject))
+    if row is not None and (row[column] is None or row[column] > micros(at)):
+        p.row(DEADLINES, (kind, subject))[column] = micros(at)
 
 
-@on(OrderPlaced)
-def order_placed(p, event: OrderPlaced) -> None:
-    _open(p, SAME_DAY, event.order_id, rules.dispatch_due.rule, event.at,
-          rules.dispatch_due(event.at, p.policy_at(event.at)))
+@on("OrderPlaced")
+def order_placed(p, e: dict) -> None:
+    _open(p, SAME_DAY, e["order_id"], rules.dispatch_due.rule, e["at"], rules.dispatch_due(e["at"], p.policy_at(e["at"])))
 
 
-@on(ParcelDispatched)
-def parcel_dispatched(p, event: ParcelDispatched) -> None:
-    if event.order_id is not None:
-        _first(p, "done_at", SAME_DAY, event.order_id, event.at)
+@on("ParcelDispatched")
+def parcel_dispatched(p, e: dict) -> None:
+    if e.get("order_id") is not None:
+        _first(p, "done_at", SAME_DAY, e["order_id"], e["at"])
 
 
-@on(ShippedSameDay, ShippedLate)
-def dispatch_decided(p, event: DispatchDecision) -> None:
-    if not event.address_confirmed:
-        _open(p, ADDRESS, event.order_id, rules.address_confirmed.rule, event.at, event.at, done_at=micros(event.at))
+@on("ShippedSameDay", "ShippedLate")
+def dispatch_decided(p, e: dict) -> None:
+    if not e["address_confirmed"]:
+        _open(p, ADDRESS, e["order_id"], rules.address_confirmed.rule, e["at"], e["at"], done_at=micros(e["at"]))
 
 
-@on(ReturnRequested)
-def case_requested(p, event: ReturnRequested) -> None:
-    if event.kind == "exchange":
-        p.execute("INSERT INTO view_sla_exchanges VALUES (?)", (event.case_id,))
+@on("ReturnRequested")
+def case_requested(p, e: dict) -> None:
+    if e["kind"] == "exchange":
+        p.new(EXCHANGES, e["case_id"])
 
 
-@on(ReturnParcelReceived)
-def return_parcel(p, event: ReturnParcelReceived) -> None:
+@on("ReturnParcelReceived")
+def return_parcel(p, e: dict) -> None:
     """AS-2 counts from the first accepted returned parcel of an exchange."""
-    if p.one("SELECT 1 FROM view_sla_exchanges WHERE case_id = ?", (event.case_id,)):
-        _open(p, RESHIP, event.case_id, rules.reship_due.rule, event.at,
-              rules.reship_due(event.at, p.policy_at(event.at)), source=event.ref)
+    if p.find(EXCHANGES, e["case_id"]) is not None:
+        _open(p, RESHIP, e["case_id"], rules.reship_due.rule, e["at"], rules.reship_due(e["at"], p.policy_at(e["at"])),
+              source=e["ref"])
 
 
-@on(ReturnParcelRefused)
-def parcel_refused(p, event: ReturnParcelRefused) -> None:
-    p.execute("DELETE FROM view_deadlines WHERE kind = ? AND subject = ? AND source = ?",
-              (RESHIP, event.case_id, event.caused_by))
+@on("ReturnParcelRefused")
+def parcel_refused(p, e: dict) -> None:
+    row = p.find(DEADLINES, (RESHIP, e["case_id"]))
+    if row is not None and row["source"] == e["caused_by"]:
+        p.delete(DEADLINES, (RESHIP, e["case_id"]))
 
 
-@on(ReturnEscalated)
-def escalated(p, event: ReturnEscalated) -> None:
+@on("ReturnEscalated")
+def escalated(p, e: dict) -> None:
     """The replacement waits for the ruling; the deadline counts from it."""
-    p.execute("UPDATE view_deadlines SET due = NULL, source = ? WHERE kind = ? AND subject = ?",
-              ("escalated", RESHIP, event.case_id))
+    if p.find(DEADLINES, (RESHIP, e["case_id"])) is not None:
+        p.row(DEADLINES, (RESHIP, e["case_id"])).update(due=None, source="escalated")
 
 
-@on(SupervisorRuled)
-def ruled(p, event: SupervisorRuled) -> None:
-    p.execute("UPDATE view_deadlines SET due = ?, source = ? WHERE kind = ? AND subject = ? AND source = ?",
-              (micros(rules.reship_due(event.at, p.policy_at(event.at))), event.ref, RESHIP, event.case_id,
-               "escalated"))
+@on("SupervisorRuled")
+def ruled(p, e: dict) -> None:
+    row = p.find(DEADLINES, (RESHIP, e["case_id"]))
+    if row is not None and row["source"] == "escalated":
+        p.row(DEADLINES, (RESHIP, e["case_id"])).update(
+            due=micros(rules.reship_due(e["at"], p.policy_at(e["at"]))), source=e["ref"])
 
 
-@on(ReviewPosted)
-def review_posted(p, event: ReviewPosted) -> None:
-    if rules.opens_dispute(event.rating):
-        policy = p.policy_at(event.at)
-        _open(p, CONTACT, event.dispute_id, rules.contact_due.rule, event.at, rules.contact_due(event.at, policy))
-        _open(p, RESOLUTION, event.dispute_id, rules.resolve_due.rule, event.at, rules.resolve_due(event.at, policy))
+@on("ReviewPosted")
+def review_posted(p, e: dict) -> None:
+    if rules.opens_dispute(e["rating"]):
+        policy = p.policy_at(e["at"])
+        _open(p, CONTACT, e["dispute_id"], rules.contact_due.rule, e["at"], rules.contact_due(e["at"], policy))
+        _open(p, RESOLUTION, e["dispute_id"], rules.resolve_due.rule, e["at"], rules.resolve_due(e["at"], policy))
 
 
-@on(ComplaintLodged)
-def complaint_lodged(p, event: ComplaintLodged) -> None:
-    policy = p.policy_at(event.at)
-    _open(p, COMPLAINT_RESPONSE, event.complaint_id, rules.complaint_response_due.rule, event.at,
-          rules.complaint_response_due(event.at, policy))
-    _open(p, COMPLAINT_RESOLUTION, event.complaint_id, rules.complaint_resolution_due.rule, event.at,
-          rules.complaint_resolution_due(event.at, policy))
+@on("ComplaintLodged")
+def complaint_lodged(p, e: dict) -> None:
+    policy = p.policy_at(e["at"])
+    _open(p, COMPLAINT_RESPONSE, e["complaint_id"], rules.complaint_response_due.rule, e["at"],
+          rules.complaint_response_due(e["at"], policy))
+    _open(p, COMPLAINT_RESOLUTION, e["complaint_id"], rules.complaint_resolution_due.rule, e["at"],
+          rules.complaint_resolution_due(e["at"], policy))
 
 
-# What marks a deadline done, excused or void (the first such time counts): (record, column, kind, subject)
+# What marks a deadline done, excused or void (the first such time counts): (event type, column, kind, subject)
 MARKS = [
-    (DispatchDelayNotified, "excused_at", SAME_DAY, "order_id"),  # SH-2
-    (OrderCancelled, "void_at", SAME_DAY, "order_id"),  # a cancelled order has no dispatch deadline
-    (ExchangeShipped, "done_at", RESHIP, "case_id"),
-    (ExchangeDelayNotified, "excused_at", RESHIP, "case_id"),  # AS-2
-    (BuyerContacted, "done_at", CONTACT, "dispute_id"),
-    (DisputeSettled, "done_at", RESOLUTION, "dispute_id"),
-    (NegotiationFailed, "done_at", RESOLUTION, "dispute_id"),
-    (ComplaintAnswered, "done_at", COMPLAINT_RESPONSE, "complaint_id"),
-    (ComplaintClosed, "done_at", COMPLAINT_RESOLUTION, "complaint_id"),
+    ("DispatchDelayNotified", "excused_at", SAME_DAY, "order_id"),  # SH-2
+    ("OrderCancelled", "void_at", SAME_DAY, "order_id"),  # a cancelled order has no dispatch deadline
+    ("ExchangeShipped", "done_at", RESHIP, "case_id"),
+    ("ExchangeDelayNotified", "excused_at", RESHIP, "case_id"),  # AS-2
+    ("BuyerContacted", "done_at", CONTACT, "dispute_id"),
+    ("DisputeSettled", "done_at", RESOLUTION, "dispute_id"),
+    ("NegotiationFailed", "done_at", RESOLUTION, "dispute_id"),
+    ("ComplaintAnswered", "done_at", COMPLAINT_RESPONSE, "complaint_id"),
+    ("ComplaintClosed", "done_at", COMPLAINT_RESOLUTION, "complaint_id"),
 ]
 for _record, _column, _kind, _subject in MARKS:
-    on(_record)(lambda p, event, column=_column, kind=_kind, subject=_subject:
-                _first(p, column, kind, getattr(event, subject), event.at))
+    on(_record)(lambda p, e, column=_column, kind=_kind, subject=_subject: _first(p, column, kind, e[subject], e["at"]))
 
 # Whether a thing done at `done` meets `due`: SH-1's due is exclusive, the hours deadlines inclusive.
 ON_TIME = {SAME_DAY: rules.shipped_on_time, **dict.fromkeys(
