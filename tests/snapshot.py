@@ -1,6 +1,6 @@
-"""What a user reads of a store, pinned: every view's JSON, `export`, `verify` and a what-if, for the fixture shop
-and a generated history. The files (tests/golden/) were written before the views were projected in bulk (ADR 10); a change of
-projection must leave them as they are.
+"""What a user reads of a store, pinned: every view's JSON, `export`, `verify` and a what-if, for the fixture
+shop and a generated history. The files (tests/golden/) were written before the views were projected in bulk
+(ADR 10); a change of projection must leave them as they are.
 
     python -m tests.snapshot     # writes the files again (only when a view's contract changes)
 """

@@ -44,7 +44,8 @@ def _first(p, column: str, kind: str, subject: str, at: datetime) -> None:
 
 @on("OrderPlaced")
 def order_placed(p, e: dict) -> None:
-    _open(p, SAME_DAY, e["order_id"], rules.dispatch_due.rule, e["at"], rules.dispatch_due(e["at"], p.policy_at(e["at"])))
+    at = e["at"]
+    _open(p, SAME_DAY, e["order_id"], rules.dispatch_due.rule, at, rules.dispatch_due(at, p.policy_at(at)))
 
 
 @on("ParcelDispatched")
