@@ -159,6 +159,29 @@ class Keyring:
                 self._keys[customer] = None  # never had one, or forgotten
         return self._keys[customer]
 
+    def prepare(self, customers: set[str]) -> None:
+        """The keys of a chunk's customers read at once, those without one created at once (in the append's
+        transaction, as `data_key` would one at a time)."""
+        wanted = [c for c in customers if c not in self._keys]
+        if not wanted:
+            return
+        self.check_master()
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            found.update(self._rows("SELECT customer_id, wrapped FROM ledger_customer_keys WHERE customer_id IN "
+                                    f"({','.join('?' * len(part))})", tuple(part)))
+        new = []
+        for customer in wanted:
+            if customer not in found:
+                self._keys[customer] = AESGCM.generate_key(bit_length=256)
+                new.append((customer, _seal(self.master, self._keys[customer], customer.encode())))
+            elif found[customer] is None:
+                self._keys[customer] = None  # forgotten
+            else:
+                self._keys[customer] = _open(self.master, bytes(found[customer]), customer.encode())
+        self.cursor.executemany("INSERT INTO ledger_customer_keys VALUES (?, ?)", new)
+
     def _stored_owner(self, id_: str, kind: str) -> str:
         return self._rows("SELECT parent FROM ledger_ids WHERE id = ? AND kind = ?", (id_, kind))[0][0]
 

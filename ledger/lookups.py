@@ -114,6 +114,8 @@ class StoreSession(Lookups):
 
     def write(self, events: Sequence[Event], index: IndexRows) -> None:
         self.pending = {id_: parent for id_, _, parent in index.ids}
+        keyring = self.mapper.keyring
+        keyring.prepare({keyring.customer_of(event) for event in events if getattr(type(event), "PERSONAL", ())})
         stored, facts = [], []
         for event in events:
             stored_event, state = self.mapper.encode(event)

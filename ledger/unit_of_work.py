@@ -241,6 +241,7 @@ class UnitOfWork:
         if taken is not None:
             raise refuse(f"id {id_} already names {'an' if taken[0] in 'aeiou' else 'a'} {taken}")
         self.ids[id_] = (kind, parent)
+        self.stored_children[id_] = []  # nothing stored names a new id as its parent
         self.index.ids.append((id_, kind, parent))
         if parent is not None:
             self.children_added.setdefault(parent, []).append((id_, kind))

@@ -124,11 +124,13 @@ class Aggregate:
         return aggregate
 
     def trigger(self, event: E) -> E:
-        stamped = event.model_copy(update={
-            "originator_id": self.id,
-            "originator_version": self.version + 1,
-            "timestamp": datetime.now(timezone.utc),
-        })
+        stamp = {"originator_id": self.id, "originator_version": self.version + 1,
+                 "timestamp": datetime.now(timezone.utc)}
+        if event.originator_id:
+            stamped = event.model_copy(update=stamp)
+        else:  # a record just read or a decision just made belongs to no stream yet: stamped as it is, not copied
+            stamped = event
+            stamped.__dict__.update(stamp)
         self.apply(stamped)
         self.pending.append(stamped)
         return stamped
