@@ -6,9 +6,9 @@ them, and reads the log back for verify, replay, history and export.
 
 Where the ledger calls eventsourcing's private methods, and why: a file's events are inserted inside
 the transaction that has already read the store and will write the index, chain and views, which the
-public `insert_events` (one transaction of its own) cannot do. So `insert` calls
-`SQLiteApplicationRecorder._insert_events` (SQLite) and `_insert_stored_events`,
-`_fetch_ids_after_insert_events` and `_lock_table` (PostgreSQL, postgres.py); nothing else does.
+public `insert_events` (one transaction of its own) cannot do. So on PostgreSQL `insert` calls
+`_insert_stored_events`, `_fetch_ids_after_insert_events` and `_lock_table` (postgres.py); nothing else
+does. On SQLite the ledger writes the chunk with its own one statement, positions given (`_insert_raw`).
 """
 from __future__ import annotations
 
@@ -204,7 +204,16 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
             connection.commit()
 
     def _insert_raw(self, cursor: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
-        return SQLiteApplicationRecorder._insert_events(self, cursor, stored_events) or []
+        """One statement for the chunk, each event at the next position given explicitly (the write lock is
+        held, so nobody else takes one): eventsourcing's own insert runs a statement per event to learn it."""
+        cursor.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.EVENTS}")
+        first = cursor.fetchone()[0] + 1
+        positions = range(first, first + len(stored_events))
+        cursor.executemany(f"INSERT INTO {self.EVENTS} (rowid, originator_id, originator_version, topic, state) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           [(position, s.originator_id, s.originator_version, s.topic, s.state)
+                            for position, s in zip(positions, stored_events)])
+        return positions
 
     def erasing(self, cursor: Any) -> None:
         cursor.execute("PRAGMA secure_delete = ON")  # the freed bytes of the wrapped key are zeroed
