@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
+from functools import cached_property
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -12,14 +13,13 @@ from eventsourcing.application import Application
 
 from ledger.aggregates import PolicyBook, fold
 from ledger.crypto import Keyring
-from ledger.events import BackupTaken, Event, PenaltyAssessed, Record
-from ledger.lookups import Lookups, StoreSession, streams_of
+from ledger.events import BackupTaken, Event, Record
+from ledger.lookups import StoreSession
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
-from ledger.policy import PolicyParams
+from ledger.policy import Policy, PolicyParams
 from ledger.projections import TOPICS, Projector, fact, recreate_views
-from ledger.projections import (
-    fund as fund_view, kpi as kpi_view, liability as liability_view, sla as sla_view, stock as stock_view,
-)
+from ledger.projections import fund as fund_view, kpi as kpi_view, sla as sla_view
+from ledger.reader import Reader
 from ledger.report import Timeline
 from ledger.rules import Refused
 from ledger.store import Store, StoreError, parse_store
@@ -45,6 +45,8 @@ class Ledger(Application[str]):
 
     @contextmanager
     def _appending(self) -> Iterator[StoreSession]:
+        if not self.reader.views_current():  # a new store, or one whose views an earlier version built
+            self.rebuild_views()
         with self.recorder.appending() as cursor:
             session = StoreSession(self.recorder, cursor, self.mapper, self.overlay)
             try:
@@ -76,7 +78,7 @@ class Ledger(Application[str]):
                              "(restore with pg_restore --dbname=DBNAME ledger.dump)")
         if path.exists():
             raise StoreError(f"{path} exists; a backup does not overwrite a file")
-        head = self.recorder.head()
+        head = self.reader.head()
         try:
             with closing(sqlite3.connect(self.store.path)) as source, closing(sqlite3.connect(path)) as target:
                 source.backup(target)
@@ -106,16 +108,19 @@ class Ledger(Application[str]):
 
     # -- reading --------------------------------------------------------------------------------
 
+    @cached_property
+    def reader(self) -> Reader:
+        """The store's views, histories and chain, read as stored (reader.py), policies as this ledger has them."""
+        return Reader(self.recorder.reading, self.recorder.DIALECT)
+
     def kind_of(self, id_: str) -> tuple[str, str | None] | None:
-        with self.recorder.reading() as cursor:
-            return Lookups(cursor).ids([id_]).get(id_)
+        return self.reader.kind_of(id_)
 
     def streams_of(self, id_: str) -> list[str]:
-        with self.recorder.reading() as cursor:
-            return streams_of(Lookups(cursor), id_)
+        return self.reader.streams_of(id_)
 
     def events_of(self, streams: Iterable[str]) -> list[tuple[int, Event]]:
-        """(position, event) in position order."""
+        """(position, event) in position order, as event models."""
         return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.select_streams(streams)]
 
     def policy_book(self) -> PolicyBook:
@@ -123,35 +128,34 @@ class Ledger(Application[str]):
                        for stored in self.recorder.select_events("policy"))
         return (adopted or PolicyBook()).with_overlay(self.overlay)
 
+    def latest_policy(self) -> Policy:
+        return self.policy_book().latest()
+
     # -- views ----------------------------------------------------------------------------------
 
     def stock(self, sku: str | None = None) -> list[dict]:
         """ST-1's `low` by the latest adopted policy."""
-        with self.recorder.reading() as cursor:
-            return stock_view.rows(cursor, self.policy_book().latest(), sku)
+        return self.reader.stock(sku, self.latest_policy())
 
     def liability(self, case_id: str | None = None, order_id: str | None = None) -> dict:
-        with self.recorder.reading() as cursor:
-            return liability_view.report(cursor, case_id, order_id)
+        return self.reader.liability(case_id, order_id)
 
     def fund(self) -> dict:
-        with self.recorder.reading() as cursor:
-            return fund_view.report(cursor, self.policy_book().latest().zone)
+        with self.reader.views() as cursor:
+            return fund_view.report(cursor, self.latest_policy().zone)
 
     def kpi(self, by: str, as_of: datetime, first: date | None = None, last: date | None = None,
             staff: bool = False) -> dict:
         """`kpi --json`: figures per local period in the time zone of the latest adopted policy."""
-        zone = self.policy_book().latest().zone
-        with self.recorder.reading() as cursor:
+        zone = self.latest_policy().zone
+        with self.reader.views() as cursor:
             dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
             return kpi_view.report(cursor, by=by, zone=zone, as_of=as_of, first=first, last=last, breaches=dues,
                                    per_staff=staff)
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""
-        zone = self.policy_book().latest().zone
-        with self.recorder.reading() as cursor:
-            return [sla_view.DEADLINES.json(row, zone) for row in sla_view.breaches(cursor, as_of, subject)]
+        return self.reader.breaches(as_of, subject, self.latest_policy())
 
     def rebuild_views(self, progress: Callable[[int], None] = lambda read: None) -> int:
         """Drop every view and project the whole log again, in one transaction; returns events read."""
@@ -183,29 +187,8 @@ class Ledger(Application[str]):
 
     def timeline(self, streams: Iterable[str]) -> Timeline:
         """Times are shown in the time zone of the latest adopted policy."""
-        return self._timeline(self.events_of(streams))
-
-    def _timeline(self, entries: list[tuple[int, Event]]) -> Timeline:
-        return Timeline(entries, self.policy_book().latest().zone, self.recorder.position_of)
+        return self.reader.timeline(streams, self.latest_policy())
 
     def history(self, id_: str) -> tuple[str, Timeline] | None:
-        """What `history ID` shows, and the kind of ID: an order with its shipments, cases and disputes, a
-        case with its replacements, a complaint with its penalty and what that rests on, a staff member's
-        wages and penalties with the complaints they rest on, or one stream."""
-        found = self.kind_of(id_)
-        if found is not None:
-            kind, streams = found[0], self.streams_of(id_)
-        elif self.recorder.select_events(f"staff:{id_}", limit=1):
-            kind, streams = "staff", [f"staff:{id_}"]
-        else:
-            return None
-        entries = self.events_of(streams)
-        penalties = [e for _, e in entries if isinstance(e, PenaltyAssessed)]
-        if kind == "staff":
-            entries = self.events_of([*streams, *(f"complaint:{p.complaint_id}" for p in penalties)])
-        elif kind == "complaint" and entries[0][1].against is not None:
-            staff = self.events_of([f"staff:{entries[0][1].against}"])
-            penalties = [e for _, e in staff if isinstance(e, PenaltyAssessed) and e.complaint_id == id_]
-            wanted = {p.ref for p in penalties} | {ref for p in penalties for ref in p.rests_on}
-            entries = sorted(entries + [(n, e) for n, e in staff if e.ref in wanted], key=lambda entry: entry[0])
-        return kind, self._timeline(entries)
+        """What `history ID` shows (Reader.history)."""
+        return self.reader.history(id_, self.latest_policy())

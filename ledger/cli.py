@@ -19,8 +19,9 @@ class Failure(Exception):
         self.status = status
 
 
-def store_option(command=None, *, creates: bool = False):
-    """--store for a command; only the commands that write records (`creates`) may create the store."""
+def store_option(command=None, *, creates: bool = False, reads: bool = False):
+    """--store for a command; only the commands that write records (`creates`) may create the store. A command
+    that only `reads` views, histories or the chain gets a Reader (reader.py), which loads no write side."""
     def decorate(command):
         @click.option("--store", "store", default=None, metavar="URL",
                       help="sqlite:///FILE or postgresql://user@host:port/dbname (default: LEDGER_STORE, "
@@ -28,7 +29,18 @@ def store_option(command=None, *, creates: bool = False):
         @click.pass_context
         @functools.wraps(command)
         def wrapper(ctx: click.Context, store: str | None, **kwargs):
-            ledger = open_ledger(store if store is not None else ctx.obj.get("store"), creates)
+            url = store if store is not None else ctx.obj.get("store")
+            if reads:
+                from ledger.reader import StaleViews, open_reader
+
+                reader, close = open_reader(existing_store(url, creates=False))
+                try:
+                    return command(reader, **kwargs)
+                except StaleViews as error:
+                    raise Failure(str(error)) from None
+                finally:
+                    close()
+            ledger = open_ledger(url, creates)
             try:
                 return command(ledger, **kwargs)
             finally:
@@ -43,8 +55,8 @@ def json_option(command):
     return click.option("--json", "as_json", is_flag=True, help="print JSON (SPEC section 8) instead of text")(command)
 
 
-def open_ledger(url: str | None, creates: bool):
-    from ledger.application import Ledger
+def existing_store(url: str | None, creates: bool):
+    """The store a URL names; unless the command `creates` it, one that has been written."""
     from ledger.store import StoreError, StoreUnreachable, parse_store, store_url
 
     try:
@@ -56,7 +68,13 @@ def open_ledger(url: str | None, creates: bool):
         raise Failure(str(error), FAILED) from None
     if not exists and not creates:
         raise Failure(f"no store at {store.url}", INVALID)
-    return Ledger(store)
+    return store
+
+
+def open_ledger(url: str | None, creates: bool):
+    from ledger.application import Ledger
+
+    return Ledger(existing_store(url, creates))
 
 
 @contextlib.contextmanager
@@ -234,8 +252,8 @@ def printable(text: str) -> str:
     return escaped(text)
 
 
-def history_of(ledger, id_: str):
-    found = ledger.history(id_)
+def history_of(reader, id_: str):
+    found = reader.history(id_)
     if found is None:
         raise Failure(f"unknown id {id_!r}", INVALID)
     return found
@@ -244,11 +262,11 @@ def history_of(ledger, id_: str):
 @cli.command()
 @click.argument("id_", metavar="ID")
 @json_option
-@store_option
-def history(ledger, id_: str, as_json: bool) -> None:
+@store_option(reads=True)
+def history(reader, id_: str, as_json: bool) -> None:
     """Every event of an order with its shipments, cases and disputes (or of one case, dispute, shipment,
     SKU, complaint with its penalty, or staff member's wages and penalties), in position order."""
-    kind, timeline = history_of(ledger, id_)
+    kind, timeline = history_of(reader, id_)
     if as_json:
         emit_json(timeline.history_json())
     else:
@@ -261,22 +279,22 @@ EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
 @cli.command()
 @click.argument("id_", metavar="ID")
 @json_option
-@store_option
-def explain(ledger, id_: str, as_json: bool) -> None:
+@store_option(reads=True)
+def explain(reader, id_: str, as_json: bool) -> None:
     """Each decision on an order, case, dispute, complaint or staff member with its rule, policy and the
     events it rests on."""
-    kind, timeline = history_of(ledger, id_)
+    kind, timeline = history_of(reader, id_)
     if kind not in EXPLAINED:
         raise Failure(f"{id_} is a {kind}; explain takes an order, case, dispute, complaint or staff member",
                       INVALID)
     if kind in ("case", "dispute"):  # what the rules read: the whole order
-        _, timeline = history_of(ledger, ledger.kind_of(id_)[1])
+        _, timeline = history_of(reader, reader.kind_of(id_)[1])
     if kind == "complaint":
         def about(decision) -> bool:
-            return getattr(decision, "complaint_id", None) == id_
+            return decision.state.get("complaint_id") == id_
     else:
         def about(decision) -> bool:
-            return decision.originator_id == f"{kind}:{id_}"
+            return decision.stream == f"{kind}:{id_}"
     if as_json:
         emit_json(timeline.explain_json(about))
     else:
@@ -286,10 +304,10 @@ def explain(ledger, id_: str, as_json: bool) -> None:
 @cli.command()
 @click.option("--sku", default=None, help="one SKU only")
 @json_option
-@store_option
-def stock(ledger, sku: str | None, as_json: bool) -> None:
+@store_option(reads=True)
+def stock(reader, sku: str | None, as_json: bool) -> None:
     """Stock per SKU: on hand, reserved, available, and low (ST-1)."""
-    rows = ledger.stock(sku)
+    rows = reader.stock(sku)
     if as_json:
         emit_json({"skus": rows})
         return
@@ -305,11 +323,11 @@ def stock(ledger, sku: str | None, as_json: bool) -> None:
 @click.option("--case", "case_id", default=None, help="one case only")
 @click.option("--order", "order_id", default=None, help="the cases of one order")
 @json_option
-@store_option
-def liability(ledger, case_id: str | None, order_id: str | None, as_json: bool) -> None:
+@store_option(reads=True)
+def liability(reader, case_id: str | None, order_id: str | None, as_json: bool) -> None:
     """Shipping-cost and refund liability per accepted case and per order that did not reach its buyer
     (cancelled, returned to sender or lost), with totals."""
-    report = ledger.liability(case_id, order_id)
+    report = reader.liability(case_id, order_id)
     if as_json:
         emit_json(report)
         return
@@ -349,8 +367,8 @@ def sla_kinds(ctx, param, incomplete: str) -> list[str]:
               help="only breaches of this kind (repeatable), e.g. same_day_shipping")
 @click.option("--open", "open_only", is_flag=True, help="only the breaches not yet done at T")
 @json_option
-@store_option
-def sla(ledger, as_of: str | None, subject: str | None, kinds: tuple[str, ...], open_only: bool,
+@store_option(reads=True)
+def sla(reader, as_of: str | None, subject: str | None, kinds: tuple[str, ...], open_only: bool,
         as_json: bool) -> None:
     """SLA breaches as of T, by due time, with a count per kind."""
     from ledger.projections.sla import DEADLINES, KINDS
@@ -359,8 +377,8 @@ def sla(ledger, as_of: str | None, subject: str | None, kinds: tuple[str, ...], 
     if unknown:
         raise Failure(f"--kind: unknown kind {unknown[0]!r}; the kinds are {', '.join(KINDS)}", INVALID)
     t = parse_as_of(as_of)
-    zone = ledger.policy_book().latest().zone
-    rows = [row for row in ledger.breaches(t, subject) if (not kinds or row["kind"] in kinds)
+    zone = reader.policy.zone
+    rows = [row for row in reader.breaches(t, subject) if (not kinds or row["kind"] in kinds)
             and (not open_only or row["done_at"] is None)]
     counts = {kind: sum(row["kind"] == kind for row in rows) for kind in KINDS}
     if as_json:
@@ -461,7 +479,7 @@ def fund(ledger, as_json: bool) -> None:
 def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
     """Rebuild every view from the stored events, or (with --policy) a what-if under another policy.
     Either way the chain is checked first: a tampered history is not replayed."""
-    verdict = ledger.recorder.verify()
+    verdict = ledger.reader.verify()
     if verdict.problem:
         raise Failure(f"{verdict.problem}; nothing was replayed (see ledger verify)", TAMPERED)
     if policy_file is not None:
@@ -517,13 +535,13 @@ def _plain(value) -> str:
 @cli.command()
 @click.option("--expect-head", "expect_head", default=None, metavar="N:HEX",
               help="a head written down earlier: also finds a history cut short after it")
-@store_option
-def verify(ledger, expect_head: str | None) -> None:
+@store_option(reads=True)
+def verify(reader, expect_head: str | None) -> None:
     """Check the stored history for tampering; the last line is the head to write down."""
-    verdict = ledger.recorder.verify(expect_head)
+    verdict = reader.verify(expect_head)
     if verdict.problem:
         raise Failure(verdict.problem, TAMPERED)
-    click.echo(f"{ledger.total_events()} event(s) verified")
+    click.echo(f"{verdict.head.split(':')[0]} event(s) verified")
     click.echo(f"head {verdict.head}")
 
 

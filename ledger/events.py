@@ -15,10 +15,10 @@ from typing import Annotated, ClassVar, Literal, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from ledger.policy import PolicyParams, ReturnMethod
-from ledger.values import (
+from ledger.fields import (
     Count, CustomerId, Id, Indexed, Money, Name, Payer, Period, Phone, Quantity, Role, Text, Time, TrackingNo,
-    check_key,
 )
+from ledger.values import check_key
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -107,11 +107,6 @@ def _names_indexed(annotation: object) -> bool:
     if get_origin(annotation) is Annotated:
         return any(isinstance(m, Indexed) for m in annotation.__metadata__)
     return any(_names_indexed(arg) for arg in get_args(annotation))
-
-
-def ref_parts(ref: str) -> tuple[str, int]:
-    stream, version = ref.rsplit("@", 1)
-    return stream, int(version)
 
 
 class OrderLine(BaseModel):

@@ -1,5 +1,5 @@
-"""The write side's indexes (ids, claimed values, idempotency keys) and the store session a unit of work
-decides a file in: lookups, and the write of a chunk's events with its index rows, chain and views.
+"""The store session a unit of work decides a file in: lookups (index.py), and the write of a chunk's events
+with its index rows, chain and views.
 """
 from __future__ import annotations
 
@@ -8,59 +8,10 @@ from typing import Any
 
 from ledger.aggregates import PolicyBook, fold
 from ledger.events import Event
+from ledger.index import Lookups
 from ledger.policy import PolicyParams
 from ledger.projections import Projector, fact
 from ledger.unit_of_work import IndexRows
-
-INDEX_TABLES = [
-    "CREATE TABLE IF NOT EXISTS ledger_ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT)",
-    "CREATE INDEX IF NOT EXISTS ledger_ids_parent ON ledger_ids (parent)",
-    "CREATE TABLE IF NOT EXISTS ledger_tracking (tracking_no TEXT PRIMARY KEY, shipment_id TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS ledger_keys (key TEXT PRIMARY KEY)",
-]
-# A namespace of claimed values (Record.CLAIMS) -> its table, value column, owner column.
-CLAIM_TABLES = {"tracking": ("ledger_tracking", "tracking_no", "shipment_id")}
-BATCH = 500  # values a lookup statement names at most
-
-
-class Lookups:
-    """Index lookups through one cursor that takes `?` parameters and returns tuples."""
-
-    def __init__(self, cursor: Any):
-        self.c = cursor
-
-    def _lookup(self, statement: str, values: Iterable[str]) -> list[tuple]:
-        values, rows = list(values), []
-        for start in range(0, len(values), BATCH):
-            chunk = values[start:start + BATCH]
-            self.c.execute(statement.format(",".join("?" * len(chunk))), chunk)
-            rows += self.c.fetchall()
-        return rows
-
-    def keys(self, keys: Iterable[str]) -> set[str]:
-        return {row[0] for row in self._lookup("SELECT key FROM ledger_keys WHERE key IN ({})", keys)}
-
-    def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
-        return {row[0]: (row[1], row[2])
-                for row in self._lookup("SELECT id, kind, parent FROM ledger_ids WHERE id IN ({})", ids)}
-
-    def claims(self, namespace: str, values: Iterable[str]) -> dict[str, str]:
-        table, value, owner = CLAIM_TABLES[namespace]
-        return dict(self._lookup(f"SELECT {value}, {owner} FROM {table} WHERE {value} IN ({{}})", values))
-
-    def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
-        found: dict[str, list[tuple[str, str]]] = {parent: [] for parent in parents}
-        for child, kind, parent in self._lookup(
-                "SELECT id, kind, parent FROM ledger_ids WHERE parent IN ({}) ORDER BY id", found):
-            found[parent].append((child, kind))
-        return found
-
-    def write_index(self, index: IndexRows) -> None:
-        self.c.executemany("INSERT INTO ledger_ids VALUES (?,?,?)", index.ids)
-        for namespace, (table, _, _) in CLAIM_TABLES.items():
-            self.c.executemany(f"INSERT INTO {table} VALUES (?,?)",
-                               [(value, owner) for space, value, owner in index.claims if space == namespace])
-        self.c.executemany("INSERT INTO ledger_keys VALUES (?)", [(key,) for key in index.keys])
 
 
 class StoreSession(Lookups):
@@ -126,16 +77,3 @@ class StoreSession(Lookups):
         self.projector.apply(facts)
         self.pending = {}
         self.mapper.keyring.trim()
-
-
-def streams_of(lookups: Any, id_: str) -> list[str]:
-    """The streams `history ID` shows: an order with its shipments, cases and disputes, a case with its
-    replacement shipments, or the one stream of any other id. `lookups` answers `ids` and `children`."""
-    found = lookups.ids([id_]).get(id_)
-    if found is None:
-        return []
-    streams = [f"{found[0]}:{id_}"]
-    for child, child_kind in lookups.children([id_])[id_]:
-        streams.append(f"{child_kind}:{child}")
-        streams += [f"{kind}:{grandchild}" for grandchild, kind in lookups.children([child])[child]]
-    return streams

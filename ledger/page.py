@@ -11,8 +11,10 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from ledger.events import Decision
+from ledger.events import Record, subclasses
 from ledger.projections.sla import KINDS
+
+PERSONAL = {cls.__name__: cls.PERSONAL for cls in subclasses(Record)}  # left off the page
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1d2330}
@@ -75,7 +77,7 @@ def render(ledger: Any, as_of: datetime) -> str:
     """The page as of `as_of`: the chain's head, liability, SLA, stock, KPIs, staff and the fund, and a
     timeline per case."""
     zone = ledger.policy_book().latest().zone
-    head = ledger.recorder.verify().head
+    head = ledger.reader.verify().head
     liability = ledger.liability()
     breaches = ledger.breaches(as_of)
 
@@ -175,17 +177,16 @@ def timelines(ledger: Any, case_ids: list[str]) -> str:
         _, timeline = ledger.history(case_id)
         rows = []
         for entry in timeline.entries:
-            event = entry.event
-            data = timeline.data(event)
-            for name in getattr(type(event), "PERSONAL", ()):
+            data = timeline.data(entry)
+            for name in PERSONAL.get(entry.type, ()):
                 data.pop(name, None)
-            decision = isinstance(event, Decision)
+            state, decision = entry.state, entry.decision
             what = ", ".join(f"{k}={v}" for k, v in data.items() if k != "rests_on")
-            rows.append(f"<tr><td>{entry.position}</td><td>{escape(timeline.time(event.at))}</td>"
-                        f"<td>{escape(event.actor)}</td><td>{escape(event.role)}</td>"
-                        f"<td>{'⇒ ' if decision else ''}{escape(type(event).__name__)}</td>"
-                        f"<td>{escape(event.rule) if decision else ''}</td>"
-                        f"<td>{escape(event.policy_version) if decision else ''}</td><td>{escape(what)}</td></tr>")
+            rows.append(f"<tr><td>{entry.position}</td><td>{escape(timeline.time(entry.at))}</td>"
+                        f"<td>{escape(state['actor'])}</td><td>{escape(state['role'])}</td>"
+                        f"<td>{'⇒ ' if decision else ''}{escape(entry.type)}</td>"
+                        f"<td>{escape(state['rule']) if decision else ''}</td>"
+                        f"<td>{escape(state['policy_version']) if decision else ''}</td><td>{escape(what)}</td></tr>")
         out.append(f'<details id="timeline-{escape(case_id)}" open><summary>{escape(case_id)}</summary>'
                    + table(["#", "at", "actor", "role", "event", "rule", "policy", "data"], rows) + "</details>")
     return "".join(out)

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 
-from ledger.values import Money, Name, first_error
+from ledger.fields import Money, Name
+from ledger.values import first_error
 
 ReturnMethod = Literal["express", "freight_collect", "surface_mail"]
 Hours = Annotated[int, Strict(), Field(ge=0, le=24 * 366)]

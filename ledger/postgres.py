@@ -13,32 +13,12 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from ledger.reader import POSTGRES, QmarkCursor
 from ledger.recorder import LedgerRecorder
 
 
-class QmarkCursor:
-    """A psycopg cursor that takes `?` placeholders and returns rows as tuples, like sqlite3."""
-
-    def __init__(self, cursor: Any):
-        self.cursor = cursor
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.cursor.execute(statement.replace("?", "%s"), params)
-
-    def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
-        if params:
-            self.cursor.executemany(statement.replace("?", "%s"), params)
-
-    def fetchone(self) -> tuple | None:
-        row = self.cursor.fetchone()
-        return None if row is None else tuple(row.values())
-
-    def fetchall(self) -> list[tuple]:
-        return [tuple(row.values()) for row in self.cursor.fetchall()]
-
-
 class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
-    POSITION = "notification_id"
+    DIALECT = POSTGRES
     BLOB = "BYTEA"
 
     def __init__(self, datastore: Any, **kwargs: Any):

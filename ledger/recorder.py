@@ -21,7 +21,8 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger import chain
 from ledger.crypto import KEY_TABLES
-from ledger.lookups import INDEX_TABLES
+from ledger.index import INDEX_TABLES
+from ledger.reader import SQLITE, Dialect
 
 CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_chain (position BIGINT PRIMARY KEY, stream TEXT NOT NULL, "
@@ -33,18 +34,22 @@ CHAIN_TABLES = [
 class LedgerRecorder:
     """The ledger's part of a recorder, on top of an eventsourcing application recorder.
 
-    Dialects give: POSITION (the column holding an event's position), EVENTS (the
+    Dialects give: DIALECT (reader.py: the events table's position column), EVENTS (the
     events table), BLOB (the binary type), `sql_cursor(cursor)` (one that takes `?`
     parameters and returns tuples), `appending()`, `_insert_raw` and `after_erasure`.
     """
 
-    POSITION: str
+    DIALECT: Dialect
     BLOB: str
     events_table_name: str
 
     @property
     def EVENTS(self) -> str:  # noqa: N802
         return self.events_table_name
+
+    @property
+    def POSITION(self) -> str:  # noqa: N802
+        return self.DIALECT.position
 
     def ledger_tables(self) -> list[str]:
         from ledger.projections import view_ddl
@@ -121,31 +126,6 @@ class LedgerRecorder:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def head(self) -> str:
-        """The chain's head as recorded: `N:HEX` of the last position."""
-        found = self._rows("SELECT position, log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
-        return chain.head_text(found[0][0], bytes(found[0][1])) if found else chain.head_text(0, chain.GENESIS)
-
-    def verify(self, expect_head: str | None = None) -> chain.Verdict:
-        with self.reading() as c:
-            events = self._paged(c, f"SELECT {self.POSITION}, originator_id, originator_version, topic, state "
-                                    f"FROM {self.EVENTS} WHERE {self.POSITION} > ? ORDER BY {self.POSITION} LIMIT ?")
-            links = self._paged(c, "SELECT position, stream_hash, log_hash FROM ledger_chain WHERE position > ? "
-                                   "ORDER BY position LIMIT ?")
-            return chain.verify(chain.merge(events, links), expect_head)
-
-    @staticmethod
-    def _paged(c: Any, statement: str, size: int = 1000) -> Iterator[tuple]:
-        """Rows by pages of `size`, each fetched when needed: two of these share one cursor."""
-        after = 0
-        while True:
-            c.execute(statement, (after, size))
-            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in c.fetchall()]
-            if not rows:
-                return
-            yield from rows
-            after = rows[-1][0]
-
     def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self.reading() as c:
             c.execute(statement, params)
@@ -168,14 +148,9 @@ class LedgerRecorder:
             yield list(page)
             start = page[-1].id + 1
 
-    def position_of(self, stream: str, version: int) -> int | None:
-        rows = self._rows(f"SELECT {self.POSITION} FROM {self.EVENTS} WHERE originator_id = ? "
-                          "AND originator_version = ?", [stream, version])
-        return rows[0][0] if rows else None
-
 
 class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
-    POSITION = "rowid"
+    DIALECT = SQLITE
     BLOB = "BLOB"
 
     def create_table(self) -> None:

@@ -6,26 +6,53 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ledger.events import Decision, Event, Record, ref_parts
 from ledger.tables import printable
 
-COMMON = {"originator_id", "originator_version", "timestamp", "at", "actor", "role", "key", "rule", "caused_by"}
+COMMON = {"timestamp", "at", "actor", "role", "key", "rule", "caused_by"}
+TIMES = {"due", "window_from", "window_until"}  # the time-typed fields besides `at` and `timestamp`
 
 
 @dataclass
-class Entry:
+class Stored:
+    """One event as the store holds it: its JSON state, with personal fields opened (or "[erased]")."""
+
     position: int
-    event: Event
+    stream: str
+    version: int
+    type: str
+    state: dict[str, Any]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.stream}@{self.version}"
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromisoformat(self.state["at"])
+
+    @property
+    def decision(self) -> bool:
+        """Decisions are the events that name the record they follow from."""
+        return "caused_by" in self.state
+
+    @property
+    def rests_on(self) -> list[str]:
+        return self.state.get("rests_on", [])
+
+
+def ref_parts(ref: str) -> tuple[str, int]:
+    stream, version = ref.rsplit("@", 1)
+    return stream, int(version)
 
 
 class Timeline:
     """Events with their positions, able to turn a decision's refs into positions."""
 
-    def __init__(self, entries: list[tuple[int, Event]], zone: tzinfo, position_of):
-        self.entries = [Entry(position, event) for position, event in entries]
+    def __init__(self, entries: list[Stored], zone: tzinfo, position_of: Callable[[str, int], int | None]):
+        self.entries = entries
         self.zone = zone
-        self._positions = {(e.event.originator_id, e.event.originator_version): e.position for e in self.entries}
-        self._by_position = {e.position: e for e in self.entries}
+        self._positions = {(e.stream, e.version): e.position for e in entries}
+        self._by_position = {e.position: e for e in entries}
         self._position_of = position_of  # (stream, version) -> position, for refs outside the timeline
 
     def position(self, ref: str) -> int | None:
@@ -33,32 +60,29 @@ class Timeline:
         found = self._positions.get((stream, version))
         return found if found is not None else self._position_of(stream, version)
 
-    def time(self, value: datetime) -> str:
-        return value.astimezone(self.zone).isoformat()
+    def time(self, value: datetime | str) -> str:
+        return (datetime.fromisoformat(value) if isinstance(value, str) else value).astimezone(self.zone).isoformat()
 
-    def data(self, event: Event) -> dict[str, Any]:
-        data = event.model_dump(mode="json", exclude=COMMON | {"rests_on"}, exclude_none=True)
-        for name, value in data.items():
-            if isinstance(getattr(event, name), datetime):
-                data[name] = self.time(getattr(event, name))
-        if isinstance(event, Decision):
-            data["rests_on"] = [self.position(ref) for ref in event.rests_on]
+    def data(self, entry: Stored) -> dict[str, Any]:
+        data = {name: self.time(value) if name in TIMES else value
+                for name, value in entry.state.items() if name not in COMMON and name != "rests_on"}
+        if entry.decision:
+            data["rests_on"] = [self.position(ref) for ref in entry.rests_on]
         return data
 
-    def as_json(self, entry: Entry) -> dict[str, Any]:
-        event = entry.event
-        decision = isinstance(event, Decision)
+    def as_json(self, entry: Stored) -> dict[str, Any]:
+        state = entry.state
         return {
             "position": entry.position,
-            "stream": event.originator_id,
-            "type": type(event).__name__,
-            "at": self.time(event.at),
-            "recorded_at": self.time(event.timestamp),
-            "actor": event.actor,
-            "role": event.role,
-            "data": self.data(event),
-            "rule": event.rule if decision else None,
-            "caused_by": self.position(event.caused_by) if decision else None,
+            "stream": entry.stream,
+            "type": entry.type,
+            "at": self.time(state["at"]),
+            "recorded_at": self.time(state["timestamp"]),
+            "actor": state["actor"],
+            "role": state["role"],
+            "data": self.data(entry),
+            "rule": state["rule"] if entry.decision else None,
+            "caused_by": self.position(state["caused_by"]) if entry.decision else None,
         }
 
     def history_json(self) -> dict[str, Any]:
@@ -69,8 +93,8 @@ class Timeline:
     def clock(self, value: datetime) -> str:
         return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
 
-    def summary(self, event: Event) -> str:
-        data = self.data(event)
+    def summary(self, entry: Stored) -> str:
+        data = self.data(entry)
         data.pop("rests_on", None)
         parts = []
         for name, value in data.items():
@@ -81,14 +105,14 @@ class Timeline:
             parts.append(f"{name}={value}")
         return printable("  ".join(parts))
 
-    def line(self, entry: Entry) -> str:
-        event = entry.event
-        head = f"{entry.position:>7}  {self.clock(event.at)}  {printable(event.actor):<10} {event.role:<16} "
-        if isinstance(event, Record):
-            return f"{head}{type(event).__name__}  {self.summary(event)}"
-        cause = self.position(event.caused_by)
-        return (f"{head}  => {type(event).__name__} [{event.rule}, policy {printable(event.policy_version)}, "
-                f"caused by #{cause}]  {self.summary(event)}")
+    def line(self, entry: Stored) -> str:
+        state = entry.state
+        head = f"{entry.position:>7}  {self.clock(entry.at)}  {printable(state['actor']):<10} {state['role']:<16} "
+        if not entry.decision:
+            return f"{head}{entry.type}  {self.summary(entry)}"
+        cause = self.position(state["caused_by"])
+        return (f"{head}  => {entry.type} [{state['rule']}, policy {printable(state['policy_version'])}, "
+                f"caused by #{cause}]  {self.summary(entry)}")
 
     def history_text(self, title: str) -> str:
         header = f"{'pos':>7}  {'at (' + str(self.zone) + ')':<19}  {'actor':<10} {'role':<16} event"
@@ -96,30 +120,30 @@ class Timeline:
 
     # -- explanations ---------------------------------------------------------------------------
 
-    def basis(self, decision: Decision) -> list[Entry]:
-        positions = [self.position(decision.caused_by), *(self.position(ref) for ref in decision.rests_on)]
+    def basis(self, decision: Stored) -> list[Stored]:
+        positions = [self.position(decision.state["caused_by"]), *(self.position(ref) for ref in decision.rests_on)]
         return [self._by_position[p] for p in sorted(set(positions)) if p in self._by_position]
 
-    def decisions(self, about: Callable[[Decision], bool]) -> list[Entry]:
-        return [e for e in self.entries if isinstance(e.event, Decision) and about(e.event)]
+    def decisions(self, about: Callable[[Stored], bool]) -> list[Stored]:
+        return [e for e in self.entries if e.decision and about(e)]
 
-    def explain_json(self, about: Callable[[Decision], bool]) -> dict[str, Any]:
+    def explain_json(self, about: Callable[[Stored], bool]) -> dict[str, Any]:
         return {"decisions": [
-            {**self.as_json(entry), "policy_version": entry.event.policy_version,
-             "rests_on": [self.as_json(basis) for basis in self.basis(entry.event)]}
+            {**self.as_json(entry), "policy_version": entry.state["policy_version"],
+             "rests_on": [self.as_json(basis) for basis in self.basis(entry)]}
             for entry in self.decisions(about)
         ]}
 
-    def explain_text(self, title: str, about: Callable[[Decision], bool]) -> str:
+    def explain_text(self, title: str, about: Callable[[Stored], bool]) -> str:
         out = [title]
         decisions = self.decisions(about)
         if not decisions:
             out.append("\nno decisions yet")
         for entry in decisions:
-            event = entry.event
-            out += ["", f"#{entry.position} {type(event).__name__}: rule {event.rule}, policy {event.policy_version}",
-                    f"    {self.summary(event)}", "    rests on:"]
-            out += [f"    {self.line(basis)}" for basis in self.basis(event)]
+            out += ["", f"#{entry.position} {entry.type}: rule {entry.state['rule']}, "
+                        f"policy {entry.state['policy_version']}",
+                    f"    {self.summary(entry)}", "    rests on:"]
+            out += [f"    {self.line(basis)}" for basis in self.basis(entry)]
         return "\n".join(out)
 
 

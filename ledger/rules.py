@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ledger.policy import Policy
 from ledger.values import ZERO
+
+if TYPE_CHECKING:
+    from ledger.policy import Policy
 
 F = TypeVar("F", bound=Callable)
 

@@ -10,9 +10,6 @@ import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Annotated, Literal
-
-from pydantic import BeforeValidator, PlainSerializer
 
 # The limits of SPEC section 2, each written once.
 MONEY_PATTERN = re.compile(r"(0|[1-9]\d{0,7})\.\d{2}")  # at most "99999999.99"
@@ -151,28 +148,6 @@ def parse_time(value: object) -> datetime:
 
 def format_time(value: datetime) -> str:
     return value.isoformat()
-
-
-Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(format_money, when_used="json")]
-Time = Annotated[datetime, BeforeValidator(parse_time), PlainSerializer(format_time, when_used="json")]
-Quantity = Annotated[int, BeforeValidator(parse_quantity)]
-Count = Annotated[int, BeforeValidator(parse_count)]
-
-
-class Indexed:
-    """Marks an id of the ledger's one id namespace (orders, shipments, cases, disputes, SKUs): the write
-    side looks these up in its id index before deciding a chunk of records."""
-
-
-Name = Annotated[str, BeforeValidator(parse_name)]  # staff, actors, carriers, versions: the id rule
-CustomerId = Name
-Id = Annotated[Name, Indexed()]
-Text = Annotated[str, BeforeValidator(parse_text)]
-TrackingNo = Annotated[str, BeforeValidator(parse_tracking)]
-Phone = Annotated[str, BeforeValidator(parse_phone)]
-Period = Annotated[str, BeforeValidator(parse_period)]
-Role = Literal["supervisor", "customer_service", "shipping_clerk", "system"]
-Payer = Literal["shop", "buyer"]
 
 
 # what the ledger says for pydantic's own checks, in the words of a shop's clerk

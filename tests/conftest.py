@@ -58,3 +58,19 @@ def shop(store):
     shop = Shop(store)
     yield shop
     shop.ledger.close()
+
+
+@pytest.fixture
+def run_cli(tmp_path, store):
+    """Runs the installed `ledger` command on this test's store, as a user would."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"]}
+    ledger = str(Path(sys.executable).with_name("ledger"))
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([ledger, *args], input=stdin, capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    return run

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from ledger.aggregates import PolicyBook, fold
 from ledger.events import Event
-from ledger.lookups import streams_of
+from ledger.index import streams_of
 from ledger.unit_of_work import Appended, IndexRows, UnitOfWork
 from tests.shop import Questions
 

@@ -34,7 +34,7 @@ def snapshot(ledger, as_of: str) -> dict:
     from ledger.whatif import what_if
 
     t = datetime.fromisoformat(as_of)
-    verdict = ledger.recorder.verify()
+    verdict = ledger.reader.verify()
     with what_if(ledger, WHAT_IF) as found:
         changes = list(found.changes)
         whatif = {"counts": found.counts, "totals": found.totals, "changes": changes}

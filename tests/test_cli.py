@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +16,8 @@ FIXTURE = ROOT / "fixtures" / "shop-2026-11.jsonl"
 
 
 @pytest.fixture
-def run(tmp_path, store):
-    env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"]}
-
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([LEDGER, *args], input=stdin, capture_output=True, text=True, env=env, cwd=tmp_path)
-
-    return run
+def run(run_cli):
+    return run_cli
 
 
 def lines(*records) -> str:

@@ -79,7 +79,7 @@ def test_four_writers_at_once_store_each_record_once_and_decide_as_one_would(new
         for n in page:
             versions[n.originator_id].append(n.originator_version)
     assert all(v == list(range(1, len(v) + 1)) for v in versions.values())
-    assert shop.ledger.recorder.verify().problem is None
+    assert shop.ledger.reader.verify().problem is None
 
     single = Shop(new_store())  # one process appending the same records in the stored order
     single.ledger.append(json.dumps(record_json(r)) for r in records)
@@ -104,7 +104,7 @@ def test_a_writer_killed_mid_append_stores_all_or_nothing_and_a_rerun_completes(
     writer.wait()
     shop = Shop(store)
     assert len(list(shop.ledger.records())) in (0, 8000)
-    assert shop.ledger.recorder.verify().problem is None
+    assert shop.ledger.reader.verify().problem is None
     rerun = subprocess.run([LEDGER, "append", str(path)], env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert len(list(shop.ledger.records())) == 8000

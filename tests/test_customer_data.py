@@ -72,7 +72,7 @@ def test_forget_erases_one_customer_and_leaves_views_chain_and_others_whole(fixt
     assert forgotten[1:] == mine[1:]  # amounts, SKUs, ids and every other event stay
     assert fixture_shop.events("O-1004")[0] == other
     assert views(fixture_shop) == before
-    assert ledger.recorder.verify().problem is None
+    assert ledger.reader.verify().problem is None
     erasure = fixture_shop.raw("SELECT originator_id FROM {events} WHERE topic = ?",
                                ("ledger.events:CustomerForgotten",))
     assert erasure == [("customer:CU-103",)]
@@ -110,12 +110,12 @@ def test_backup_is_a_consistent_copy_that_restores(fixture_shop, tmp_path):
         with pytest.raises(Exception, match="pg_dump"):
             fixture_shop.ledger.backup(tmp_path / "copy.db", "zhao", "system")
         return
-    head = fixture_shop.ledger.recorder.verify().head
+    head = fixture_shop.ledger.reader.verify().head
     copied = fixture_shop.ledger.backup(tmp_path / "copy.db", "zhao", "system")
     assert copied == fixture_shop.event_count() - 1  # all but the record of the backup itself
     restored = Shop(f"sqlite:///{tmp_path / 'copy.db'}")
     assert views(restored) == views(fixture_shop)
-    assert restored.ledger.recorder.verify().head == head
+    assert restored.ledger.reader.verify().head == head
     assert restored.events("O-1003") == fixture_shop.events("O-1003")
     restored.ledger.close()
 

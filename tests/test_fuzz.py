@@ -59,7 +59,7 @@ def mutated(draw) -> list[str]:
 
 
 def state(shop: Shop) -> tuple:
-    return shop.event_count(), shop.ledger.recorder.verify().head, shop.ledger.stock(), shop.ledger.liability()
+    return shop.event_count(), shop.ledger.reader.verify().head, shop.ledger.stock(), shop.ledger.liability()
 
 
 @settings(max_examples=40, deadline=None, derandomize=True,
@@ -79,5 +79,5 @@ def test_mutated_files_exit_0_2_or_3_and_store_all_or_nothing(new_store, lines):
     else:
         assert result.stored + result.skipped == sum(1 for line in lines if line.strip())
         assert shop.event_count() >= before[0] + result.stored
-        assert shop.ledger.recorder.verify().problem is None
+        assert shop.ledger.reader.verify().problem is None
     shop.ledger.close()

@@ -9,18 +9,18 @@ from tests.shop import Shop, shipped_order
 @pytest.fixture
 def stored(shop):
     shop.append(shipped_order("O-1"), shipped_order("O-2"))
-    verdict = shop.ledger.recorder.verify()
+    verdict = shop.ledger.reader.verify()
     assert verdict.problem is None and verdict.head.startswith("10:")
     return shop, verdict.head
 
 
 def problem(shop, expect_head=None):
-    return shop.ledger.recorder.verify(expect_head).problem
+    return shop.ledger.reader.verify(expect_head).problem
 
 
 def test_an_empty_store_has_the_zero_head(store):
     shop = Shop(store)
-    verdict = shop.ledger.recorder.verify()
+    verdict = shop.ledger.reader.verify()
     shop.ledger.close()
     assert (verdict.head, verdict.problem) == ("0:" + "0" * 64, None)
 

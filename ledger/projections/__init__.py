@@ -12,15 +12,16 @@ event through its model.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from ledger.projections import fund, kpi, liability, sla, stock
+from ledger.projections import fund, kpi, liability, policy, sla, stock
 from ledger.projections.columns import Table
 
-VIEWS = (stock, liability, sla, fund, kpi)
+VIEWS = (stock, liability, sla, fund, kpi, policy)
 VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
 
 Handler = Callable[["Projector", dict], None]
@@ -31,7 +32,7 @@ for view in VIEWS:
 POLICY = "PolicyAdopted"  # moves the policy the handlers read on
 # The stored topics a replay reads (every event type lives in ledger.events); the others no view needs.
 TOPICS = sorted(f"ledger.events:{name}" for name in {*HANDLERS, POLICY})
-NAMING = sorted({field for table in VIEW_TABLES for field in table.named_by})  # fields that name rows
+NAMING = {field for table in VIEW_TABLES for field in table.named_by}  # fields that name rows
 CACHE = 10_000  # rows of a table kept in memory from one chunk to the next
 BATCH = 500  # values one fetch names at most
 MISSING = object()
@@ -46,7 +47,19 @@ def fact(type_: str, ref: str, at: datetime | None, state: dict) -> dict:
 
 
 def view_ddl() -> list[str]:
-    return [statement for table in VIEW_TABLES for statement in table.create()]
+    return [statement for table in VIEW_TABLES for statement in table.create()] + [
+        "CREATE TABLE IF NOT EXISTS ledger_views (signature TEXT NOT NULL)"]
+
+
+# What the view tables are as declared now: a store whose views were built to another declaration is rebuilt
+# by its next append or `replay` (and read by neither view command until then).
+SIGNATURE = hashlib.sha256("\n".join(view_ddl()).encode()).hexdigest()[:16]
+
+
+def views_current(cursor: Any) -> bool:
+    cursor.execute("SELECT signature FROM ledger_views")
+    found = cursor.fetchone()
+    return found is not None and found[0] == SIGNATURE
 
 
 def recreate_views(cursor: Any) -> None:
@@ -55,6 +68,8 @@ def recreate_views(cursor: Any) -> None:
         cursor.execute(table.drop())
     for statement in view_ddl():
         cursor.execute(statement)
+    cursor.execute("DELETE FROM ledger_views")
+    cursor.execute("INSERT INTO ledger_views VALUES (?)", (SIGNATURE,))
 
 
 class Rows:
@@ -143,10 +158,8 @@ class Projector:
     def _fetch(self, facts: list[dict]) -> None:
         named: dict[str, set[Any]] = {field: set() for field in NAMING}
         for fact in facts:
-            for field, values in named.items():
-                value = fact.get(field)
-                if value is not None:
-                    values.add(value)
+            for field in named.keys() & fact.keys():
+                named[field].add(fact[field])
         for rows in self.rows.values():
             wanted = set().union(*(named[field] for field in rows.table.named_by))
             if wanted:

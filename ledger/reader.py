@@ -1,0 +1,251 @@
+"""Reading a store: its views, its histories and its chain, by plain SQL through the store's own driver.
+
+Nothing here imports pydantic, eventsourcing or the event models, so that `stock`, `liability`, `sla`,
+`history`, `explain` and `verify` start in a fraction of the time the write side takes to load (ADR 10).
+An event is read as it is stored (`Stored`: its JSON state, personal fields opened with the customer's
+key). The application (application.py) reads through the same class, over its recorder's cursors.
+"""
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, closing, contextmanager
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from ledger import chain
+from ledger.crypto import Keyring
+from ledger.index import Lookups, streams_of
+from ledger.projections import liability as liability_view, policy as policy_view, sla as sla_view, \
+    stock as stock_view, views_current
+from ledger.report import Stored, Timeline
+from ledger.store import Store
+
+DEFAULT_POLICY = Path(__file__).with_name("default-policy.toml")
+
+
+class Dialect(NamedTuple):
+    events: str  # the events table
+    position: str  # its position column
+    has_table: str  # a query naming a table if it exists
+
+
+SQLITE = Dialect("stored_events", "rowid", "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?")
+POSTGRES = Dialect("ledger_events", "notification_id", "SELECT to_regclass(?)")
+
+
+class StaleViews(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("the views were built by an earlier version of ledger: run `ledger replay` to rebuild them "
+                         "(the next append does too)")
+
+
+class QmarkCursor:
+    """A psycopg cursor that takes `?` placeholders and returns rows as tuples, like sqlite3."""
+
+    def __init__(self, cursor: Any):
+        self.cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(statement.replace("?", "%s"), params)
+
+    def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
+        if params:
+            self.cursor.executemany(statement.replace("?", "%s"), params)
+
+    def fetchone(self) -> tuple | None:
+        row = self.cursor.fetchone()
+        return None if row is None else tuple(row.values() if isinstance(row, dict) else row)
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row.values() if isinstance(row, dict) else row) for row in self.cursor.fetchall()]
+
+
+def policy_of(params: dict) -> SimpleNamespace:
+    """A policy's values as readers use them (`low_stock_threshold`, `zone`)."""
+    return SimpleNamespace(**params, zone=ZoneInfo(params["timezone"]))
+
+
+class Reader:
+    """`reading()` gives a cursor (taking `?`, returning tuples) in a read transaction."""
+
+    def __init__(self, reading: Callable[[], AbstractContextManager[Any]], dialect: Dialect):
+        self.reading = reading
+        self.dialect = dialect
+        self.events_table, self.position = dialect.events, dialect.position
+        self.keyring = Keyring(reading)
+
+    def views_current(self) -> bool:
+        """Whether the view tables are as this version declares them."""
+        with self.reading() as cursor:
+            cursor.execute(self.dialect.has_table, ("ledger_views",))
+            found = cursor.fetchone()
+            return found is not None and found[0] is not None and views_current(cursor)
+
+    @contextmanager
+    def views(self) -> Iterator[Any]:
+        """A cursor to read the view tables with; stale views are refused."""
+        if not self.views_current():
+            raise StaleViews()
+        with self.reading() as cursor:
+            yield cursor
+
+    # -- views ----------------------------------------------------------------------------------
+
+    @cached_property
+    def policy(self) -> SimpleNamespace:
+        """The latest adopted policy (by business time), or the defaults."""
+        with self.views() as cursor:
+            latest = policy_view.latest(cursor)
+        return policy_of(latest if latest is not None else tomllib.loads(DEFAULT_POLICY.read_text("utf-8")))
+
+    def stock(self, sku: str | None = None, policy: Any = None) -> list[dict]:
+        """ST-1's `low` by the latest adopted policy."""
+        policy = policy or self.policy
+        with self.views() as cursor:
+            return stock_view.rows(cursor, policy, sku)
+
+    def liability(self, case_id: str | None = None, order_id: str | None = None) -> dict:
+        with self.views() as cursor:
+            return liability_view.report(cursor, case_id, order_id)
+
+    def breaches(self, as_of: datetime, subject: str | None = None, policy: Any = None) -> list[dict]:
+        """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""
+        zone = (policy or self.policy).zone
+        with self.views() as cursor:
+            return [sla_view.DEADLINES.json(row, zone) for row in sla_view.breaches(cursor, as_of, subject)]
+
+    # -- histories ------------------------------------------------------------------------------
+
+    def kind_of(self, id_: str) -> tuple[str, str | None] | None:
+        with self.reading() as cursor:
+            return Lookups(cursor).ids([id_]).get(id_)
+
+    def streams_of(self, id_: str) -> list[str]:
+        with self.reading() as cursor:
+            return streams_of(Lookups(cursor), id_)
+
+    def events_of(self, streams: Iterable[str]) -> list[Stored]:
+        """The streams' events in position order, personal fields opened."""
+        streams = list(streams)
+        if not streams:
+            return []
+        rows = self._rows(f"SELECT {self.position}, originator_id, originator_version, topic, state "
+                          f"FROM {self.events_table} WHERE originator_id IN ({','.join('?' * len(streams))}) "
+                          f"ORDER BY {self.position}", streams)
+        return [Stored(position, stream, version, topic.rpartition(":")[2], self._opened(bytes(state)))
+                for position, stream, version, topic, state in rows]
+
+    def _opened(self, state: bytes) -> dict:
+        found = orjson.loads(state)
+        for name, value in found.items():
+            if isinstance(value, dict) and "$enc" in value:
+                found[name] = self.keyring.open(name, value)
+        return found
+
+    def position_of(self, stream: str, version: int) -> int | None:
+        rows = self._rows(f"SELECT {self.position} FROM {self.events_table} WHERE originator_id = ? "
+                          "AND originator_version = ?", [stream, version])
+        return rows[0][0] if rows else None
+
+    def timeline(self, streams: Iterable[str], policy: Any = None) -> Timeline:
+        """Times are shown in the time zone of the latest adopted policy."""
+        return self._timeline(self.events_of(streams), policy)
+
+    def _timeline(self, entries: list[Stored], policy: Any = None) -> Timeline:
+        return Timeline(entries, (policy or self.policy).zone, self.position_of)
+
+    def history(self, id_: str, policy: Any = None) -> tuple[str, Timeline] | None:
+        """What `history ID` shows, and the kind of ID: an order with its shipments, cases and disputes, a
+        case with its replacements, a complaint with its penalty and what that rests on, a staff member's
+        wages and penalties with the complaints they rest on, or one stream."""
+        found = self.kind_of(id_)
+        if found is not None:
+            kind, streams = found[0], self.streams_of(id_)
+        elif self._rows(f"SELECT 1 FROM {self.events_table} WHERE originator_id = ? LIMIT 1", [f"staff:{id_}"]):
+            kind, streams = "staff", [f"staff:{id_}"]
+        else:
+            return None
+        entries = self.events_of(streams)
+        penalties = [e for e in entries if e.type == "PenaltyAssessed"]
+        if kind == "staff":
+            entries = self.events_of([*streams, *(f"complaint:{p.state['complaint_id']}" for p in penalties)])
+        elif kind == "complaint" and entries[0].state.get("against") is not None:
+            staff = self.events_of([f"staff:{entries[0].state['against']}"])
+            penalties = [e for e in staff if e.type == "PenaltyAssessed" and e.state["complaint_id"] == id_]
+            wanted = {p.ref for p in penalties} | {ref for p in penalties for ref in p.rests_on}
+            entries = sorted(entries + [e for e in staff if e.ref in wanted], key=lambda e: e.position)
+        return kind, self._timeline(entries, policy)
+
+    # -- the chain ------------------------------------------------------------------------------
+
+    def head(self) -> str:
+        """The chain's head as recorded: `N:HEX` of the last position."""
+        found = self._rows("SELECT position, log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
+        return chain.head_text(found[0][0], bytes(found[0][1])) if found else chain.head_text(0, chain.GENESIS)
+
+    def verify(self, expect_head: str | None = None) -> chain.Verdict:
+        with self.reading() as c:
+            events = self._paged(c, f"SELECT {self.position}, originator_id, originator_version, topic, state "
+                                    f"FROM {self.events_table} WHERE {self.position} > ? "
+                                    f"ORDER BY {self.position} LIMIT ?")
+            links = self._paged(c, "SELECT position, stream_hash, log_hash FROM ledger_chain WHERE position > ? "
+                                   "ORDER BY position LIMIT ?")
+            return chain.verify(chain.merge(events, links), expect_head)
+
+    @staticmethod
+    def _paged(c: Any, statement: str, size: int = 1000) -> Iterator[tuple]:
+        """Rows by pages of `size`, each fetched when needed: two of these share one cursor."""
+        after = 0
+        while True:
+            c.execute(statement, (after, size))
+            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in c.fetchall()]
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1][0]
+
+    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with self.reading() as c:
+            c.execute(statement, params)
+            return c.fetchall()
+
+
+def open_reader(store: Store) -> tuple[Reader, Callable[[], None]]:
+    """A reader of a store that exists, and what closes it."""
+    if store.path is not None:
+        import sqlite3
+
+        connection = sqlite3.connect(store.path, timeout=120, isolation_level=None)
+
+        @contextmanager
+        def reading() -> Iterator[Any]:
+            with closing(connection.cursor()) as cursor:
+                cursor.execute("BEGIN")
+                try:
+                    yield cursor
+                finally:
+                    cursor.execute("ROLLBACK")
+
+        return Reader(reading, SQLITE), connection.close
+    import psycopg
+
+    env = store.env
+    connection = psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                                 password=env["POSTGRES_PASSWORD"] or None, dbname=env["POSTGRES_DBNAME"],
+                                 connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]))
+
+    @contextmanager
+    def reading_pg() -> Iterator[Any]:
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.execute(psycopg.sql.SQL("SET LOCAL search_path TO {0}").format(psycopg.sql.Identifier(
+                store.schema)))
+            yield QmarkCursor(cursor)
+
+    return Reader(reading_pg, POSTGRES), connection.close
