@@ -200,8 +200,11 @@ def money(cents_: int) -> str:
     return format_money(Decimal(cents_) / 100)
 
 
+MICROSECOND = timedelta(microseconds=1)
+
+
 def micros(value: datetime) -> int:
-    return (value - EPOCH_UTC) // timedelta(microseconds=1)
+    return (value - EPOCH_UTC) // MICROSECOND
 
 
 def from_micros(value: int) -> datetime:

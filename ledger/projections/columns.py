@@ -91,18 +91,29 @@ class Table:
         keys = self.keys
         return row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
 
+    @cached_property
+    def _blank(self) -> dict:
+        return {c.name: 0 if c.kind in COUNTED and not c.optional else None for c in self.stored}
+
     def new(self, key: Any) -> dict:
-        row = {c.name: 0 if c.kind in COUNTED and not c.optional else None for c in self.stored}
-        row.update(zip(self.keys, (key,) if len(self.keys) == 1 else key, strict=True))
+        row = self._blank.copy()
+        if len(self.keys) == 1:
+            row[self.keys[0]] = key
+        else:
+            row.update(zip(self.keys, key, strict=True))
         return row
 
     @cached_property
     def _json(self) -> list[str]:
         return [c.name for c in self.stored if c.kind == JSON]
 
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.stored)
+
     def loaded(self, values: Sequence[Any]) -> dict:
         """A stored row as the projection holds it (JSON columns parsed)."""
-        row = dict(zip((c.name for c in self.stored), values, strict=True))
+        row = dict(zip(self._names, values, strict=True))
         for name in self._json:
             if row[name] is not None:
                 row[name] = orjson.loads(row[name])
@@ -111,7 +122,7 @@ class Table:
     def dumped(self, row: dict) -> tuple:
         if self._json:
             row = {**row, **{name: orjson.dumps(row[name]).decode() for name in self._json if row[name] is not None}}
-        return tuple(row[c.name] for c in self.stored)
+        return tuple(map(row.__getitem__, self._names))
 
     @cached_property
     def upsert(self) -> str:
