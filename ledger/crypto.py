@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ledger.sql import BATCH, among
 from ledger.values import ERASED
 
 CHECK = b"ledger master key check"
@@ -167,10 +168,11 @@ class Keyring:
             return
         self.check_master()
         found: dict[str, Any] = {}
-        for start in range(0, len(wanted), 500):
-            part = wanted[start:start + 500]
-            found.update(self._rows("SELECT customer_id, wrapped FROM ledger_customer_keys WHERE customer_id IN "
-                                    f"({','.join('?' * len(part))})", tuple(part)))
+        for start in range(0, len(wanted), BATCH):
+            part = wanted[start:start + BATCH]
+            marks, values = among(part)
+            found.update(self._rows(f"SELECT customer_id, wrapped FROM ledger_customer_keys WHERE customer_id IN "
+                                    f"({marks})", tuple(values)))
         new = []
         for customer in wanted:
             if customer not in found:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ledger.sql import BATCH, among, insert_rows
+
 if TYPE_CHECKING:
     from ledger.unit_of_work import IndexRows
 
@@ -16,7 +18,6 @@ INDEX_TABLES = [
 ]
 # A namespace of claimed values (Record.CLAIMS) -> its table, value column, owner column.
 CLAIM_TABLES = {"tracking": ("ledger_tracking", "tracking_no", "shipment_id")}
-BATCH = 500  # values a lookup statement names at most
 
 
 class Lookups:
@@ -29,7 +30,8 @@ class Lookups:
         values, rows = list(values), []
         for start in range(0, len(values), BATCH):
             chunk = values[start:start + BATCH]
-            self.c.execute(statement.format(",".join("?" * len(chunk))), chunk)
+            marks, padded = among(chunk)
+            self.c.execute(statement.format(marks), padded)
             rows += self.c.fetchall()
         return rows
 
@@ -52,11 +54,10 @@ class Lookups:
         return found
 
     def write_index(self, index: IndexRows) -> None:
-        self.c.executemany("INSERT INTO ledger_ids VALUES (?,?,?)", index.ids)
+        insert_rows(self.c, "ledger_ids", index.ids)
         for namespace, (table, _, _) in CLAIM_TABLES.items():
-            self.c.executemany(f"INSERT INTO {table} VALUES (?,?)",
-                               [(value, owner) for space, value, owner in index.claims if space == namespace])
-        self.c.executemany("INSERT INTO ledger_keys VALUES (?)", [(key,) for key in index.keys])
+            insert_rows(self.c, table, [(value, owner) for space, value, owner in index.claims if space == namespace])
+        insert_rows(self.c, "ledger_keys", [(key,) for key in index.keys])
 
 
 def streams_of(lookups: Any, id_: str) -> list[str]:

@@ -25,6 +25,7 @@ from ledger.index import Lookups, streams_of
 from ledger.projections import liability as liability_view, policy as policy_view, sla as sla_view, \
     stock as stock_view, views_current
 from ledger.report import Stored, Timeline
+from ledger.sql import QmarkCursor
 from ledger.store import Store
 
 DEFAULT_POLICY = Path(__file__).with_name("default-policy.toml")
@@ -44,27 +45,6 @@ class StaleViews(RuntimeError):
     def __init__(self) -> None:
         super().__init__("the views were built by an earlier version of ledger: run `ledger replay` to rebuild them "
                          "(the next append does too)")
-
-
-class QmarkCursor:
-    """A psycopg cursor that takes `?` placeholders and returns rows as tuples, like sqlite3."""
-
-    def __init__(self, cursor: Any):
-        self.cursor = cursor
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        self.cursor.execute(statement.replace("?", "%s"), params)
-
-    def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
-        if params:
-            self.cursor.executemany(statement.replace("?", "%s"), params)
-
-    def fetchone(self) -> tuple | None:
-        row = self.cursor.fetchone()
-        return None if row is None else tuple(row.values() if isinstance(row, dict) else row)
-
-    def fetchall(self) -> list[tuple]:
-        return [tuple(row.values() if isinstance(row, dict) else row) for row in self.cursor.fetchall()]
 
 
 def policy_of(params: dict) -> SimpleNamespace:

@@ -6,9 +6,10 @@ them, and reads the log back for verify, replay, history and export.
 
 Where the ledger calls eventsourcing's private methods, and why: a file's events are inserted inside
 the transaction that has already read the store and will write the index, chain and views, which the
-public `insert_events` (one transaction of its own) cannot do. So on PostgreSQL `insert` calls
-`_insert_stored_events`, `_fetch_ids_after_insert_events` and `_lock_table` (postgres.py); nothing else
-does. On SQLite the ledger writes the chunk with its own one statement, positions given (`_insert_raw`).
+public `insert_events` (one transaction of its own) cannot do. So the ledger writes a chunk's events with
+its own one statement per store (`_insert_raw`: positions given on SQLite, drawn from the events table's
+sequence and copied on PostgreSQL), into eventsourcing's tables, and calls `_lock_table` (postgres.py) to
+hold eventsourcing's lock; nothing else private is used.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ledger import chain
 from ledger.crypto import KEY_TABLES
 from ledger.index import INDEX_TABLES
 from ledger.reader import SQLITE, Dialect
+from ledger.sql import BATCH, among, insert_rows
 
 CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_chain (position BIGINT PRIMARY KEY, stream TEXT NOT NULL, "
@@ -96,7 +98,7 @@ class LedgerRecorder:
             log_hash = chain.log_link(log_hash, position, stream_hash)
             previous[stream] = stream_hash
             rows.append((position, stream, stored.originator_version, stream_hash, log_hash))
-        c.executemany("INSERT INTO ledger_chain VALUES (?,?,?,?,?)", rows)
+        insert_rows(c, "ledger_chain", rows)
 
     @staticmethod
     def _stream_heads(c: Any, stored_events: Sequence[StoredEvent]) -> dict[str, bytes]:
@@ -106,10 +108,9 @@ class LedgerRecorder:
             before.setdefault(stored.originator_id, stored.originator_version - 1)
         wanted = [(stream, version) for stream, version in before.items() if version > 0]
         heads: dict[str, bytes] = {}
-        for start in range(0, len(wanted), 400):
-            part = wanted[start:start + 400]
-            c.execute("SELECT stream, version, stream_hash FROM ledger_chain WHERE stream IN "
-                      f"({','.join('?' * len(part))})", [stream for stream, _ in part])
+        for start in range(0, len(wanted), BATCH):
+            marks, streams = among([stream for stream, _ in wanted[start:start + BATCH]])
+            c.execute(f"SELECT stream, version, stream_hash FROM ledger_chain WHERE stream IN ({marks})", streams)
             for stream, version, stream_hash in c.fetchall():
                 if before[stream] == version:
                     heads[stream] = bytes(stream_hash)

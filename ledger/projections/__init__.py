@@ -20,6 +20,7 @@ from typing import Any
 
 from ledger.projections import fund, kpi, liability, policy, sla, stock
 from ledger.projections.columns import Table
+from ledger.sql import BATCH, among
 
 VIEWS = (stock, liability, sla, fund, kpi, policy)
 VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
@@ -34,7 +35,6 @@ POLICY = "PolicyAdopted"  # moves the policy the handlers read on
 TOPICS = sorted(f"ledger.events:{name}" for name in {*HANDLERS, POLICY})
 NAMING = {field for table in VIEW_TABLES for field in table.named_by}  # fields that name rows
 CACHE = 10_000  # rows of a table kept in memory from one chunk to the next
-BATCH = 500  # values one fetch names at most
 MISSING = object()
 
 
@@ -90,7 +90,8 @@ class Rows:
         wanted = [v for v in values if v not in cache] if single else [v for v in values if v not in self.fetched]
         for start in range(0, len(wanted), BATCH):
             part = wanted[start:start + BATCH]
-            cursor.execute(table.select_by.format(",".join("?" * len(part))), part)
+            marks, padded = among(part)
+            cursor.execute(table.select_by.format(marks), padded)
             for values_ in cursor.fetchall():
                 row = table.loaded(values_)
                 cache.setdefault(table.key_of(row), row)

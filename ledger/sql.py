@@ -1,0 +1,55 @@
+"""What both stores' SQL needs beside the driver: `?` parameters and tuple rows on PostgreSQL, and new rows
+written the fastest way each store has."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class QmarkCursor:
+    """A psycopg cursor that takes `?` placeholders and returns rows as tuples, like sqlite3."""
+
+    def __init__(self, cursor: Any):
+        self.cursor = cursor
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(statement.replace("?", "%s"), params)
+
+    def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
+        if params:
+            self.cursor.executemany(statement.replace("?", "%s"), params)
+
+    def copy_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def fetchone(self) -> tuple | None:
+        row = self.cursor.fetchone()
+        return None if row is None else tuple(row.values() if isinstance(row, dict) else row)
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row.values() if isinstance(row, dict) else row) for row in self.cursor.fetchall()]
+
+
+def insert_rows(cursor: Any, table: str, rows: Sequence[Sequence[Any]]) -> None:
+    """New rows, all columns in order: by COPY on PostgreSQL (a round trip per row costs more than the row),
+    by one executemany on SQLite."""
+    if not rows:
+        return
+    if isinstance(cursor, QmarkCursor):
+        cursor.copy_rows(table, rows)
+    else:
+        cursor.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
+
+
+BATCH = 512  # values one `IN (...)` names at most
+
+
+def among(values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`?` marks for `IN (...)` and their values, padded (with the last value again) to one of a few lengths:
+    a statement text seen before is not parsed again by the driver (PostgreSQL's parses each new one)."""
+    if not values:
+        return "NULL", []
+    size = next(n for n in (1, 4, 16, 64, 256, BATCH, len(values)) if n >= len(values))
+    return ",".join("?" * size), [*values, *[values[-1]] * (size - len(values))]
