@@ -7,7 +7,6 @@ key). The application (application.py) reads through the same class, over its re
 """
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager
 from datetime import datetime
@@ -19,8 +18,6 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from ledger import chain
-from ledger.crypto import Keyring
 from ledger.index import Lookups, streams_of
 from ledger.projections import liability as liability_view, policy as policy_view, sla as sla_view, \
     stock as stock_view, views_current
@@ -59,7 +56,13 @@ class Reader:
         self.reading = reading
         self.dialect = dialect
         self.events_table, self.position = dialect.events, dialect.position
-        self.keyring = Keyring(reading)
+
+    @cached_property
+    def keyring(self) -> Any:
+        """Opens personal fields for histories; the view commands never load it."""
+        from ledger.crypto import Keyring
+
+        return Keyring(self.reading)
 
     def views_current(self) -> bool:
         """Whether the view tables are as this version declares them."""
@@ -83,7 +86,11 @@ class Reader:
         """The latest adopted policy (by business time), or the defaults."""
         with self.views() as cursor:
             latest = policy_view.latest(cursor)
-        return policy_of(latest if latest is not None else tomllib.loads(DEFAULT_POLICY.read_text("utf-8")))
+        if latest is None:
+            import tomllib
+
+            latest = tomllib.loads(DEFAULT_POLICY.read_text("utf-8"))
+        return policy_of(latest)
 
     def stock(self, sku: str | None = None, policy: Any = None) -> list[dict]:
         """ST-1's `low` by the latest adopted policy."""
@@ -167,10 +174,15 @@ class Reader:
 
     def head(self) -> str:
         """The chain's head as recorded: `N:HEX` of the last position."""
+        from ledger import chain
+
         found = self._rows("SELECT position, log_hash FROM ledger_chain ORDER BY position DESC LIMIT 1")
         return chain.head_text(found[0][0], bytes(found[0][1])) if found else chain.head_text(0, chain.GENESIS)
 
-    def verify(self, expect_head: str | None = None) -> chain.Verdict:
+    def verify(self, expect_head: str | None = None) -> Any:
+        """chain.Verdict of the whole stored history."""
+        from ledger import chain
+
         with self.reading() as c:
             events = self._paged(c, f"SELECT {self.position}, originator_id, originator_version, topic, state "
                                     f"FROM {self.events_table} WHERE {self.position} > ? "
