@@ -24,6 +24,14 @@ class QmarkCursor:
             for row in rows:
                 copy.write_row(row)
 
+    def merge_rows(self, table: Any, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows copied into a scratch table, then upserted by one statement (columns.Table.merge)."""
+        stage = f"stage_{table.name}"
+        self.cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DROP")
+        self.copy_rows(f"{stage} ({', '.join(c.name for c in table.stored)})", rows)
+        self.cursor.execute(table.merge)
+        self.cursor.execute(f"TRUNCATE {stage}")
+
     def fetchone(self) -> tuple | None:
         row = self.cursor.fetchone()
         return None if row is None else tuple(row.values() if isinstance(row, dict) else row)
@@ -44,6 +52,17 @@ def insert_rows(cursor: Any, table: str, rows: Sequence[Sequence[Any]]) -> None:
 
 
 BATCH = 512  # values one `IN (...)` names at most
+
+
+MERGED = 64  # changed rows of a table from which PostgreSQL is sent them by COPY rather than one by one
+
+
+def upsert_rows(cursor: Any, table: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """A view table's changed rows (columns.Table), inserted or replaced."""
+    if isinstance(cursor, QmarkCursor) and len(rows) >= MERGED:
+        cursor.merge_rows(table, rows)
+    else:
+        cursor.executemany(table.upsert, rows)
 
 
 def among(values: Sequence[Any]) -> tuple[str, list[Any]]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger.projections import fund, kpi, liability, policy, sla, stock
 from ledger.projections.columns import Table
-from ledger.sql import BATCH, among
+from ledger.sql import BATCH, among, upsert_rows
 
 VIEWS = (stock, liability, sla, fund, kpi, policy)
 VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
@@ -121,7 +121,7 @@ class Rows:
                 cursor.executemany(table.delete, gone)
             kept = [table.dumped(row) for row in self.changed.values() if row is not None]
             if kept:
-                cursor.executemany(table.upsert, kept)
+                upsert_rows(cursor, table, kept)
             self.changed.clear()
         self.fetched.clear()
         if len(self.cache) <= CACHE:

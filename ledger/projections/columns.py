@@ -134,6 +134,13 @@ class Table:
                 f"ON CONFLICT ({', '.join(self.keys)}) DO {action}")
 
     @cached_property
+    def merge(self) -> str:
+        """The upsert of every row copied into the table's scratch twin (`stage_NAME`, PostgreSQL)."""
+        names = ", ".join(self._names)
+        return self.upsert.replace(f"VALUES ({', '.join('?' * len(self._names))})",
+                                   f"SELECT {names} FROM stage_{self.name}")
+
+    @cached_property
     def delete(self) -> str:
         return f"DELETE FROM {self.name} WHERE {' AND '.join(f'{k} = ?' for k in self.keys)}"
 
