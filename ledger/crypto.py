@@ -170,9 +170,9 @@ class Keyring:
         found: dict[str, Any] = {}
         for start in range(0, len(wanted), BATCH):
             part = wanted[start:start + BATCH]
-            marks, values = among(part)
-            found.update(self._rows(f"SELECT customer_id, wrapped FROM ledger_customer_keys WHERE customer_id IN "
-                                    f"({marks})", tuple(values)))
+            among_, values = among(self.cursor, part)
+            found.update(self._rows(f"SELECT customer_id, wrapped FROM ledger_customer_keys WHERE customer_id "
+                                    f"{among_}", tuple(values)))
         new = []
         for customer in wanted:
             if customer not in found:

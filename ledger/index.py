@@ -30,26 +30,26 @@ class Lookups:
         values, rows = list(values), []
         for start in range(0, len(values), BATCH):
             chunk = values[start:start + BATCH]
-            marks, padded = among(chunk)
-            self.c.execute(statement.format(marks), padded)
+            clause, params = among(self.c, chunk)
+            self.c.execute(statement.format(clause), params)
             rows += self.c.fetchall()
         return rows
 
     def keys(self, keys: Iterable[str]) -> set[str]:
-        return {row[0] for row in self._lookup("SELECT key FROM ledger_keys WHERE key IN ({})", keys)}
+        return {row[0] for row in self._lookup("SELECT key FROM ledger_keys WHERE key {}", keys)}
 
     def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
         return {row[0]: (row[1], row[2])
-                for row in self._lookup("SELECT id, kind, parent FROM ledger_ids WHERE id IN ({})", ids)}
+                for row in self._lookup("SELECT id, kind, parent FROM ledger_ids WHERE id {}", ids)}
 
     def claims(self, namespace: str, values: Iterable[str]) -> dict[str, str]:
         table, value, owner = CLAIM_TABLES[namespace]
-        return dict(self._lookup(f"SELECT {value}, {owner} FROM {table} WHERE {value} IN ({{}})", values))
+        return dict(self._lookup(f"SELECT {value}, {owner} FROM {table} WHERE {value} {{}}", values))
 
     def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
         found: dict[str, list[tuple[str, str]]] = {parent: [] for parent in parents}
         for child, kind, parent in self._lookup(
-                "SELECT id, kind, parent FROM ledger_ids WHERE parent IN ({}) ORDER BY id", found):
+                "SELECT id, kind, parent FROM ledger_ids WHERE parent {} ORDER BY id", found):
             found[parent].append((child, kind))
         return found
 

@@ -47,7 +47,7 @@ class StoreSession(Lookups):
     def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
         recorder = self.recorder
         rows = self._lookup(f"SELECT {recorder.POSITION}, originator_id, originator_version, topic, state "
-                            f"FROM {recorder.EVENTS} WHERE originator_id IN ({{}})", streams)
+                            f"FROM {recorder.EVENTS} WHERE originator_id {{}}", streams)
         found: dict[str, list[Event]] = {}
         for notification in recorder.notifications(sorted(rows, key=lambda row: (row[1], row[2]))):
             event = self.mapper.to_domain_event(notification, personal=False)  # the rules read no personal field

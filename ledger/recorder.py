@@ -109,8 +109,8 @@ class LedgerRecorder:
         wanted = [(stream, version) for stream, version in before.items() if version > 0]
         heads: dict[str, bytes] = {}
         for start in range(0, len(wanted), BATCH):
-            marks, streams = among([stream for stream, _ in wanted[start:start + BATCH]])
-            c.execute(f"SELECT stream, version, stream_hash FROM ledger_chain WHERE stream IN ({marks})", streams)
+            clause, streams = among(c, [stream for stream, _ in wanted[start:start + BATCH]])
+            c.execute(f"SELECT stream, version, stream_hash FROM ledger_chain WHERE stream {clause}", streams)
             for stream, version, stream_hash in c.fetchall():
                 if before[stream] == version:
                     heads[stream] = bytes(stream_hash)

@@ -65,10 +65,13 @@ def upsert_rows(cursor: Any, table: Any, rows: Sequence[Sequence[Any]]) -> None:
         cursor.executemany(table.upsert, rows)
 
 
-def among(values: Sequence[Any]) -> tuple[str, list[Any]]:
-    """`?` marks for `IN (...)` and their values, padded (with the last value again) to one of a few lengths:
-    a statement text seen before is not parsed again by the driver (PostgreSQL's parses each new one)."""
+def among(cursor: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """`column {clause}` for a column among `values`, with its parameters: `= ANY(?)` of one array on
+    PostgreSQL (one statement text, parsed once); on SQLite `IN (?, ...)` padded with the last value to one
+    of a few lengths, so that few statement texts are prepared."""
+    if isinstance(cursor, QmarkCursor):
+        return "= ANY(?)", [list(values)]
     if not values:
-        return "NULL", []
+        return "IN (NULL)", []
     size = next(n for n in (1, 4, 16, 64, 256, BATCH, len(values)) if n >= len(values))
-    return ",".join("?" * size), [*values, *[values[-1]] * (size - len(values))]
+    return f"IN ({','.join('?' * size)})", [*values, *[values[-1]] * (size - len(values))]

@@ -90,8 +90,8 @@ class Rows:
         wanted = [v for v in values if v not in cache] if single else [v for v in values if v not in self.fetched]
         for start in range(0, len(wanted), BATCH):
             part = wanted[start:start + BATCH]
-            marks, padded = among(part)
-            cursor.execute(table.select_by.format(marks), padded)
+            clause, params = among(cursor, part)
+            cursor.execute(table.select_by.format(clause), params)
             for values_ in cursor.fetchall():
                 row = table.loaded(values_)
                 cache.setdefault(table.key_of(row), row)

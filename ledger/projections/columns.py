@@ -151,8 +151,8 @@ class Table:
 
     @cached_property
     def select_by(self) -> str:
-        """Rows whose lookup column is among `{}` placeholders."""
-        return f"SELECT {', '.join(c.name for c in self.stored)} FROM {self.name} WHERE {self.by} IN ({{}})"
+        """Rows whose lookup column is among some values (`{}`: sql.among's clause)."""
+        return f"SELECT {', '.join(c.name for c in self.stored)} FROM {self.name} WHERE {self.by} {{}}"
 
     @property
     def shown(self) -> list[Column]:
