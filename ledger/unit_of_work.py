@@ -19,7 +19,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, Protocol
 
-from ledger.aggregates import HANDLERS, KINDS, Aggregate, PolicyBook, fold
+from ledger.aggregates import HANDLERS, Aggregate, PolicyBook, fold
 from ledger.events import Event, Record
 from ledger.policy import Policy, PolicyParams
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
@@ -122,6 +122,7 @@ class UnitOfWork:
         self.children_added: dict[str, list[tuple[str, str]]] = {}
         self.claimed_values: dict[tuple[str, str], str | None] = {}
         self.keys: set[str] = set()  # stored, or taken by an earlier line of this chunk
+        self.unknown: set[str] = set()  # ids the store did not know when the chunk began
         self.events: list[Event] = []
         self.index = IndexRows()
 
@@ -184,10 +185,7 @@ class UnitOfWork:
         loaded = session.events(missing)
         for stream in missing:
             self.aggregates[stream] = fold(loaded.get(stream, []))
-        for id_, seen in self.ids.items():  # ids unknown to the store have no streams
-            if seen is None:
-                for kind in KINDS:
-                    self.aggregates.setdefault(f"{kind}:{id_}", None)
+        self.unknown = {id_ for id_, seen in self.ids.items() if seen is None}
         wanted: dict[str, set[str]] = {}
         for record in records:
             for name, namespace in record.CLAIMS.items():
@@ -211,6 +209,8 @@ class UnitOfWork:
     def get(self, stream: str) -> Any:
         if stream in self.aggregates:
             self.aggregates.move_to_end(stream)
+        elif stream.partition(":")[2] in self.unknown:
+            return None  # an id unknown to the store has no stream there; what this chunk opened is in memory
         else:
             self.aggregates[stream] = self._load(stream)
         return self.aggregates[stream]
