@@ -93,10 +93,11 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         them (the table lock is held). eventsourcing's insert builds a composite value per event in Python,
         which costs more than the rest of the write."""
         table = f"{self.datastore.schema}.{self.EVENTS}"
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS id "
-                       "FROM generate_series(1, %s)", (table, len(stored_events)))
-        positions = [row["id"] for row in cursor.fetchall()]
-        with cursor.copy(SQL("COPY {0} (originator_id, originator_version, topic, state, notification_id) "
+        cursor = QmarkCursor(cursor)
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(?, 'notification_id')) FROM generate_series(1, ?)",
+                       (table, len(stored_events)))
+        positions = [row[0] for row in cursor.fetchall()]
+        with cursor.cursor.copy(SQL("COPY {0} (originator_id, originator_version, topic, state, notification_id) "
                              "FROM STDIN").format(Identifier(self.EVENTS))) as copy:
             for position, stored in zip(positions, stored_events, strict=True):
                 copy.write_row((stored.originator_id, stored.originator_version, stored.topic, stored.state,

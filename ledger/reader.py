@@ -197,7 +197,7 @@ class Reader:
         after = 0
         while True:
             c.execute(statement, (after, size))
-            rows = [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in c.fetchall()]
+            rows = c.fetchall()
             if not rows:
                 return
             yield from rows
