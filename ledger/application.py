@@ -1,6 +1,7 @@
 """The ledger application: appends record files (unit_of_work.py), reads histories and views."""
 from __future__ import annotations
 
+import gc
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
@@ -23,7 +24,7 @@ from ledger.reader import Reader
 from ledger.report import Timeline
 from ledger.rules import Refused
 from ledger.store import Store, StoreError, parse_store
-from ledger.unit_of_work import Appended, LineError, UnitOfWork
+from ledger.unit_of_work import Appended, LineError, UnitOfWork, collector_paused
 
 __all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
 
@@ -164,11 +165,13 @@ class Ledger(Application[str]):
         with self.recorder.writing() as cursor:
             recreate_views(cursor)
             projector = Projector(cursor, PolicyBook().with_overlay(self.overlay), empty=True)
-            for page in self.recorder.pages(TOPICS):
-                projector.apply(fact(n.topic.rpartition(":")[2], f"{n.originator_id}@{n.originator_version}",
-                                     None, state(n.topic, n.state)) for n in page)
-                progress(page[-1].id - read)
-                read = page[-1].id
+            with collector_paused():
+                for page in self.recorder.pages(TOPICS):
+                    projector.apply(fact(n.topic.rpartition(":")[2], f"{n.originator_id}@{n.originator_version}",
+                                         None, state(n.topic, n.state)) for n in page)
+                    progress(page[-1].id - read)
+                    read = page[-1].id
+                    gc.collect(0)
         total = self.total_events()
         progress(total - read)
         return total
