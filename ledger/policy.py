@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import time
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -94,12 +94,11 @@ class Policy(BaseModel):
         return Policy.model_validate({**self.model_dump(), **update})  # not model_copy: it keeps cached zone/cutoff
 
 
-def _load_defaults() -> Policy:
+@cache
+def default_policy() -> Policy:
+    """default-policy.toml, read when first needed (a one-record append of stock needs no policy)."""
     text = Path(__file__).with_name("default-policy.toml").read_text(encoding="utf-8")
     return Policy.model_validate(tomllib.loads(text))
-
-
-DEFAULT = _load_defaults()
 
 
 class PolicyFileError(ValueError):

@@ -6,7 +6,7 @@ from datetime import datetime
 from ledger import rules
 from ledger.aggregates.base import Aggregate, applies, handles
 from ledger.events import PolicyAdopted
-from ledger.policy import DEFAULT, WHAT_IF, Policy, PolicyParams
+from ledger.policy import WHAT_IF, Policy, PolicyParams, default_policy
 
 
 class PolicyBook(Aggregate):
@@ -34,7 +34,7 @@ class PolicyBook(Aggregate):
         self.adopted.sort(key=lambda item: item[0])
 
     def _adopted_at(self, at: datetime) -> Policy:
-        policy = DEFAULT
+        policy = default_policy()
         for adopted_at, adopted in self.adopted:
             if adopted_at > at:
                 break
@@ -53,7 +53,7 @@ class PolicyBook(Aggregate):
         return self._overlay(self._adopted_at(at))
 
     def latest(self) -> Policy:
-        return self._overlay(self.adopted[-1][1] if self.adopted else DEFAULT)
+        return self._overlay(self.adopted[-1][1] if self.adopted else default_policy())
 
 
 # -- handlers --------------------------------------------------------------------------------

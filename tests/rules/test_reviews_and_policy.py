@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ledger.policy import DEFAULT
+from ledger.policy import default_policy
 from tests.shop import contacted, negotiation_failed, offered, policy, review, settled, shipped_order
 
 
@@ -37,7 +37,7 @@ def test_policy_keys_not_given_keep_the_values_of_the_policy_it_replaces(shop):
     v3 = book.in_force(datetime(2026, 11, 6, tzinfo=timezone.utc))
     assert (v3.version, v3.return_window_days, v3.review_contact_hours) == ("v3", 10, 12)
     before = book.in_force(datetime(2026, 10, 31, tzinfo=timezone.utc))
-    assert before == DEFAULT
+    assert before == default_policy()
 
 
 def test_policy_with_an_unknown_key_is_invalid(shop):
