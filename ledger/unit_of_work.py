@@ -27,7 +27,7 @@ from ledger.reading import Invalid, parse_json, record_class, record_key, valida
 from ledger.rules import Refused, refuse
 
 CHUNK = 1000  # records decided between two writes
-CACHE = 20_000  # aggregates kept in memory between chunks
+CACHE = 5_000  # aggregates kept in memory between chunks (more take memory and save no time)
 
 
 @dataclass

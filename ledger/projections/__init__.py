@@ -34,7 +34,7 @@ POLICY = "PolicyAdopted"  # moves the policy the handlers read on
 # The stored topics a replay reads (every event type lives in ledger.events); the others no view needs.
 TOPICS = sorted(f"ledger.events:{name}" for name in {*HANDLERS, POLICY})
 NAMING = {field for table in VIEW_TABLES for field in table.named_by}  # fields that name rows
-CACHE = 10_000  # rows of a table kept in memory from one chunk to the next
+CACHE = 3_000  # rows of a table kept in memory from one chunk to the next
 MISSING = object()
 
 
