@@ -187,10 +187,6 @@ def first_error(error: Exception) -> str:
 EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def cents(amount: Decimal) -> int:
-    return int(amount * 100)
-
-
 def cents_of(stored: str) -> int:
     """Cents of an amount as stored ("12.50": always two decimals)."""
     return int(stored.replace(".", ""))
