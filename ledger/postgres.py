@@ -60,6 +60,9 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         """A write transaction holding the events table lock, so that no append interleaves."""
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(self.search_path)
+            # What a write has added is not in the planner's statistics until it commits: without this, the
+            # lookups of a long append or replay turn into scans of the tables it has grown, chunk after chunk.
+            cursor.execute("SET LOCAL enable_seqscan = off")
             self._lock_table(cursor)
             yield QmarkCursor(cursor)
 

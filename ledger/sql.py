@@ -29,12 +29,8 @@ class QmarkCursor:
                 copy.write_row(row)
 
     def merge_rows(self, table: Any, rows: Sequence[Sequence[Any]]) -> None:
-        """Rows copied into a scratch table, then upserted by one statement (columns.Table.merge)."""
-        stage = f"stage_{table.name}"
-        self.cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DROP")
-        self.copy_rows(f"{stage} ({', '.join(c.name for c in table.stored)})", rows)
-        self.cursor.execute(table.merge)
-        self.cursor.execute(f"TRUNCATE {stage}")
+        """Rows upserted by one statement taking an array a column (columns.Table.merge)."""
+        self.execute(table.merge, [list(column) for column in zip(*rows)])
 
     def fetchone(self) -> tuple | None:
         return self.cursor.fetchone()
@@ -57,12 +53,10 @@ def insert_rows(cursor: Any, table: str, rows: Sequence[Sequence[Any]]) -> None:
 BATCH = 512  # values one `IN (...)` names at most
 
 
-MERGED = 64  # changed rows of a table from which PostgreSQL is sent them by COPY rather than one by one
-
-
 def upsert_rows(cursor: Any, table: Any, rows: Sequence[Sequence[Any]]) -> None:
-    """A view table's changed rows (columns.Table), inserted or replaced."""
-    if isinstance(cursor, QmarkCursor) and len(rows) >= MERGED:
+    """A view table's changed rows (columns.Table), inserted or replaced: by one statement of arrays on
+    PostgreSQL, by one executemany on SQLite."""
+    if isinstance(cursor, QmarkCursor):
         cursor.merge_rows(table, rows)
     else:
         cursor.executemany(table.upsert, rows)

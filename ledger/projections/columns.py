@@ -135,10 +135,10 @@ class Table:
 
     @cached_property
     def merge(self) -> str:
-        """The upsert of every row copied into the table's scratch twin (`stage_NAME`, PostgreSQL)."""
-        names = ", ".join(self._names)
-        return self.upsert.replace(f"VALUES ({', '.join('?' * len(self._names))})",
-                                   f"SELECT {names} FROM stage_{self.name}")
+        """The upsert of many rows given as one array a column (PostgreSQL's `unnest`): one statement, one
+        round trip."""
+        arrays = ", ".join(f"?::{SQL_TYPE[c.kind]}[]" for c in self.stored)
+        return self.upsert.replace(f"VALUES ({', '.join('?' * len(self._names))})", f"SELECT * FROM unnest({arrays})")
 
     @cached_property
     def delete(self) -> str:
