@@ -28,9 +28,6 @@ class QmarkCursor:
             for row in rows:
                 copy.write_row(row)
 
-    def merge_rows(self, table: Any, rows: Sequence[Sequence[Any]]) -> None:
-        """Rows upserted by one statement taking an array a column (columns.Table.merge)."""
-        self.execute(table.merge, [list(column) for column in zip(*rows)])
 
     def fetchone(self) -> tuple | None:
         return self.cursor.fetchone()
@@ -51,15 +48,6 @@ def insert_rows(cursor: Any, table: str, rows: Sequence[Sequence[Any]]) -> None:
 
 
 BATCH = 512  # values one `IN (...)` names at most
-
-
-def upsert_rows(cursor: Any, table: Any, rows: Sequence[Sequence[Any]]) -> None:
-    """A view table's changed rows (columns.Table), inserted or replaced: by one statement of arrays on
-    PostgreSQL, by one executemany on SQLite."""
-    if isinstance(cursor, QmarkCursor):
-        cursor.merge_rows(table, rows)
-    else:
-        cursor.executemany(table.upsert, rows)
 
 
 def among(cursor: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger.projections import fund, kpi, liability, policy, sla, stock
 from ledger.projections.columns import Table
-from ledger.sql import BATCH, among, upsert_rows
+from ledger.sql import BATCH, among, insert_rows
 
 VIEWS = (stock, liability, sla, fund, kpi, policy)
 VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
@@ -75,12 +75,13 @@ def recreate_views(cursor: Any) -> None:
 class Rows:
     """One table's rows in memory: a row, or None for a key known to have no row."""
 
-    __slots__ = ("table", "cache", "changed", "fetched", "last")
+    __slots__ = ("table", "cache", "changed", "fresh", "fetched", "last")
 
     def __init__(self, table: Table):
         self.table = table
         self.cache: dict[Any, dict | None] = {}
         self.changed: dict[Any, dict | None] = {}  # None: delete
+        self.fresh: set[Any] = set()  # keys of changed rows the store does not hold
         self.fetched: set[Any] = set()  # lookup values whose rows are all in the cache, this chunk
         self.last: int | None = None  # the highest key of a table keyed by a counter
 
@@ -119,10 +120,15 @@ class Rows:
             gone = [key if isinstance(key, tuple) else (key,) for key, row in self.changed.items() if row is None]
             if gone:
                 cursor.executemany(table.delete, gone)
-            kept = [table.dumped(row) for row in self.changed.values() if row is not None]
+            fresh, kept = [], []
+            for key, row in self.changed.items():
+                if row is not None:
+                    (fresh if key in self.fresh else kept).append(table.dumped(row))
+            insert_rows(cursor, table.name, fresh)  # by COPY on PostgreSQL
             if kept:
-                upsert_rows(cursor, table, kept)
+                cursor.executemany(table.upsert, kept)
             self.changed.clear()
+            self.fresh.clear()
         self.fetched.clear()
         if len(self.cache) <= CACHE:
             return False
@@ -182,6 +188,7 @@ class Projector:
             row = rows.load(self.cursor, key, self.complete)
         if row is None:
             row = rows.cache[key] = table.new(key)
+            rows.fresh.add(key)
         rows.changed[key] = row
         return row
 
@@ -189,6 +196,7 @@ class Projector:
         """A row for a key no earlier fact can have named (a new order's, an event's own ref)."""
         rows = self.rows[table.name]
         row = rows.cache[key] = rows.changed[key] = table.new(key)
+        rows.fresh.add(key)
         return row
 
     def delete(self, table: Table, key: Any) -> None:

@@ -126,19 +126,13 @@ class Table:
 
     @cached_property
     def upsert(self) -> str:
-        """One statement for every changed row of a chunk: inserted, or its stored columns replaced."""
+        """One statement for every changed row of a chunk that the store may hold: inserted, or its stored
+        columns replaced."""
         names = [c.name for c in self.stored]
         others = [name for name in names if name not in self.keys]
         action = f"UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in others)}" if others else "NOTHING"
         return (f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
                 f"ON CONFLICT ({', '.join(self.keys)}) DO {action}")
-
-    @cached_property
-    def merge(self) -> str:
-        """The upsert of many rows given as one array a column (PostgreSQL's `unnest`): one statement, one
-        round trip."""
-        arrays = ", ".join(f"?::{SQL_TYPE[c.kind]}[]" for c in self.stored)
-        return self.upsert.replace(f"VALUES ({', '.join('?' * len(self._names))})", f"SELECT * FROM unnest({arrays})")
 
     @cached_property
     def delete(self) -> str:
