@@ -31,9 +31,14 @@ def store_option(command=None, *, creates: bool = False, reads: bool = False):
         def wrapper(ctx: click.Context, store: str | None, **kwargs):
             url = store if store is not None else ctx.obj.get("store")
             if reads:
-                from ledger.reader import StaleViews, open_reader
+                from ledger.reader import NoStore, StaleViews, open_reader
+                from ledger.store import parse_store, store_url
 
-                reader, close = open_reader(existing_store(url, creates=False))
+                with store_errors():
+                    try:
+                        reader, close = open_reader(parse_store(store_url(url)))
+                    except NoStore as missing:
+                        raise Failure(f"no store at {missing}", INVALID) from None
                 try:
                     return command(reader, **kwargs)
                 except StaleViews as error:
@@ -55,17 +60,26 @@ def json_option(command):
     return click.option("--json", "as_json", is_flag=True, help="print JSON (SPEC section 8) instead of text")(command)
 
 
-def existing_store(url: str | None, creates: bool):
-    """The store a URL names; unless the command `creates` it, one that has been written."""
-    from ledger.store import StoreError, StoreUnreachable, parse_store, store_url
+@contextlib.contextmanager
+def store_errors():
+    """A store URL that is wrong is invalid input (2); a server that does not answer, a failure (1)."""
+    from ledger.store import StoreError, StoreUnreachable
 
     try:
-        store = parse_store(store_url(url))
-        exists = store.exists()
+        yield
     except StoreError as error:
         raise Failure(str(error), INVALID) from None
     except StoreUnreachable as error:
         raise Failure(str(error), FAILED) from None
+
+
+def existing_store(url: str | None, creates: bool):
+    """The store a URL names; unless the command `creates` it, one that has been written."""
+    from ledger.store import parse_store, store_url
+
+    with store_errors():
+        store = parse_store(store_url(url))
+        exists = store.exists()
     if not exists and not creates:
         raise Failure(f"no store at {store.url}", INVALID)
     return store

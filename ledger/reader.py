@@ -209,10 +209,17 @@ class Reader:
             return c.fetchall()
 
 
+class NoStore(LookupError):
+    pass
+
+
 def open_reader(store: Store) -> tuple[Reader, Callable[[], None]]:
-    """A reader of a store that exists, and what closes it."""
+    """A reader of a store that has been written (else NoStore), and what closes it."""
     if store.path is not None:
         import sqlite3
+
+        if not store.exists():
+            raise NoStore(store.url)
 
         connection = sqlite3.connect(store.path, timeout=120, isolation_level=None)
 
@@ -226,18 +233,19 @@ def open_reader(store: Store) -> tuple[Reader, Callable[[], None]]:
                     cursor.execute("ROLLBACK")
 
         return Reader(reading, SQLITE), connection.close
-    import psycopg
+    from psycopg import sql
 
-    env = store.env
-    connection = psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                                 password=env["POSTGRES_PASSWORD"] or None, dbname=env["POSTGRES_DBNAME"],
-                                 connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]))
+    connection = store.connect()
+    written = store.written(connection)
+    connection.rollback()
+    if not written:
+        connection.close()
+        raise NoStore(store.url)
 
     @contextmanager
     def reading_pg() -> Iterator[Any]:
         with connection.transaction(), connection.cursor() as cursor:
-            cursor.execute(psycopg.sql.SQL("SET LOCAL search_path TO {0}").format(psycopg.sql.Identifier(
-                store.schema)))
+            cursor.execute(sql.SQL("SET LOCAL search_path TO {0}").format(sql.Identifier(store.schema)))
             yield QmarkCursor(cursor)
 
     return Reader(reading_pg, POSTGRES), connection.close

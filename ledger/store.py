@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_STORE = "sqlite:///ledger.db"
@@ -58,17 +59,24 @@ class Store:
         """Whether the store has been written; on PostgreSQL this also checks the server answers."""
         if self.path is not None:
             return self.path.is_file()
+        with self.connect() as connection:
+            return self.written(connection)
+
+    def connect(self) -> Any:
+        """A connection to the PostgreSQL server, or StoreUnreachable with the server's reason."""
         import psycopg
 
         env = self.env
         try:
-            with psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                                 password=env["POSTGRES_PASSWORD"] or None, dbname=env["POSTGRES_DBNAME"],
-                                 connect_timeout=CONNECT_SECONDS) as connection:
-                found = connection.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{CHAIN_TABLE}',)).fetchone()
+            return psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                                   password=env["POSTGRES_PASSWORD"] or None, dbname=env["POSTGRES_DBNAME"],
+                                   connect_timeout=CONNECT_SECONDS)
         except psycopg.Error as error:
             reason = " ".join(str(error).split())  # the server's reason, on one line
             raise StoreUnreachable(f"cannot use PostgreSQL store {self.url}: {reason}") from None
+
+    def written(self, connection: Any) -> bool:
+        found = connection.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{CHAIN_TABLE}',)).fetchone()
         return found[0] is not None
 
 
