@@ -28,6 +28,7 @@ class StoreSession(Lookups):
         self.raw = cursor
         self.mapper = mapper
         self.pending: dict[str, str | None] = {}  # id -> parent, of the chunk being written
+        self.registered: dict[str, tuple[str, str | None]] = {}  # stored ids the chunk's sealed records go via
         policies = fold(self.events(["policy"]).get("policy", [])) or PolicyBook()
         self.projector = Projector(self.c, policies.with_overlay(overlay))
         mapper.keyring.bind(self.c, self.owner_of)
@@ -39,7 +40,7 @@ class StoreSession(Lookups):
         """The parent an id was registered with (an order's customer), this chunk's ids included."""
         if id_ in self.pending:
             return self.pending[id_]
-        found = self.ids([id_])[id_]
+        found = self.registered.get(id_) or self.ids([id_])[id_]
         if found[0] != kind:
             raise LookupError(f"{id_} is a {found[0]}, not a {kind}")
         return found[1]
@@ -65,6 +66,9 @@ class StoreSession(Lookups):
 
     def write(self, events: Sequence[Event], index: IndexRows) -> None:
         self.pending = {id_: parent for id_, _, parent in index.ids}
+        self.registered = self.ids({getattr(event, sealing.field) for event in events
+                                    if (sealing := getattr(type(event), "SEALED_FOR", None)) and sealing.via}
+                                   - self.pending.keys())
         keyring = self.mapper.keyring
         keyring.prepare({keyring.customer_of(event) for event in events if getattr(type(event), "PERSONAL", ())})
         stored, facts = [], []
