@@ -24,8 +24,11 @@ from ledger.events import (
     DispatchDecision, NegativeReviewEscalated, ParcelDispatched, Record, ShippingCostAssigned, WindowDecision,
 )
 from ledger.policy import WHAT_IF, PolicyParams
+from ledger.projections import liability as liability_view
+from ledger.values import money
 
 FIELDS = ("decision", "payer", "refund_approved", "shop_cost", "buyer_cost", "breach", "refused")
+COSTS = ("refund_approved", "shop_cost", "buyer_cost")
 DECIDED = (DispatchDecision, WindowDecision, ShippingCostAssigned, NegativeReviewEscalated)
 SUBJECTS = ("case_id", "dispute_id", "order_id", "shipment_id", "complaint_id", "sku")
 
@@ -57,8 +60,9 @@ class Outcomes:
         self.db.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?)",
                             ((side, subject, field, orjson.dumps(value).decode()) for subject, field, value in rows))
 
-    def collect(self, side: str, ledger: Ledger, as_of: datetime | None) -> None:
-        """Per subject: its decision, payer, refund and costs, and its breaches as of `as_of`."""
+    def collect(self, side: str, ledger: Ledger, as_of: datetime | None) -> dict:
+        """Per subject: its decision, payer, refund and costs, and its breaches as of `as_of`; returns the
+        liability totals. The liability rows are read a page at a time."""
         from eventsourcing.utils import get_topic
 
         from ledger.events import subclasses
@@ -67,16 +71,23 @@ class Outcomes:
         for page in ledger.recorder.pages(topics):
             self.put(side, (outcome for n in page
                             for outcome in decided(ledger.mapper.to_domain_event(n, personal=False))))
-        liability = ledger.liability()
-        self.put(side, ((row.get("case_id") or row["order_id"], name, row[name])
-                        for row in (*liability["cases"], *liability["orders"])
-                        for name in ("refund_approved", "shop_cost", "buyer_cost") if name in row))
+        totals = liability_view.Totals()
+
+        def costs(cursor: Any) -> Iterator[tuple[str, str, str]]:
+            for kind, row in liability_view.each(cursor):
+                totals.add(row)
+                subject = row["case_id"] if kind == "case" else row["order_id"]
+                yield from ((subject, name, money(row[name])) for name in COSTS if name in row)
+
+        with ledger.reader.views() as cursor:
+            self.put(side, costs(cursor))
         if as_of is not None:
             kinds: dict[str, list[str]] = {}
             for breach in ledger.breaches(as_of):
                 kinds.setdefault(breach["subject"], []).append(breach["kind"])
             self.put(side, ((subject, "breach", found) for subject, found in kinds.items()))
         self.db.commit()
+        return totals.json()
 
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(FIELDS, 0)
@@ -132,12 +143,11 @@ def what_if(ledger: Ledger, overlay: PolicyParams) -> Iterator[WhatIf]:
         outcomes.put("replayed", ((subject_of(record), "refused", f"{refusal.rule}: {refusal.reason}")
                                   for record, refusal in refused))
         outcomes.put("recorded", ((subject_of(record), "refused", type(record).__name__) for record, _ in refused))
-        outcomes.collect("replayed", shadow, as_of)
-        replayed_totals = shadow.liability()["totals"]
+        replayed_totals = outcomes.collect("replayed", shadow, as_of)
         shadow.close()
-        outcomes.collect("recorded", ledger, as_of)
+        recorded_totals = outcomes.collect("recorded", ledger, as_of)
         overrides = overlay.model_dump(mode="json", exclude_none=True)
         yield WhatIf(policy_version=overrides.pop("version", WHAT_IF), overrides=overrides,
                      counts=outcomes.counts(), changes=outcomes.changes(),
-                     totals={"recorded": ledger.liability()["totals"], "replayed": replayed_totals})
+                     totals={"recorded": recorded_totals, "replayed": replayed_totals})
         outcomes.db.close()

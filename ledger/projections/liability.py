@@ -2,6 +2,7 @@
 (SPEC section 7)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ledger.projections.columns import BOOL, JSON, MONEY, Column, Table, registry
@@ -155,10 +156,35 @@ def report(cursor: Any, case_id: str | None = None, order_id: str | None = None)
             where.append(f"{column} = ?")
             params.append(value)
     cases = [figures(row) for row in CASES.read(cursor, " AND ".join(where), params, order="case_id")]
-    orders = [] if case_id else ORDERS.read(cursor, "order_id = ?" if order_id else "", (order_id,) if order_id else (),
-                                            order="order_id")
-    for row in orders:
-        row["refund_outstanding"] = row["refund_approved"] - row["refunded"]
-    totals = {name: money(sum(row.get(name, 0) for row in (*cases, *orders))) for name in TOTALS}
+    orders = [] if case_id else [outstanding(row) for row in ORDERS.read(
+        cursor, "order_id = ?" if order_id else "", (order_id,) if order_id else (), order="order_id")]
+    total = Totals()
+    for row in (*cases, *orders):
+        total.add(row)
     return {"cases": [CASES.json(case) for case in cases], "orders": [ORDERS.json(row) for row in orders],
-            "totals": totals}
+            "totals": total.json()}
+
+
+def outstanding(row: dict) -> dict:
+    return {**row, "refund_outstanding": row["refund_approved"] - row["refunded"]}
+
+
+class Totals:
+    """The totals of the rows added (stored values), as `liability --json` shows them."""
+
+    def __init__(self) -> None:
+        self.sums = dict.fromkeys(TOTALS, 0)
+
+    def add(self, row: dict) -> None:
+        for name in TOTALS:
+            self.sums[name] += row.get(name, 0)
+
+    def json(self) -> dict:
+        return {name: money(total) for name, total in self.sums.items()}
+
+
+def each(cursor: Any) -> Iterator[tuple[str, dict]]:
+    """Every accepted case and every order row, a page at a time, with their figures (stored values): for
+    work that goes over a whole store's liability without holding it (a what-if)."""
+    yield from (("case", figures(row)) for row in CASES.each(cursor) if row["accepted"])
+    yield from (("order", outstanding(row)) for row in ORDERS.each(cursor))
