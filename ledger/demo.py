@@ -20,7 +20,7 @@ def run_demo(folder: Path, store: str) -> None:
         click.echo(f"{file}: stored {result.stored} record(s) and {result.decisions} decision(s)")
     click.echo("\nWhy was a refund paid, and who pays the postage? Every decision names its rule and facts:\n")
     click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text(
-        "Decisions on case C-1003", lambda decision: decision.originator_id == "case:C-1003"))
+        "Decisions on case C-1003", lambda decision: decision.stream == "case:C-1003"))
     totals = ledger.liability()["totals"]
     click.echo("\nLiability over all accepted cases and the orders that never arrived: "
                + ", ".join(f"{k} {v}" for k, v in totals.items()))
