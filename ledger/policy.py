@@ -116,4 +116,3 @@ def load_policy_file(path: Path) -> PolicyParams:
         raise PolicyFileError(f"{path}: {error}") from None
     except ValueError as error:
         raise PolicyFileError(f"{path}: {first_error(error)}") from None
-

@@ -28,7 +28,6 @@ class QmarkCursor:
             for row in rows:
                 copy.write_row(row)
 
-
     def fetchone(self) -> tuple | None:
         return self.cursor.fetchone()
 

@@ -191,6 +191,7 @@ class Shop(Questions):
 
     def policy_book(self):
         return self.ledger.policy_book()
+
     def raw(self, statement: str, params: tuple = ()) -> list[tuple]:
         """Edit the store behind the ledger's back, as a tamperer would; `{pos}` is the position column
         and `{events}` the events table of this store."""

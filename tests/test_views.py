@@ -304,4 +304,3 @@ def test_every_view_handler_names_an_event_type_and_every_topic_a_replay_reads_i
     assert set(HANDLERS) <= set(types), set(HANDLERS) - set(types)
     assert set(TOPICS) <= {get_topic(cls) for cls in types.values()}
     assert "ShippedSameDay" in HANDLERS and "ShippedSameDay" in DECISION_TYPES
-
