@@ -29,27 +29,26 @@ def store_option(command=None, *, creates: bool = False, reads: bool = False):
         @click.pass_context
         @functools.wraps(command)
         def wrapper(ctx: click.Context, store: str | None, **kwargs):
+            from ledger.reader import NoStore, StaleViews, open_reader
+
             url = store if store is not None else ctx.obj.get("store")
             if reads:
-                from ledger.reader import NoStore, StaleViews, open_reader
                 from ledger.store import parse_store, store_url
 
                 with store_errors():
                     try:
-                        reader, close = open_reader(parse_store(store_url(url)))
+                        opened, close = open_reader(parse_store(store_url(url)))
                     except NoStore as missing:
                         raise Failure(f"no store at {missing}", INVALID) from None
-                try:
-                    return command(reader, **kwargs)
-                except StaleViews as error:
-                    raise Failure(str(error)) from None
-                finally:
-                    close()
-            ledger = open_ledger(url, creates)
+            else:
+                opened = open_ledger(url, creates)
+                close = opened.close
             try:
-                return command(ledger, **kwargs)
+                return command(opened, **kwargs)
+            except StaleViews as error:  # kpi, fund, report: their views too
+                raise Failure(str(error)) from None
             finally:
-                ledger.close()
+                close()
 
         return wrapper
 
