@@ -112,7 +112,7 @@ class Ledger(Application[str]):
     @cached_property
     def reader(self) -> Reader:
         """The store's views, histories and chain, read as stored (reader.py), policies as this ledger has them."""
-        return Reader(self.recorder.reading, self.recorder.DIALECT)
+        return Reader(self.recorder.reading, self.recorder.DIALECT, self.mapper.keyring)
 
     def kind_of(self, id_: str) -> tuple[str, str | None] | None:
         return self.reader.kind_of(id_)

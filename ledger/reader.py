@@ -52,10 +52,13 @@ def policy_of(params: dict) -> SimpleNamespace:
 class Reader:
     """`reading()` gives a cursor (taking `?`, returning tuples) in a read transaction."""
 
-    def __init__(self, reading: Callable[[], AbstractContextManager[Any]], dialect: Dialect):
+    def __init__(self, reading: Callable[[], AbstractContextManager[Any]], dialect: Dialect,
+                 keyring: Any = None):
         self.reading = reading
         self.dialect = dialect
         self.events_table, self.position = dialect.events, dialect.position
+        if keyring is not None:  # the application's own, which knows the keys it has just destroyed
+            self.keyring = keyring
 
     @cached_property
     def keyring(self) -> Any:

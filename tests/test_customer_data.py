@@ -61,6 +61,17 @@ def test_history_and_export_read_the_personal_fields_while_the_key_exists(fixtur
     assert exported[1:] and {r.get("phone") for r in exported} >= {"13800001003"}
 
 
+def test_a_history_read_before_forget_is_erased_after_it_in_the_same_ledger(fixture_shop):
+    ledger = fixture_shop.ledger
+
+    def address() -> str:
+        return ledger.history("O-1003")[1].history_json()["events"][0]["data"]["address"]
+
+    assert address() == "北京市朝阳区建国路88号"
+    ledger.forget("CU-103", "zhao", "supervisor", "asked by phone")
+    assert address() == ERASED
+
+
 def test_forget_erases_one_customer_and_leaves_views_chain_and_others_whole(fixture_shop):
     ledger = fixture_shop.ledger
     before = views(fixture_shop)
