@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.sql import BATCH, among
+from ledger.sql import BATCH, among, insert_rows
 from ledger.values import ERASED
 
 CHECK = b"ledger master key check"
@@ -182,7 +182,7 @@ class Keyring:
                 self._keys[customer] = None  # forgotten
             else:
                 self._keys[customer] = _open(self.master, bytes(found[customer]), customer.encode())
-        self.cursor.executemany("INSERT INTO ledger_customer_keys VALUES (?, ?)", new)
+        insert_rows(self.cursor, "ledger_customer_keys", new)
 
     def _stored_owner(self, id_: str, kind: str) -> str:
         return self._rows("SELECT parent FROM ledger_ids WHERE id = ? AND kind = ?", (id_, kind))[0][0]
