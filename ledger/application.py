@@ -122,7 +122,8 @@ class Ledger(Application[str]):
 
     def events_of(self, streams: Iterable[str]) -> list[tuple[int, Event]]:
         """(position, event) in position order, as event models."""
-        return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.select_streams(streams)]
+        rows = self.reader.rows_of(streams)
+        return [(n.id, self.mapper.to_domain_event(n)) for n in self.recorder.notifications(rows)]
 
     def policy_book(self) -> PolicyBook:
         adopted = fold(self.mapper.to_domain_event(stored, personal=False)

@@ -22,7 +22,7 @@ from ledger.index import Lookups, streams_of
 from ledger.projections import liability as liability_view, policy as policy_view, sla as sla_view, \
     stock as stock_view, views_current
 from ledger.report import Stored, Timeline
-from ledger.sql import QmarkCursor
+from ledger.sql import QmarkCursor, among
 from ledger.store import Store
 
 DEFAULT_POLICY = Path(__file__).with_name("default-policy.toml")
@@ -121,16 +121,21 @@ class Reader:
         with self.reading() as cursor:
             return streams_of(Lookups(cursor), id_)
 
-    def events_of(self, streams: Iterable[str]) -> list[Stored]:
-        """The streams' events in position order, personal fields opened."""
+    def rows_of(self, streams: Iterable[str]) -> list[tuple]:
+        """The streams' events as stored rows (position, stream, version, topic, state), in position order."""
         streams = list(streams)
         if not streams:
             return []
-        rows = self._rows(f"SELECT {self.position}, originator_id, originator_version, topic, state "
-                          f"FROM {self.events_table} WHERE originator_id IN ({','.join('?' * len(streams))}) "
-                          f"ORDER BY {self.position}", streams)
+        with self.reading() as c:
+            clause, params = among(c, streams)
+            c.execute(f"SELECT {self.position}, originator_id, originator_version, topic, state "
+                      f"FROM {self.events_table} WHERE originator_id {clause} ORDER BY {self.position}", params)
+            return c.fetchall()
+
+    def events_of(self, streams: Iterable[str]) -> list[Stored]:
+        """The streams' events in position order, personal fields opened."""
         return [Stored(position, stream, version, topic.rpartition(":")[2], self._opened(bytes(state)))
-                for position, stream, version, topic, state in rows]
+                for position, stream, version, topic, state in self.rows_of(streams)]
 
     def _opened(self, state: bytes) -> dict:
         found = orjson.loads(state)

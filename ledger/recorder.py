@@ -127,20 +127,9 @@ class LedgerRecorder:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
-        with self.reading() as c:
-            c.execute(statement, params)
-            return c.fetchall()
-
     def notifications(self, rows: Iterable[tuple]) -> list[Notification]:
         return [Notification(id=row[0], originator_id=row[1], originator_version=row[2], topic=row[3],
                              state=bytes(row[4])) for row in rows]
-
-    def select_streams(self, streams: Iterable[str]) -> list[Notification]:
-        streams = list(streams)
-        return self.notifications(self._rows(
-            f"SELECT {self.POSITION}, originator_id, originator_version, topic, state FROM {self.EVENTS} "
-            f"WHERE originator_id IN ({','.join('?' * len(streams))}) ORDER BY {self.POSITION}", streams))
 
     def pages(self, topics: Sequence[str] = (), size: int = 1000) -> Iterator[list[Notification]]:
         """The log in position order (only the given topics, if any), a page at a time."""
