@@ -14,6 +14,7 @@ and prints a table with the ratios ledger/anchor and ledger/limit.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -31,6 +32,7 @@ from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate  # noqa: E402
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
+PACKAGE = Path(__file__).resolve().parent.parent / "ledger"
 
 
 def isolated(command: list[str], env: dict | None = None) -> tuple[float, float]:
@@ -150,6 +152,9 @@ def main() -> None:
     parser.add_argument("--json", dest="json_path", default=None, help="write the figures here too")
     args = parser.parse_args()
 
+    # An installed package carries its bytecode; an editable checkout under PYTHONDONTWRITEBYTECODE would
+    # otherwise compile every module on every start and the start-up figures would measure the compiler.
+    compileall.compile_dir(PACKAGE, quiet=1)
     folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     try:
         history = folder / "history.jsonl"
