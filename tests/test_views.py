@@ -186,6 +186,18 @@ def test_sla_refused_parcel_starts_no_reship_clock(shop):
     assert shop.ledger.breaches(t("2026-11-20T00:00:00+08:00")) == []
 
 
+def test_sla_reship_clock_starts_at_the_accepted_parcel_after_a_refused_one_chunks_apart(shop, monkeypatch):
+    """Each record decided and written on its own: the refused parcel's deadline is dropped, the next opened."""
+    from ledger import unit_of_work
+
+    monkeypatch.setattr(unit_of_work, "CHUNK", 1)
+    shop.append(shipped_order(), requested("C-1", "O-1", "11-05 10:00", "exchange", "size"),
+                parcel_received("C-1", "11-06 10:00", method="surface_mail"),
+                parcel_received("C-1", "11-07 10:00", tracking="BUYER-2"))
+    assert [(b["subject"], b["kind"], b["due"]) for b in shop.ledger.breaches(t("2026-11-20T00:00:00+08:00"))] == [
+        ("C-1", "exchange_reship", "2026-11-09T10:00:00+08:00")]  # 48 h from the accepted parcel
+
+
 def test_sla_review_deadlines(shop):
     shop.append(shipped_order(), review("D-1", "O-1", "11-05 10:00"), contacted("D-1", "11-06 10:00"),
                 negotiation_failed("D-1", "11-08 10:00"),
