@@ -456,14 +456,13 @@ def kpi(ledger, by: str, first: str | None, last: str | None, as_of: str | None,
 def report(ledger, path: Path, as_of: str | None) -> None:
     """Write one self-contained HTML page for the owner and the auditor: the chain's head, liability, SLA,
     low stock, KPI charts, complaints, penalties and the fund, and each case's timeline."""
-    from ledger.page import render
+    from ledger import page
 
-    page = render(ledger, parse_as_of(as_of))
     try:
-        path.write_text(page, encoding="utf-8")
+        page.write(ledger, parse_as_of(as_of), path)
     except OSError as error:
         raise Failure(f"cannot write {path}: {error.strerror}", FAILED) from None
-    click.echo(f"wrote the report to {path} ({len(page.encode('utf-8')):,} bytes)")
+    click.echo(f"wrote the report to {path} ({path.stat().st_size:,} bytes)")
 
 
 @cli.command()

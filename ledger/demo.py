@@ -30,9 +30,9 @@ def run_demo(folder: Path, store: str) -> None:
                f"({', '.join(sorted({b['kind'] for b in breaches}))})")
     click.echo(f"Growth fund balance: {ledger.fund()['balance']}")
     report = path.with_name("demo-report.html")
-    from ledger.page import render
+    from ledger import page
 
-    report.write_text(render(ledger, as_of), encoding="utf-8")
+    page.write(ledger, as_of, report)
     ledger.close()
     show = f"ledger --store {store}"
     click.echo(f"\nThe store is {path}. Things to look at next:\n")

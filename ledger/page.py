@@ -7,8 +7,10 @@ section 5) is written: event data is shown without the fields its record type li
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from ledger.events import Record, subclasses
@@ -73,10 +75,23 @@ def bar_chart(title: str, unit: str, labels: list[str], values: list[float], nam
     return "".join(parts)
 
 
-def render(ledger: Any, as_of: datetime) -> str:
-    """The page as of `as_of`: the chain's head, liability, SLA, stock, KPIs, staff and the fund, and a
-    timeline per case."""
-    zone = ledger.policy_book().latest().zone
+def write(ledger: Any, as_of: datetime, path: Path) -> None:
+    """The page into `path`, written beside it and moved over it when whole: a failed run leaves no half page
+    (OSError when it cannot be written)."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8") as out:
+            out.writelines(render(ledger, as_of))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def render(ledger: Any, as_of: datetime) -> Iterator[str]:
+    """The page as of `as_of`, piece by piece (a busy shop's page runs to tens of megabytes, written as it
+    is made): the chain's head, liability, SLA, stock, KPIs, staff and the fund, and a timeline per case."""
+    policy = ledger.latest_policy()
+    zone = policy.zone
     head = ledger.reader.verify().head
     liability = ledger.liability()
     breaches = ledger.breaches(as_of)
@@ -85,16 +100,16 @@ def render(ledger: Any, as_of: datetime) -> str:
     stock = ledger.stock()
     kpi = ledger.kpi("month", as_of)
     fund = ledger.fund()
-    out = [f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+    yield (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
            f"<title>Ledger audit report {escape(as_of.astimezone(zone).isoformat())}</title>"
-           f"<style>{STYLE}</style></head><body>",
-           "<h1>Ledger audit report</h1>",
-           f'<p class="head" data-figure="head">head {escape(head)}</p>',
+           f"<style>{STYLE}</style></head><body>"
+           "<h1>Ledger audit report</h1>"
+           f'<p class="head" data-figure="head">head {escape(head)}</p>'
            f'<p class="muted">As of <span data-figure="as_of">{escape(as_of.astimezone(zone).isoformat())}</span>; '
-           f"check the head with <code>ledger verify --expect-head {escape(head)}</code>.</p>"]
+           f"check the head with <code>ledger verify --expect-head {escape(head)}</code>.</p>")
     totals = liability["totals"]
-    out.append("<h2>Liability</h2><div class='cards'>" + "".join(
+    yield ("<h2>Liability</h2><div class='cards'>" + "".join(
         f'<div class="card">{escape(name)}<b data-figure="liability.totals.{name}">{escape(value)}</b></div>'
         for name, value in totals.items()) + "</div>")
     case_columns = [c for c in liability["cases"][0]] if liability["cases"] else []
@@ -105,32 +120,32 @@ def render(ledger: Any, as_of: datetime) -> str:
             f'<td><a href="#timeline-{escape(case[c])}">{escape(case[c])}</a></td>' if c == "case_id" else
             fig(f"liability.cases.{case['case_id']}.{c}", case[c], c in money) for c in case_columns)
         rows.append(f"<tr>{cells}</tr>")
-    out.append("<h3>Accepted cases</h3>" + table(case_columns, rows, money))
+    yield "<h3>Accepted cases</h3>" + table(case_columns, rows, money)
     if liability["orders"]:
         order_columns = list(liability["orders"][0])
         rows = ["<tr>" + "".join(fig(f"liability.orders.{o['order_id']}.{c}", o[c], c != "order_id") for c in
                                  order_columns) + "</tr>" for o in liability["orders"]]
-        out.append("<h3>Orders that did not reach their buyer</h3>" + table(order_columns, rows,
-                                                                             set(order_columns[1:])))
-    out.append("<h2>SLA breaches</h2><div class='cards'>" + "".join(
+        yield "<h3>Orders that did not reach their buyer</h3>" + table(order_columns, rows, set(order_columns[1:]))
+    yield ("<h2>SLA breaches</h2><div class='cards'>" + "".join(
         f'<div class="card">{escape(kind)}<b data-figure="sla.counts.{kind}">{n}</b></div>'
         for kind, n in counts.items()) + "</div>")
     still_open = [b for b in breaches if b["done_at"] is None]
-    out.append(f"<h3>Open breaches ({len(still_open)})</h3>" + table(
+    yield (f"<h3>Open breaches ({len(still_open)})</h3>" + table(
         ["kind", "subject", "rule", "due"],
         [f"<tr><td>{escape(b['kind'])}</td><td>{escape(b['subject'])}</td><td>{escape(b['rule'])}</td>"
          f"<td>{escape(b['due'])}</td></tr>" for b in still_open]))
     low = [s for s in stock if s["low"]]
-    out.append(f"<h2>Low stock ({len(low)})</h2>" + table(
+    yield (f"<h2>Low stock ({len(low)})</h2>" + table(
         ["sku", "on_hand", "reserved", "available"],
         ["<tr><td>" + escape(s["sku"]) + "</td>" + "".join(fig(f"stock.{s['sku']}.{c}", s[c]) for c in
                                                           ("on_hand", "reserved", "available")) + "</tr>"
          for s in low], {"on_hand", "reserved", "available"}))
-    out.append(kpi_section(kpi))
-    out.append(staff_section(ledger.kpi("month", as_of, staff=True), fund))
-    out.append(timelines(ledger, [case["case_id"] for case in liability["cases"]]))
-    out.append("</body></html>")
-    return "".join(out)
+    yield kpi_section(kpi)
+    yield staff_section(ledger.kpi("month", as_of, staff=True), fund)
+    yield "<h2>Case timelines</h2>"
+    for case in liability["cases"]:
+        yield timeline(ledger, case["case_id"], policy)
+    yield "</body></html>"
 
 
 def kpi_section(kpi: dict) -> str:
@@ -170,23 +185,20 @@ def staff_section(per_staff: dict, fund: dict) -> str:
             + f'<p>Fund balance: <b data-figure="fund.balance">{escape(fund["balance"])}</b></p>')
 
 
-def timelines(ledger: Any, case_ids: list[str]) -> str:
-    """Each case's records and decisions, with rule, policy version, actor, role and time; no personal field."""
-    out = ["<h2>Case timelines</h2>"]
-    for case_id in case_ids:
-        _, timeline = ledger.history(case_id)
-        rows = []
-        for entry in timeline.entries:
-            data = timeline.data(entry)
-            for name in PERSONAL.get(entry.type, ()):
-                data.pop(name, None)
-            state, decision = entry.state, entry.decision
-            what = ", ".join(f"{k}={v}" for k, v in data.items() if k != "rests_on")
-            rows.append(f"<tr><td>{entry.position}</td><td>{escape(timeline.time(entry.at))}</td>"
-                        f"<td>{escape(state['actor'])}</td><td>{escape(state['role'])}</td>"
-                        f"<td>{'⇒ ' if decision else ''}{escape(entry.type)}</td>"
-                        f"<td>{escape(state['rule']) if decision else ''}</td>"
-                        f"<td>{escape(state['policy_version']) if decision else ''}</td><td>{escape(what)}</td></tr>")
-        out.append(f'<details id="timeline-{escape(case_id)}" open><summary>{escape(case_id)}</summary>'
-                   + table(["#", "at", "actor", "role", "event", "rule", "policy", "data"], rows) + "</details>")
-    return "".join(out)
+def timeline(ledger: Any, case_id: str, policy: Any) -> str:
+    """A case's records and decisions, with rule, policy version, actor, role and time; no personal field."""
+    _, timeline = ledger.reader.history(case_id, policy)
+    rows = []
+    for entry in timeline.entries:
+        data = timeline.data(entry)
+        for name in PERSONAL.get(entry.type, ()):
+            data.pop(name, None)
+        state, decision = entry.state, entry.decision
+        what = ", ".join(f"{k}={v}" for k, v in data.items() if k != "rests_on")
+        rows.append(f"<tr><td>{entry.position}</td><td>{escape(timeline.time(entry.at))}</td>"
+                    f"<td>{escape(state['actor'])}</td><td>{escape(state['role'])}</td>"
+                    f"<td>{'⇒ ' if decision else ''}{escape(entry.type)}</td>"
+                    f"<td>{escape(state['rule']) if decision else ''}</td>"
+                    f"<td>{escape(state['policy_version']) if decision else ''}</td><td>{escape(what)}</td></tr>")
+    return (f'<details id="timeline-{escape(case_id)}" open><summary>{escape(case_id)}</summary>'
+            + table(["#", "at", "actor", "role", "event", "rule", "policy", "data"], rows) + "</details>")

@@ -79,6 +79,17 @@ def test_views_built_by_an_earlier_version_are_refused_then_rebuilt_by_the_next_
     assert shop.ledger.stock() == before
 
 
+def test_a_report_that_fails_midway_leaves_the_earlier_page_whole_and_no_partial_file(shop, run_cli, tmp_path):
+    shop.ledger.append(FIXTURE.read_text(encoding="utf-8").splitlines())
+    assert run_cli("report", "--html", "report.html").returncode == 0
+    page = (tmp_path / "report.html").read_bytes()
+    shop.raw("UPDATE ledger_views SET signature = 'earlier'")  # refused once the new page is begun
+    failed = run_cli("report", "--html", "report.html")
+    assert failed.returncode == 1 and failed.stderr.startswith("error: the views were built by an earlier version")
+    assert (tmp_path / "report.html").read_bytes() == page
+    assert sorted(p.name for p in tmp_path.iterdir() if "report" in p.name) == ["report.html"]
+
+
 def test_a_store_from_before_the_views_were_signed_is_rebuilt_by_replay(shop, run_cli):
     shop.ledger.append(FIXTURE.read_text(encoding="utf-8").splitlines())
     before = shop.ledger.liability()
