@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tests.shop import (
-    cancelled, confirmed, contacted, dispatched, placed, requested, review, shipped_order, target,
+    cancelled, confirmed, contacted, dispatched, placed, policy, requested, review, shipped_order, target,
     upheld, wage,
 )
 
@@ -109,3 +109,13 @@ def test_a_target_comes_from_a_supervisor_only(shop):
     assert error.error.rule == "AU-1"
     bad = shop.refused(target("2026-13", sales="1.00"))
     assert bad.status == 2 and "period" in str(bad)
+
+
+def test_periods_follow_a_time_zone_offset_of_odd_minutes_across_local_midnight(shop):
+    """Liberia kept UTC-0:44:30 until 1972: local midnight falls inside a quarter hour of UTC, and the
+    orders a minute either side of it belong to different months."""
+    shop.append(policy("monrovia", "11-01 00:00", timezone="Africa/Monrovia"),
+                {**placed("O-1", "11-02 10:00"), "at": "1971-06-30T23:59:40-00:44:30"},
+                {**placed("O-2", "11-02 10:00"), "at": "1971-07-01T00:00:10-00:44:30"})
+    report = shop.ledger.kpi("month", LATER)
+    assert [(row["period"], row["orders"]) for row in report["rows"]] == [("1971-06", 1), ("1971-07", 1)]
