@@ -32,3 +32,12 @@ def test_benchmark_runner_smoke(tmp_path, pg_database):
     figures = json.loads(out.read_text())
     assert set(figures["stores"]) == {"sqlite", "postgresql"}
     assert figures["stores"]["sqlite"]["records"] == 300
+
+
+def test_floors_runner_smoke():
+    result = subprocess.run([sys.executable, "bench/floors.py", "--records", "300"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("300 records, ") and lines[0].endswith(" events, SQLite")
+    assert [line.split(":")[0] for line in lines[2:]] == ["start", "append", "replay"]
