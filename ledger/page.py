@@ -187,15 +187,15 @@ def staff_section(per_staff: dict, fund: dict) -> str:
 
 def timeline(ledger: Any, case_id: str, policy: Any) -> str:
     """A case's records and decisions, with rule, policy version, actor, role and time; no personal field."""
-    _, timeline = ledger.reader.history(case_id, policy)
+    _, events = ledger.reader.history(case_id, policy)
     rows = []
-    for entry in timeline.entries:
-        data = timeline.data(entry)
+    for entry in events.entries:
+        data = events.data(entry)
         for name in PERSONAL.get(entry.type, ()):
             data.pop(name, None)
         state, decision = entry.state, entry.decision
         what = ", ".join(f"{k}={v}" for k, v in data.items() if k != "rests_on")
-        rows.append(f"<tr><td>{entry.position}</td><td>{escape(timeline.time(entry.at))}</td>"
+        rows.append(f"<tr><td>{entry.position}</td><td>{escape(events.time(entry.at))}</td>"
                     f"<td>{escape(state['actor'])}</td><td>{escape(state['role'])}</td>"
                     f"<td>{'⇒ ' if decision else ''}{escape(entry.type)}</td>"
                     f"<td>{escape(state['rule']) if decision else ''}</td>"
