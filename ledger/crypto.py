@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ledger.sql import BATCH, among, insert_rows
+from ledger.sql import insert_rows, select_among
 from ledger.values import ERASED
 
 CHECK = b"ledger master key check"
@@ -167,12 +167,8 @@ class Keyring:
         if not wanted:
             return
         self.check_master()
-        found: dict[str, Any] = {}
-        for start in range(0, len(wanted), BATCH):
-            part = wanted[start:start + BATCH]
-            among_, values = among(self.cursor, part)
-            found.update(self._rows(f"SELECT customer_id, wrapped FROM ledger_customer_keys WHERE customer_id "
-                                    f"{among_}", tuple(values)))
+        found = dict(select_among(self.cursor, "SELECT customer_id, wrapped FROM ledger_customer_keys "
+                                               "WHERE customer_id {}", wanted))
         new = []
         for customer in wanted:
             if customer not in found:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ledger.sql import BATCH, among, insert_rows
+from ledger.sql import insert_rows, select_among
 
 if TYPE_CHECKING:
     from ledger.unit_of_work import IndexRows
@@ -27,13 +27,7 @@ class Lookups:
         self.c = cursor
 
     def _lookup(self, statement: str, values: Iterable[str]) -> list[tuple]:
-        values, rows = list(values), []
-        for start in range(0, len(values), BATCH):
-            chunk = values[start:start + BATCH]
-            clause, params = among(self.c, chunk)
-            self.c.execute(statement.format(clause), params)
-            rows += self.c.fetchall()
-        return rows
+        return select_among(self.c, statement, values)
 
     def keys(self, keys: Iterable[str]) -> set[str]:
         return {row[0] for row in self._lookup("SELECT key FROM ledger_keys WHERE key {}", keys)}

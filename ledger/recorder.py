@@ -24,7 +24,7 @@ from ledger import chain
 from ledger.crypto import KEY_TABLES
 from ledger.index import INDEX_TABLES
 from ledger.reader import SQLITE, Dialect
-from ledger.sql import BATCH, among, insert_rows
+from ledger.sql import insert_rows, select_among
 
 CHAIN_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_chain (position BIGINT PRIMARY KEY, stream TEXT NOT NULL, "
@@ -106,15 +106,10 @@ class LedgerRecorder:
         before: dict[str, int] = {}
         for stored in stored_events:
             before.setdefault(stored.originator_id, stored.originator_version - 1)
-        wanted = [(stream, version) for stream, version in before.items() if version > 0]
-        heads: dict[str, bytes] = {}
-        for start in range(0, len(wanted), BATCH):
-            clause, streams = among(c, [stream for stream, _ in wanted[start:start + BATCH]])
-            c.execute(f"SELECT stream, version, stream_hash FROM ledger_chain WHERE stream {clause}", streams)
-            for stream, version, stream_hash in c.fetchall():
-                if before[stream] == version:
-                    heads[stream] = bytes(stream_hash)
-        return heads
+        wanted = [stream for stream, version in before.items() if version > 0]
+        return {stream: bytes(stream_hash) for stream, version, stream_hash in select_among(
+            c, "SELECT stream, version, stream_hash FROM ledger_chain WHERE stream {}", wanted)
+            if before[stream] == version}
 
     # -- erasure (SPEC section 5: no copy of a destroyed key left in the store's files) ----------
 

@@ -2,7 +2,7 @@
 written the fastest way each store has."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -59,3 +59,14 @@ def among(cursor: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return "IN (NULL)", []
     size = next(n for n in (1, 4, 16, 64, 256, BATCH, len(values)) if n >= len(values))
     return f"IN ({','.join('?' * size)})", [*values, *[values[-1]] * (size - len(values))]
+
+
+def select_among(cursor: Any, statement: str, values: Iterable[Any]) -> list[tuple]:
+    """The rows of `statement`, whose `{}` stands where a column is compared with `values` (`WHERE id {}`),
+    asked for BATCH values at a time."""
+    values, rows = list(values), []
+    for start in range(0, len(values), BATCH):
+        clause, params = among(cursor, values[start:start + BATCH])
+        cursor.execute(statement.format(clause), params)
+        rows += cursor.fetchall()
+    return rows

@@ -20,7 +20,7 @@ from typing import Any
 
 from ledger.projections import fund, kpi, liability, policy, sla, stock
 from ledger.projections.columns import Table
-from ledger.sql import BATCH, among, insert_rows
+from ledger.sql import insert_rows, select_among
 
 VIEWS = (stock, liability, sla, fund, kpi, policy)
 VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
@@ -89,13 +89,9 @@ class Rows:
         table, cache = self.table, self.cache
         single = len(table.keys) == 1
         wanted = [v for v in values if v not in cache] if single else [v for v in values if v not in self.fetched]
-        for start in range(0, len(wanted), BATCH):
-            part = wanted[start:start + BATCH]
-            clause, params = among(cursor, part)
-            cursor.execute(table.select_by.format(clause), params)
-            for values_ in cursor.fetchall():
-                row = table.loaded(values_)
-                cache.setdefault(table.key_of(row), row)
+        for values_ in select_among(cursor, table.select_by, wanted):
+            row = table.loaded(values_)
+            cache.setdefault(table.key_of(row), row)
         if single:
             for value in wanted:
                 cache.setdefault(value, None)
