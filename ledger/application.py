@@ -5,8 +5,8 @@ import gc
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
-from functools import cached_property
 from datetime import date, datetime, timezone
+from functools import cached_property
 from pathlib import Path
 
 import orjson

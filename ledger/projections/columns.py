@@ -128,7 +128,7 @@ class Table:
     def upsert(self) -> str:
         """One statement for every changed row of a chunk that the store may hold: inserted, or its stored
         columns replaced."""
-        names = [c.name for c in self.stored]
+        names = self._names
         others = [name for name in names if name not in self.keys]
         action = f"UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in others)}" if others else "NOTHING"
         return (f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
@@ -140,20 +140,19 @@ class Table:
 
     @cached_property
     def select_key(self) -> str:
-        return (f"SELECT {', '.join(c.name for c in self.stored)} FROM {self.name} "
-                f"WHERE {' AND '.join(f'{k} = ?' for k in self.keys)}")
+        return f"SELECT {', '.join(self._names)} FROM {self.name} WHERE {' AND '.join(f'{k} = ?' for k in self.keys)}"
 
     @cached_property
     def select_by(self) -> str:
         """Rows whose lookup column is among some values (`{}`: sql.among's clause)."""
-        return f"SELECT {', '.join(c.name for c in self.stored)} FROM {self.name} WHERE {self.by} {{}}"
+        return f"SELECT {', '.join(self._names)} FROM {self.name} WHERE {self.by} {{}}"
 
     @property
     def shown(self) -> list[Column]:
         return [c for c in self.columns if c.shown]
 
     def create(self) -> list[str]:
-        keys = ", ".join(c.name for c in self.columns if c.key)
+        keys = ", ".join(self.keys)
         columns = ", ".join([*(c.ddl() for c in self.stored), *([f"PRIMARY KEY ({keys})"] if keys else [])])
         return [f"CREATE TABLE IF NOT EXISTS {self.name} ({columns})",
                 *(f"CREATE INDEX IF NOT EXISTS {self.name}_{c.name} ON {self.name} ({c.name})"
@@ -164,7 +163,7 @@ class Table:
 
     def read(self, cursor: Any, where: str = "", params: Sequence[Any] = (), order: str = "") -> list[dict]:
         """Stored rows as dicts of stored values."""
-        names = [c.name for c in self.stored]
+        names = self._names
         cursor.execute(f"SELECT {', '.join(names)} FROM {self.name}"
                        + (f" WHERE {where}" if where else "") + (f" ORDER BY {order}" if order else ""), params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

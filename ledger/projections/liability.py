@@ -142,9 +142,8 @@ def refunded(p, e: dict) -> None:
 def figures(row: dict) -> dict:
     """A case's costs: both legs fall to whoever the payer is, nobody's while pending."""
     legs = row["outbound_postage"] + row["return_postage"] + row["reship_postage"]
-    return {**row, "shop_cost": legs if row["payer"] == "shop" else 0,
-            "buyer_cost": legs if row["payer"] == "buyer" else 0,
-            "refund_outstanding": row["refund_approved"] - row["refunded"]}
+    return {**outstanding(row), "shop_cost": legs if row["payer"] == "shop" else 0,
+            "buyer_cost": legs if row["payer"] == "buyer" else 0}
 
 
 def report(cursor: Any, case_id: str | None = None, order_id: str | None = None) -> dict:
@@ -166,6 +165,7 @@ def report(cursor: Any, case_id: str | None = None, order_id: str | None = None)
 
 
 def outstanding(row: dict) -> dict:
+    """A row's refund still to pay: a case's, or a cancelled order's (OR-1)."""
     return {**row, "refund_outstanding": row["refund_approved"] - row["refunded"]}
 
 
