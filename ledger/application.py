@@ -152,7 +152,7 @@ class Ledger(Application[str]):
         zone = self.latest_policy().zone
         with self.reader.views() as cursor:
             dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
-            return kpi_view.report(cursor, by=by, zone=zone, as_of=as_of, first=first, last=last, breaches=dues,
+            return kpi_view.report(cursor, by=by, zone=zone, first=first, last=last, breaches=dues,
                                    per_staff=staff)
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:

@@ -260,13 +260,13 @@ def _advancing(lines, advance):
 
 
 def printable(text: str) -> str:
-    from ledger.tables import printable as escaped
+    from ledger.values import printable as escaped
 
     return escaped(text)
 
 
-def history_of(reader, id_: str):
-    found = reader.history(id_)
+def history_of(reader, id_: str, grounds: bool = False):
+    found = reader.history(id_, grounds=grounds)
     if found is None:
         raise Failure(f"unknown id {id_!r}", INVALID)
     return found
@@ -296,7 +296,7 @@ EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
 def explain(reader, id_: str, as_json: bool) -> None:
     """Each decision on an order, case, dispute, complaint or staff member with its rule, policy and the
     events it rests on."""
-    kind, timeline = history_of(reader, id_)
+    kind, timeline = history_of(reader, id_, grounds=True)
     if kind not in EXPLAINED:
         raise Failure(f"{id_} is a {kind}; explain takes an order, case, dispute, complaint or staff member",
                       INVALID)
@@ -611,15 +611,20 @@ def export(ledger) -> None:
 
 
 @cli.command()
-@click.option("--fixtures", "folder", default="fixtures", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="folder of JSON Lines shop histories to load (default: fixtures)")
-@click.option("--store", "store", default="sqlite:///demo.db", metavar="URL", show_default=True,
-              help="a SQLite store the demo creates afresh")
-def demo(folder: Path, store: str) -> None:
-    """Load the fixture shop into a fresh store and show what to look at first."""
+@click.option("--store", "store", default=None, metavar="URL",
+              help="the store to create (default: LEDGER_STORE, else sqlite:///ledger.db); an existing one is refused")
+@click.pass_context
+def demo(ctx: click.Context, store: str | None) -> None:
+    """Load the demo shop (two weeks of a small clothing shop) into a new store and show what to look at."""
     from ledger.demo import run_demo
+    from ledger.store import parse_store, store_url
 
-    run_demo(folder, store)
+    with store_errors():
+        url = store_url(store if store is not None else ctx.obj.get("store"))
+        if parse_store(url).exists():
+            raise Failure(f"a store exists at {url}; the demo loads its shop into a new store only "
+                          "(name another with --store)", INVALID)
+    run_demo(url)
 
 
 def main() -> None:

@@ -1,23 +1,22 @@
 """`ledger demo`: the fixture shop loaded into a fresh store, and the first things to look at."""
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import click
 
 from ledger.application import Ledger
-from ledger.store import parse_store
+
+SHOP = "demo-shop.jsonl"  # package data: the demo runs from any folder
 
 
-def run_demo(folder: Path, store: str) -> None:
-    path = parse_store(store).path
-    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        stale.unlink(missing_ok=True)
+def run_demo(store: str) -> None:
+    """`store` names a store that does not exist yet."""
     ledger = Ledger(store)
-    for file in sorted(folder.glob("*.jsonl")):
-        with file.open(encoding="utf-8") as lines:
-            result = ledger.append(lines)
-        click.echo(f"{file}: stored {result.stored} record(s) and {result.decisions} decision(s)")
+    with files("ledger").joinpath(SHOP).open(encoding="utf-8") as lines:
+        result = ledger.append(lines)
+    click.echo(f"the demo shop: stored {result.stored} record(s) and {result.decisions} decision(s)")
     click.echo("\nWhy was a refund paid, and who pays the postage? Every decision names its rule and facts:\n")
     click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text(
         "Decisions on case C-1003", lambda decision: decision.stream == "case:C-1003"))
@@ -29,13 +28,14 @@ def run_demo(folder: Path, store: str) -> None:
     click.echo(f"SLA breaches as of {as_of.isoformat()}: {len(breaches)} "
                f"({', '.join(sorted({b['kind'] for b in breaches}))})")
     click.echo(f"Growth fund balance: {ledger.fund()['balance']}")
-    report = path.with_name("demo-report.html")
+    path = ledger.store.path
+    report = path.with_name("demo-report.html") if path is not None else Path("demo-report.html")
     from ledger import page
 
     page.write(ledger, as_of, report)
     ledger.close()
     show = f"ledger --store {store}"
-    click.echo(f"\nThe store is {path}. Things to look at next:\n")
+    click.echo(f"\nThe store is {store}. Things to look at next:\n")
     for command, why in [
         ("history O-1003", "an order from placement to refund, with every decision and its rule"),
         ("explain C-1003", "why that refund was approved and who pays the postage"),
@@ -47,7 +47,7 @@ def run_demo(folder: Path, store: str) -> None:
         ("stock", "on hand, reserved, available; LOW below the threshold (ST-1)"),
         ("fund", "the growth fund: every penalty paid in, every spending, the balance (ST-3)"),
         ("explain K-2003", "the third upheld complaint against wang in a month: the rest of his wage (ST-2)"),
-        ("history wang", "a staff member's wage and penalties, with the complaints they rest on"),
+        ("history wang", "a staff member's wage and penalties"),
         ("verify", "the head of the tamper-evident chain, to write down"),
         ("kpi --by week", "sales, orders, same-day rate, satisfaction per week, against the month's target"),
     ]:

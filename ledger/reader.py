@@ -156,10 +156,11 @@ class Reader:
     def _timeline(self, entries: list[Stored], policy: Any = None) -> Timeline:
         return Timeline(entries, (policy or self.policy).zone, self.position_of)
 
-    def history(self, id_: str, policy: Any = None) -> tuple[str, Timeline] | None:
-        """What `history ID` shows, and the kind of ID: an order with its shipments, cases and disputes, a
-        case with its replacements, a complaint with its penalty and what that rests on, a staff member's
-        wages and penalties with the complaints they rest on, or one stream."""
+    def history(self, id_: str, policy: Any = None, grounds: bool = False) -> tuple[str, Timeline] | None:
+        """What `history ID` shows (SPEC section 8), and the kind of ID: an order with its shipments, cases
+        and disputes, a case with its replacements, a complaint with its own penalty, a staff member's wages
+        and penalties, or one stream. With `grounds` (for `explain`), a penalty comes with what it rests on:
+        its complaint, and the wage and earlier penalties of that month."""
         found = self.kind_of(id_)
         if found is not None:
             kind, streams = found[0], self.streams_of(id_)
@@ -168,14 +169,14 @@ class Reader:
         else:
             return None
         entries = self.events_of(streams)
-        penalties = [e for e in entries if e.type == "PenaltyAssessed"]
-        if kind == "staff":
-            entries = self.events_of([*streams, *(f"complaint:{p.state['complaint_id']}" for p in penalties)])
-        elif kind == "complaint" and entries[0].state.get("against") is not None:
+        if kind == "complaint" and entries[0].state.get("against") is not None:
             staff = self.events_of([f"staff:{entries[0].state['against']}"])
             penalties = [e for e in staff if e.type == "PenaltyAssessed" and e.state["complaint_id"] == id_]
-            wanted = {p.ref for p in penalties} | {ref for p in penalties for ref in p.rests_on}
+            wanted = {p.ref for p in penalties} | ({ref for p in penalties for ref in p.rests_on} if grounds else set())
             entries = sorted(entries + [e for e in staff if e.ref in wanted], key=lambda e: e.position)
+        elif kind == "staff" and grounds:
+            complaints = {f"complaint:{e.state['complaint_id']}" for e in entries if e.type == "PenaltyAssessed"}
+            entries = self.events_of([*streams, *sorted(complaints)])
         return kind, self._timeline(entries, policy)
 
     # -- the chain ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ledger.tables import printable
+from ledger.values import printable
 
 COMMON = {"timestamp", "at", "actor", "role", "key", "rule", "caused_by"}
 TIMES = {"due", "window_from", "window_until"}  # the time-typed fields besides `at` and `timestamp`

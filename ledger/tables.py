@@ -3,13 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-
-def printable(text: str) -> str:
-    """Stored text as a terminal may show it: control, format and separator characters escaped (\\x1b), so no
-    stored value can move the cursor or retitle a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+from ledger.values import printable
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[str] = ()) -> str:

@@ -28,15 +28,21 @@ ZERO = Decimal("0.00")
 ERASED = "[erased]"  # a forgotten customer's personal field; accepted in any, so an export appends again
 
 
+def printable(text: str) -> str:
+    """Text as a terminal or a message may show it: control, format and separator characters escaped (\\x1b,
+    \\u2028, \\u200b, \\u202e), so every message is one line and no value can move the cursor, retitle a
+    terminal or reorder the text beside it."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def quote(value: object) -> str:
     """A bad value as a message shows it: escaped, and its first 80 characters at most."""
     if not isinstance(value, str):
         shown = json.dumps(value, default=str)
-        return shown[:QUOTED] + ("..." if len(shown) > QUOTED else "")
-    text = value
-    shown = json.dumps(text[:QUOTED], ensure_ascii=False)
-    shown = shown.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate prints as \ud800
-    return shown + ("..." if len(text) > QUOTED else "")
+        return printable(shown[:QUOTED]) + ("..." if len(shown) > QUOTED else "")
+    return printable(json.dumps(value[:QUOTED], ensure_ascii=False)) + ("..." if len(value) > QUOTED else "")
 
 
 def _text(value: object, what: str) -> str:

@@ -49,16 +49,19 @@ class WhatIf:
 
 
 class Outcomes:
-    """The scratch table of outcomes: (side, subject, field) -> value, as JSON."""
+    """The scratch table of outcomes: (side, subject, field, n) -> value, as JSON. `n` tells apart the
+    several outcomes of one field on one subject (each refused record is a change of its own); it is 0
+    for the others."""
 
     def __init__(self, path: Path):
         self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE outcomes (side TEXT, subject TEXT, field TEXT, value TEXT, "
-                        "PRIMARY KEY (side, subject, field))")
+        self.db.execute("CREATE TABLE outcomes (side TEXT, subject TEXT, field TEXT, n INTEGER, value TEXT, "
+                        "PRIMARY KEY (side, subject, field, n))")
 
-    def put(self, side: str, rows: Iterable[tuple[str, str, Any]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?)",
-                            ((side, subject, field, orjson.dumps(value).decode()) for subject, field, value in rows))
+    def put(self, side: str, rows: Iterable[tuple[str, str, Any]], numbered: bool = False) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?)",
+                            ((side, subject, field, n if numbered else 0, orjson.dumps(value).decode())
+                             for n, (subject, field, value) in enumerate(rows)))
 
     def collect(self, side: str, ledger: Ledger, as_of: datetime | None) -> dict:
         """Per subject: its decision, payer, refund and costs, and its breaches as of `as_of`; returns the
@@ -96,7 +99,7 @@ class Outcomes:
         return found
 
     def changes(self) -> Iterator[dict[str, Any]]:
-        for subject, field, recorded, replayed in self.db.execute(DIFF + " ORDER BY subject, field"):
+        for subject, field, _, recorded, replayed in self.db.execute(DIFF + " ORDER BY subject, field, n"):
             yield {"subject": subject, "field": field,
                    "recorded": orjson.loads(recorded) if recorded else None,
                    "replayed": orjson.loads(replayed) if replayed else None}
@@ -104,10 +107,10 @@ class Outcomes:
 
 # every (subject, field) whose recorded and replayed values differ, either side missing included
 DIFF = """
-SELECT k.subject AS subject, k.field AS field, r.value AS recorded, w.value AS replayed FROM
-  (SELECT DISTINCT subject, field FROM outcomes) AS k
-  LEFT JOIN outcomes AS r ON r.side = 'recorded' AND r.subject = k.subject AND r.field = k.field
-  LEFT JOIN outcomes AS w ON w.side = 'replayed' AND w.subject = k.subject AND w.field = k.field
+SELECT k.subject AS subject, k.field AS field, k.n AS n, r.value AS recorded, w.value AS replayed FROM
+  (SELECT DISTINCT subject, field, n FROM outcomes) AS k
+  LEFT JOIN outcomes AS r ON r.side = 'recorded' AND r.subject = k.subject AND r.field = k.field AND r.n = k.n
+  LEFT JOIN outcomes AS w ON w.side = 'replayed' AND w.subject = k.subject AND w.field = k.field AND w.n = k.n
 WHERE r.value IS NOT w.value
 """
 
@@ -141,8 +144,9 @@ def what_if(ledger: Ledger, overlay: PolicyParams) -> Iterator[WhatIf]:
         refused = shadow.replay_records(records())
         as_of = latest[0] if latest else None
         outcomes.put("replayed", ((subject_of(record), "refused", f"{refusal.rule}: {refusal.reason}")
-                                  for record, refusal in refused))
-        outcomes.put("recorded", ((subject_of(record), "refused", type(record).__name__) for record, _ in refused))
+                                  for record, refusal in refused), numbered=True)
+        outcomes.put("recorded", ((subject_of(record), "refused", type(record).__name__) for record, _ in refused),
+                     numbered=True)
         replayed_totals = outcomes.collect("replayed", shadow, as_of)
         shadow.close()
         recorded_totals = outcomes.collect("recorded", ledger, as_of)

@@ -102,3 +102,14 @@ def test_add_help_lists_each_types_keys(add):
     text = add("add", "--help").stdout
     assert "ParcelDispatched: shipment_id* order_id case_id carrier* tracking_no* postage* lines*" in text
     assert "ComplaintLodged: complaint_id* customer_id* category* order_id against text*" in text
+
+
+@pytest.mark.parametrize("character", ["\u2028", "\u2029", "\u0085", "\u200b", "\u200e", "\u202e", "\x1b", "\n"])
+def test_a_message_quoting_a_bad_value_shows_its_control_format_and_separator_characters_escaped(
+        add, character):
+    """Every message is one line, and no quoted value can reorder the terminal's text."""
+    bad = add(*ORDER[:2], f"order_id=O{character}1", *ORDER[3:])
+    assert bad.returncode == 2
+    assert character not in bad.stderr.rstrip("\n") and bad.stderr.count("\n") == 1
+    escaped = character.encode("unicode_escape").decode("ascii")
+    assert f'"O{escaped}1"' in bad.stderr or f'"O{json.dumps(character)[1:-1]}1"' in bad.stderr, bad.stderr

@@ -79,8 +79,33 @@ def test_from_to_and_as_of_bound_what_counts(shop):
     history(shop)
     one_day = shop.ledger.kpi("day", LATER, first=date(2026, 11, 3), last=date(2026, 11, 3))["rows"]
     assert [(r["period"], r["orders"]) for r in one_day] == [("2026-11-03", 1)]
-    before_cancel = shop.ledger.kpi("month", datetime.fromisoformat("2026-11-03T12:30:00+08:00"))["rows"][0]
-    assert before_cancel["orders"] == 4  # O-4 was not yet cancelled at T
+
+
+def test_as_of_sets_only_the_time_breaches_are_judged_at(shop):
+    """`--as-of` before every record: the periods and every other figure are the whole history's; no deadline
+    had passed yet, so no breach."""
+    history(shop)
+    later = shop.ledger.kpi("month", LATER)
+    before_all = shop.ledger.kpi("month", datetime.fromisoformat("2026-10-01T00:00:00+08:00"))
+    assert [row["period"] for row in before_all["rows"]] == ["2026-11"]
+    assert before_all["rows"][0]["breaches"] == 0 and later["rows"][0]["breaches"] == 4
+    assert {k: v for k, v in before_all["rows"][0].items() if k != "breaches"} == \
+        {k: v for k, v in later["rows"][0].items() if k != "breaches"}
+    assert before_all["rows"][0]["orders"] == 3  # O-4 is cancelled, whatever the as-of time
+    # at 12:30 on the 3rd: O-2, due at midnight, went out late at 09:00 with its address unconfirmed
+    mid = shop.ledger.kpi("day", datetime.fromisoformat("2026-11-03T12:30:00+08:00"))
+    assert [(r["period"], r["orders"], r["breaches"]) for r in mid["rows"]] == [
+        ("2026-11-02", 2, 0), ("2026-11-03", 1, 2), ("2026-11-04", 0, 0), ("2026-11-05", 0, 0)]
+
+
+def test_staff_orders_count_every_order_they_placed_cancelled_or_not(shop):
+    shop.append(wage("lily", "3000.00"),
+                {**placed("O-1", "11-02 10:00"), "actor": "lily"}, {**placed("O-2", "11-02 11:00"), "actor": "lily"},
+                cancelled("O-2", "11-02 12:00"))
+    report = shop.ledger.kpi("month", LATER, staff=True)
+    assert [(r["staff"], r["orders"]) for r in report["rows"]] == [("lily", 2)]
+    assert report["totals"]["orders"] == 2
+    assert shop.ledger.kpi("month", LATER)["rows"][0]["orders"] == 1  # the shop's figure leaves it out
 
 
 def test_a_later_target_for_the_period_replaces_it(shop):

@@ -2,6 +2,7 @@
 and `history`/`explain` of a complaint and of a staff member."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -93,11 +94,20 @@ def test_history_and_explain_of_a_staff_member_and_of_a_complaint(shop):
     staff = run(shop.store, "history", "lily")
     assert staff.returncode == 0, staff.stderr
     assert staff.stdout.startswith("History of staff lily")
-    assert "StaffWageSet" in staff.stdout and staff.stdout.count("PenaltyAssessed") == 3
-    assert "ComplaintRuled" in staff.stdout and "K-4" not in staff.stdout  # wang's complaint is not hers
+    # exactly what section 8 lists: her wages and penalties; no complaint (and so no buyer's text)
+    events = json.loads(run(shop.store, "history", "lily", "--json").stdout)["events"]
+    assert [(e["stream"], e["type"]) for e in events] == [
+        ("staff:lily", "StaffWageSet"), ("staff:lily", "PenaltyAssessed"), ("staff:lily", "PenaltyAssessed"),
+        ("staff:lily", "PenaltyAssessed")]
+    assert [e["position"] for e in events] == sorted(e["position"] for e in events)
+    assert "ComplaintLodged" not in staff.stdout and "text=" not in staff.stdout
+    # a complaint: its own stream and its own penalty, not the earlier ones it rests on (explain shows those)
+    events = json.loads(run(shop.store, "history", "K-3", "--json").stdout)["events"]
+    assert [(e["stream"], e["type"]) for e in events] == [
+        ("complaint:K-3", "ComplaintLodged"), ("complaint:K-3", "ComplaintRuled"), ("staff:lily", "PenaltyAssessed")]
+    assert events[-1]["data"]["nth"] == 3 and events[-1]["data"]["complaint_id"] == "K-3"
     one = run(shop.store, "history", "K-3")
-    assert one.stdout.count("PenaltyAssessed") == 3  # its own, and the two earlier ones it rests on
-    assert "nth=3" in one.stdout and "wang" not in one.stdout
+    assert one.stdout.count("PenaltyAssessed") == 1 and "wang" not in one.stdout
     explained = run(shop.store, "explain", "K-3")
     assert explained.returncode == 0, explained.stderr
     assert "PenaltyAssessed: rule ST-2" in explained.stdout and "amount=2850.00" in explained.stdout

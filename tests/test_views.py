@@ -289,6 +289,19 @@ def test_what_if_shows_records_the_policy_would_refuse(shop):
                         "replayed": "REF: case C-1 was rejected; it takes no further records"}]
 
 
+def test_what_if_lists_each_refused_record_of_one_case_as_its_own_change(shop):
+    """Three records on C-1 the shorter window would refuse: three changes, counted as three."""
+    shop.append(shipped_order(delivered_at="11-04 10:00"), requested("C-1", "O-1", "11-10 10:00"),
+                parcel_received("C-1", "11-12 10:00"), inspected("C-1", "11-12 11:00", "quality_confirmed"),
+                refunded("C-1", "11-13 10:00", "10.00"))
+    report = what_if(shop, return_window_days=3)
+    refused = [(c["subject"], c["recorded"], c["replayed"]) for c in report["changes"] if c["field"] == "refused"]
+    reason = "REF: case C-1 was rejected; it takes no further records"
+    assert refused == [("C-1", "ReturnParcelReceived", reason), ("C-1", "ReturnInspected", reason),
+                       ("C-1", "RefundIssued", reason)]
+    assert report["counts"]["refused"] == 3
+
+
 def test_what_if_lays_its_keys_over_an_adopted_policy_and_changes_nothing_else(shop):
     """Section 6: a what-if that sets only review_contact_hours changes nothing else, not the adopted time
     zone."""

@@ -13,19 +13,20 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ledger.projections.columns import BOOL, INT, MONEY, TIME, Column, Table, registry
+from ledger.rules import shipped_on_time
 from ledger.values import cents_of, from_micros, micros, money
 
 ORDERS = Table("view_kpi_orders", (Column("order_id", key=True), Column("placed_at", TIME), Column("actor"),
                                    Column("sales", MONEY), Column("cancelled_at", TIME)))
 REFUNDS = Table("view_kpi_refunds", (Column("ref", key=True), Column("at", TIME), Column("amount", MONEY)), fields=())
 CASES = Table("view_kpi_cases", (Column("case_id", key=True), Column("at", TIME), Column("accepted", BOOL)))
-DISPATCHES = Table("view_kpi_dispatches", (Column("order_id", key=True), Column("at", TIME),
-                                           Column("same_day", BOOL)))
+# an order's earliest-dated dispatch and SH-1's due, once the first dispatch was decided
+DISPATCHES = Table("view_kpi_dispatches", (Column("order_id", key=True), Column("at", TIME), Column("due", TIME)))
 REVIEWS = Table("view_kpi_reviews", (Column("dispute_id", key=True), Column("at", TIME), Column("rating")))
 CONTACTS = Table("view_kpi_contacts", (Column("ref", key=True), Column("at", TIME), Column("actor"),
                                        Column("dispute_id")), fields=())
 COMPLAINTS = Table("view_kpi_complaints", (
-    Column("complaint_id", key=True), Column("at", TIME), Column("against"), Column("ruled_at", TIME),
+    Column("complaint_id", key=True), Column("at", TIME), Column("against"),
     Column("upheld", BOOL), Column("penalised_at", TIME), Column("penalty", MONEY)))
 STAFF = Table("view_kpi_staff", (Column("staff", key=True),))
 TARGETS = Table("view_kpi_targets", (Column("period", key=True), Column("sales", MONEY, optional=True),
@@ -61,9 +62,17 @@ def accepted(p, e: dict) -> None:
     p.row(CASES, e["case_id"])["accepted"] = 1
 
 
+@on("ParcelDispatched")
+def dispatched(p, e: dict) -> None:
+    if e.get("order_id") is not None:
+        row, at = p.row(DISPATCHES, e["order_id"]), micros(e["at"])
+        if row["at"] is None or at < row["at"]:
+            row["at"] = at
+
+
 @on("ShippedSameDay", "ShippedLate")
 def dispatch_decided(p, e: dict) -> None:
-    p.row(DISPATCHES, e["order_id"]).update(at=micros(e["at"]), same_day=int(e["type"] == "ShippedSameDay"))
+    p.row(DISPATCHES, e["order_id"])["due"] = micros(datetime.fromisoformat(e["due"]))
 
 
 @on("ReviewPosted")
@@ -83,7 +92,7 @@ def lodged(p, e: dict) -> None:
 
 @on("ComplaintRuled")
 def ruled(p, e: dict) -> None:
-    p.row(COMPLAINTS, e["complaint_id"]).update(ruled_at=micros(e["at"]), upheld=int(e["upheld"]))
+    p.row(COMPLAINTS, e["complaint_id"]).update(upheld=int(e["upheld"]))
 
 
 @on("PenaltyAssessed")
@@ -153,12 +162,11 @@ class Tally:
                 "complaints_upheld": self.n["upheld"], "penalties": money(self.n["penalties"])}
 
 
-def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date | None, last: date | None,
+def report(cursor: Any, *, by: str, zone: tzinfo, first: date | None, last: date | None,
            breaches: Iterable[int], per_staff: bool) -> dict[str, Any]:
     """`kpi --json`: one row per local period with something in it (per staff member and period with
-    --staff), and the totals; only facts at or before `as_of` count. `breaches` are the due times (as
-    stored) of the SLA breaches as of `as_of`."""
-    t = micros(as_of)
+    --staff), and the totals, over the whole history narrowed by `first` and `last` alone. `breaches` are
+    the due times (as stored) of the SLA breaches as of `kpi --as-of`, the one figure that time sets."""
     label = LABEL[by]
     rows: dict[tuple[str, str], Tally] = defaultdict(Tally)  # (period, staff or "") -> tally
     total = Tally()
@@ -180,7 +188,7 @@ def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date |
         return found
 
     def count(at: int | None, name: str, amount: int = 1, staff: str = "") -> str | None:
-        if at is None or at > t:
+        if at is None:
             return None
         day, period = day_of(at)
         if (first and day < first) or (last and day > last):
@@ -191,8 +199,10 @@ def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date |
         return period
 
     for order in ORDERS.each(cursor):
-        if order["cancelled_at"] is None or order["cancelled_at"] > t:
-            count(order["placed_at"], "orders", staff=order["actor"] if per_staff else "")
+        if per_staff:  # what each person entered, cancelled or not
+            count(order["placed_at"], "orders", staff=order["actor"])
+        elif order["cancelled_at"] is None:
+            count(order["placed_at"], "orders")
             count(order["placed_at"], "sales", order["sales"])
     for refund in REFUNDS.each(cursor):
         count(refund["at"], "refunds", refund["amount"])
@@ -201,9 +211,10 @@ def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date |
         if case["accepted"]:
             count(case["at"], "accepted")
     for dispatch in DISPATCHES.each(cursor):
-        count(dispatch["at"], "dispatches")
-        if dispatch["same_day"]:
-            count(dispatch["at"], "same_day")
+        if dispatch["due"] is not None:
+            count(dispatch["at"], "dispatches")
+            if shipped_on_time(from_micros(dispatch["at"]), from_micros(dispatch["due"])):
+                count(dispatch["at"], "same_day")
     for due in breaches:
         count(due, "breaches")
     for review in REVIEWS.each(cursor):
@@ -219,9 +230,9 @@ def report(cursor: Any, *, by: str, zone: tzinfo, as_of: datetime, first: date |
     for complaint in COMPLAINTS.each(cursor):
         staff = (complaint["against"] or "") if per_staff else ""
         count(complaint["at"], "complaints")
-        if complaint["upheld"] and complaint["ruled_at"] is not None and complaint["ruled_at"] <= t:
+        if complaint["upheld"]:
             count(complaint["at"], "upheld", staff=staff)
-        if complaint["penalised_at"] is not None and complaint["penalised_at"] <= t:
+        if complaint["penalised_at"] is not None:
             count(complaint["at"], "penalties", complaint["penalty"], staff=staff)
     periods = sorted({period for period, _ in rows})
     if per_staff:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ledger.projections.columns import BOOL, JSON, MONEY, Column, Table, registry
+from ledger.projections.columns import BOOL, JSON, MONEY, TIME, Column, Table, registry
 from ledger.projections.stock import units
-from ledger.values import cents_of, money
+from ledger.values import cents_of, micros, money
 
 CASES = Table("view_liability", (
     Column("case_id", key=True), Column("order_id", index=True), Column("kind"), Column("reason"),
@@ -21,9 +21,10 @@ ORDERS = Table("view_liability_orders", (
     Column("refund_approved", MONEY), Column("refunded", MONEY), Column("refund_outstanding", MONEY, stored=False),
     Column("returned_postage", MONEY), Column("lost_value", MONEY),
 ))
-# an order's shipping fee and unit prices, and whether a return has claimed the fee as its outbound leg yet
+# an order's shipping fee and unit prices, and the accepted return that has the fee as its outbound leg
 ORDER_FEES = Table("view_order_fees", (
-    Column("order_id", key=True), Column("shipping_fee", MONEY), Column("fee_returned", BOOL), Column("prices", JSON),
+    Column("order_id", key=True), Column("shipping_fee", MONEY), Column("prices", JSON),
+    Column("fee_case"), Column("fee_at", TIME),
 ))
 # a parcel's order or case, postage and lines, for when it comes back or is lost
 PARCELS = Table("view_liability_parcels", (
@@ -87,15 +88,19 @@ def requested(p, e: dict) -> None:
 
 @on("ReturnAccepted")
 def accepted(p, e: dict) -> None:
-    """The outbound leg (the order's shipping fee) goes with the order's first accepted return."""
+    """The outbound leg (the order's shipping fee) goes with the order's earliest-dated accepted return (of
+    two at the same time, the one appended first), and moves to an earlier one when it arrives."""
     case = p.row(CASES, e["case_id"])
     case["accepted"] = 1
-    case["outbound_postage"] = 0
-    if case["kind"] == "return":
-        order = p.row(ORDER_FEES, e["order_id"])
-        if not order["fee_returned"]:
-            case["outbound_postage"] = order["shipping_fee"]
-            order["fee_returned"] = 1
+    if case["kind"] != "return":
+        return
+    order, at = p.row(ORDER_FEES, e["order_id"]), micros(e["at"])
+    if order["fee_case"] is not None and order["fee_at"] <= at:
+        return
+    if order["fee_case"] is not None:
+        p.row(CASES, order["fee_case"])["outbound_postage"] = 0
+    case["outbound_postage"] = order["shipping_fee"]
+    order.update(fee_case=e["case_id"], fee_at=at)
 
 
 def _add(p, case_id: str, column: str, amount: int) -> None:

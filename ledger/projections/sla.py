@@ -1,8 +1,8 @@
 """Deadlines per order, case and dispute, and the breaches among them as of a time T (SPEC section 7).
 
 The table holds each deadline once with what happened to it (done, excused,
-voided, each at its first business time); which of them are breaches depends
-on T and is worked out when the view is read.
+voided, each at its earliest business time, whatever order the records came in);
+which of them are breaches depends on T and is worked out when the view is read.
 """
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from ledger import rules
-from ledger.projections.columns import TIME, Column, Table, registry
+from ledger.projections.columns import JSON, TIME, Column, Table, registry
 from ledger.values import from_micros, micros
 
 DEADLINES = Table("view_deadlines", (
     Column("kind", key=True), Column("subject", key=True, index=True), Column("rule"),
     Column("opened_at", TIME, shown=False), Column("due", TIME, index=True), Column("done_at", TIME, none="not done"),
     Column("excused_at", TIME, shown=False), Column("void_at", TIME, shown=False), Column("source", shown=False),
+    Column("starts", JSON, shown=False),
 ), lookup="subject", fields=("order_id", "case_id", "dispute_id", "complaint_id"))
-# the exchanges among the cases: AS-2's deadline is theirs alone
-EXCHANGES = Table("view_sla_exchanges", (Column("case_id", key=True),))
-TABLES = (DEADLINES, EXCHANGES)
+TABLES = (DEADLINES,)
+ESCALATED = "escalated"  # the `source` of an exchange's deadline that waits for, or counts from, a ruling
 HANDLERS, on = registry()
 
 SAME_DAY, ADDRESS, RESHIP, CONTACT, RESOLUTION, COMPLAINT_RESPONSE, COMPLAINT_RESOLUTION = KINDS = (
@@ -44,56 +44,77 @@ def _first(p, column: str, kind: str, subject: str, at: datetime) -> None:
 
 @on("OrderPlaced")
 def order_placed(p, e: dict) -> None:
+    """SH-1's deadline, and SH-3's, which is due at the order's earliest dispatch (none until then)."""
     at = e["at"]
     _open(p, SAME_DAY, e["order_id"], rules.dispatch_due.rule, at, rules.dispatch_due(at, p.policy_at(at)))
+    _open(p, ADDRESS, e["order_id"], rules.address_confirmed.rule, at, None)
 
 
 @on("ParcelDispatched")
 def parcel_dispatched(p, e: dict) -> None:
+    """The earliest-dated dispatch of an order meets SH-1 and is what SH-3 asks a confirmation before."""
     if e.get("order_id") is not None:
         _first(p, "done_at", SAME_DAY, e["order_id"], e["at"])
+        _first(p, "due", ADDRESS, e["order_id"], e["at"])
+        _first(p, "done_at", ADDRESS, e["order_id"], e["at"])
 
 
-@on("ShippedSameDay", "ShippedLate")
-def dispatch_decided(p, e: dict) -> None:
-    if not e["address_confirmed"]:
-        _open(p, ADDRESS, e["order_id"], rules.address_confirmed.rule, e["at"], e["at"], done_at=micros(e["at"]))
+@on("AddressConfirmed")
+def address_confirmed(p, e: dict) -> None:
+    _first(p, "excused_at", ADDRESS, e["order_id"], e["at"])
 
 
 @on("ReturnRequested")
 def case_requested(p, e: dict) -> None:
+    """AS-2's deadline is an exchange's alone, due once a parcel (or a ruling) starts its clock; the row is
+    there from the request, so a replacement or delay notice appended before the parcel still counts."""
     if e["kind"] == "exchange":
-        p.new(EXCHANGES, e["case_id"])
+        _open(p, RESHIP, e["case_id"], rules.reship_due.rule, e["at"], None)
+
+
+def _restart(p, case_id: str, change) -> None:
+    """AS-2's clock starts at the earliest of the case's starts (its accepted parcels, or its rulings once
+    it was escalated): `starts` holds them as [at, ref], and `change` adds or takes one."""
+    row = p.row(DEADLINES, (RESHIP, case_id))
+    starts = change(row["starts"] or [])
+    row["starts"] = starts
+    if not starts:
+        row["due"] = None
+        return
+    start = from_micros(min(starts)[0])
+    row.update(opened_at=micros(start), due=micros(rules.reship_due(start, p.policy_at(start))))
 
 
 @on("ReturnParcelReceived")
 def return_parcel(p, e: dict) -> None:
-    """AS-2 counts from the first accepted returned parcel of an exchange."""
-    if p.find(EXCHANGES, e["case_id"]) is not None:
-        _open(p, RESHIP, e["case_id"], rules.reship_due.rule, e["at"], rules.reship_due(e["at"], p.policy_at(e["at"])),
-              source=e["ref"])
+    """AS-2 counts from the earliest accepted returned parcel of an exchange (a refused one is taken off
+    again by its ReturnParcelRefused, which follows it)."""
+    row = p.find(DEADLINES, (RESHIP, e["case_id"]))
+    if row is None or row["source"] == ESCALATED:
+        return  # a return's; or escalated, when the ruling starts the clock, not a parcel
+    _restart(p, e["case_id"], lambda starts: [*starts, [micros(e["at"]), e["ref"]]])
 
 
 @on("ReturnParcelRefused")
 def parcel_refused(p, e: dict) -> None:
     row = p.find(DEADLINES, (RESHIP, e["case_id"]))
-    if row is not None and row["source"] == e["caused_by"]:
-        p.delete(DEADLINES, (RESHIP, e["case_id"]))
+    if row is not None and row["source"] != ESCALATED:
+        _restart(p, e["case_id"], lambda starts: [s for s in starts if s[1] != e["caused_by"]])
 
 
 @on("ReturnEscalated")
 def escalated(p, e: dict) -> None:
-    """The replacement waits for the ruling; the deadline counts from it."""
+    """The replacement waits for the ruling; the deadline counts from the earliest ruling after this."""
     if p.find(DEADLINES, (RESHIP, e["case_id"])) is not None:
-        p.row(DEADLINES, (RESHIP, e["case_id"])).update(due=None, source="escalated")
+        p.row(DEADLINES, (RESHIP, e["case_id"]))["source"] = ESCALATED
+        _restart(p, e["case_id"], lambda starts: [])
 
 
 @on("SupervisorRuled")
 def ruled(p, e: dict) -> None:
     row = p.find(DEADLINES, (RESHIP, e["case_id"]))
-    if row is not None and row["source"] == "escalated":
-        p.row(DEADLINES, (RESHIP, e["case_id"])).update(
-            due=micros(rules.reship_due(e["at"], p.policy_at(e["at"]))), source=e["ref"])
+    if row is not None and row["source"] == ESCALATED:
+        _restart(p, e["case_id"], lambda starts: [*starts, [micros(e["at"]), e["ref"]]])
 
 
 @on("ReviewPosted")
@@ -148,7 +169,10 @@ def breaches(cursor: Any, as_of: datetime, subject: str | None = None) -> list[d
         if void is not None and void <= t:
             continue  # a cancelled order has no dispatch deadline
         row["done_at"] = done if done is not None and done <= t else None
-        if kind != ADDRESS:
+        if kind == ADDRESS:
+            if excused is not None and rules.address_confirmed([from_micros(excused)], from_micros(due)):
+                continue  # confirmed before the earliest dispatch
+        else:
             on_time = ON_TIME[kind]
             due_at = from_micros(due)
             if on_time(as_of, due_at):
