@@ -457,9 +457,17 @@ def report(ledger, path: Path, as_of: str | None) -> None:
     """Write one self-contained HTML page for the owner and the auditor: the chain's head, liability, SLA,
     low stock, KPI charts, complaints, penalties and the fund, and each case's timeline."""
     from ledger import page
+    from ledger.crypto import key_file
 
+    protected = [(key_file(), "the master key file")]
+    if ledger.store.path is not None:
+        store = ledger.store.path
+        protected += [(store.with_name(store.name + suffix), "the store's own file")
+                      for suffix in ("", "-wal", "-shm", "-journal")]
     try:
-        page.write(ledger, parse_as_of(as_of), path)
+        page.write(ledger, parse_as_of(as_of), path, protected)
+    except page.Refused as refused:
+        raise Failure(str(refused), TAMPERED if refused.tampered else INVALID) from None
     except OSError as error:
         raise Failure(f"cannot write {path}: {error.strerror}", FAILED) from None
     click.echo(f"wrote the report to {path} ({path.stat().st_size:,} bytes)")

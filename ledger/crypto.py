@@ -40,7 +40,7 @@ def master_key(create: bool = True) -> bytes:
     given = os.environ.get("LEDGER_MASTER_KEY")
     if given:
         return _decode_key(given, "LEDGER_MASTER_KEY")
-    path = Path(os.environ.get("LEDGER_KEY_FILE") or _default_key_file())
+    path = key_file()
     if path.exists():
         try:
             text = path.read_bytes().decode("ascii").strip()
@@ -59,7 +59,10 @@ def master_key(create: bool = True) -> bytes:
     return key
 
 
-def _default_key_file() -> Path:
+def key_file() -> Path:
+    """Where the master key file is (used when LEDGER_MASTER_KEY is not set)."""
+    if os.environ.get("LEDGER_KEY_FILE"):
+        return Path(os.environ["LEDGER_KEY_FILE"])
     config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     return Path(config) / "ledger" / "master.key"
 

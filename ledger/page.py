@@ -7,14 +7,20 @@ section 5) is written: event data is shown without the fields its record type li
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from html import escape
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
 from ledger.events import Record, subclasses
 from ledger.projections.sla import KINDS
+from ledger.values import printable
+
+# in the head of every page the ledger writes: an existing file without it is not overwritten
+GENERATOR = '<meta name="generator" content="ledger report">'
 
 PERSONAL = {cls.__name__: cls.PERSONAL for cls in subclasses(Record)}  # left off the page
 
@@ -33,6 +39,12 @@ details{margin:4px 0}summary{cursor:pointer}.muted{color:#667}code{word-break:br
 @media print{@page{size:A4;margin:12mm}body{max-width:none;font-size:10px}.wrap{overflow:visible}
 details{display:block}details>*{display:block}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
 """
+
+
+def escape(text: str) -> str:
+    """Stored text as the page shows it: inert as markup, and its control, format and separator characters
+    escaped as in the terminal, so that no note reorders the figures beside it."""
+    return html_escape(printable(text))
 
 
 def fig(name: str, value: Any, number: bool = True) -> str:
@@ -75,24 +87,66 @@ def bar_chart(title: str, unit: str, labels: list[str], values: list[float], nam
     return "".join(parts)
 
 
-def write(ledger: Any, as_of: datetime, path: Path) -> None:
-    """The page into `path`, written beside it and moved over it when whole: a failed run leaves no half page
-    (OSError when it cannot be written)."""
-    partial = path.with_name(f".{path.name}.partial")
+class Refused(Exception):
+    """The page is not written: the chain is tampered with (`tampered`), or FILE is not one to write over."""
+
+    def __init__(self, message: str, tampered: bool = False):
+        super().__init__(message)
+        self.tampered = tampered
+
+
+def write(ledger: Any, as_of: datetime, path: Path, protected: Iterable[tuple[Path, str]] = ()) -> None:
+    """The page into `path`: the chain checked first; `path` refused when it is a link, one of the
+    `protected` files (the store's own, the key file: (path, what it is)) or an existing file the ledger did
+    not write. The page is written into a new file beside `path` (exclusive create, never through a link)
+    and moved over it when whole, with the mode `path` had: a failed run leaves no half page (OSError when
+    it cannot be written)."""
+    verdict = ledger.reader.verify()
+    if verdict.problem:
+        raise Refused(verdict.problem, tampered=True)
+    refusal = target_refusal(path, protected)
+    if refusal:
+        raise Refused(refusal)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
     try:
-        with partial.open("w", encoding="utf-8") as out:
-            out.writelines(render(ledger, as_of))
-        partial.replace(path)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.writelines(render(ledger, as_of, verdict.head))
+        os.chmod(partial, mode)
+        os.replace(partial, path)
     finally:
-        partial.unlink(missing_ok=True)
+        Path(partial).unlink(missing_ok=True)
 
 
-def render(ledger: Any, as_of: datetime) -> Iterator[str]:
+def target_refusal(path: Path, protected: Iterable[tuple[Path, str]]) -> str | None:
+    """Why the page may not go to `path`, or None."""
+    if path.is_symlink():
+        return f"{path} is a link; name the file itself"
+    if not path.exists():
+        return None
+    if not path.is_file():
+        return f"{path} is not a file"
+    for other, what in protected:
+        if other.exists() and os.path.samefile(path, other):
+            return f"{path} is {what}; the report is written to a file of its own"
+    with path.open("rb") as existing:
+        start = existing.read(1024)
+    if GENERATOR.encode() not in start:
+        return f"{path} exists and is not a report the ledger wrote; name a new file or an earlier report"
+    return None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def render(ledger: Any, as_of: datetime, head: str) -> Iterator[str]:
     """The page as of `as_of`, piece by piece (a busy shop's page runs to tens of megabytes, written as it
     is made): the chain's head, liability, SLA, stock, KPIs, staff and the fund, and a timeline per case."""
     policy = ledger.latest_policy()
     zone = policy.zone
-    head = ledger.reader.verify().head
     liability = ledger.liability()
     breaches = ledger.breaches(as_of)
 
@@ -100,7 +154,7 @@ def render(ledger: Any, as_of: datetime) -> Iterator[str]:
     stock = ledger.stock()
     kpi = ledger.kpi("month", as_of)
     fund = ledger.fund()
-    yield (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+    yield (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">{GENERATOR}'
            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
            f"<title>Ledger audit report {escape(as_of.astimezone(zone).isoformat())}</title>"
            f"<style>{STYLE}</style></head><body>"
