@@ -15,6 +15,7 @@ from eventsourcing.application import Application
 from ledger.aggregates import PolicyBook, fold
 from ledger.crypto import Keyring
 from ledger.events import BackupTaken, Event, Record
+from ledger.index import fold_claims
 from ledger.lookups import StoreSession
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import Policy, PolicyParams
@@ -164,6 +165,7 @@ class Ledger(Application[str]):
         read = 0
         state = self.mapper.stored_state
         with self.recorder.writing() as cursor:
+            fold_claims(cursor)  # a store of an earlier version: its views are rebuilt, its claims folded
             recreate_views(cursor)
             projector = Projector(cursor, PolicyBook().with_overlay(self.overlay), empty=True)
             with collector_paused():

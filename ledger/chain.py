@@ -10,6 +10,7 @@ writes down; `verify --expect-head` then also finds a history cut short.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -27,6 +28,18 @@ def log_link(previous: bytes, position: int, stream_hash: bytes) -> bytes:
 
 def head_text(position: int, log_hash: bytes) -> str:
     return f"{position}:{log_hash.hex()}"
+
+
+HEAD_PATTERN = re.compile(r"([0-9]{1,19}):([0-9a-fA-F]{64})")
+
+
+def parse_head(text: str) -> str:
+    """A head as an auditor wrote it down (`N:HEX`, hex in either case) in the form `verify` prints; a
+    ValueError for anything else."""
+    found = HEAD_PATTERN.fullmatch(text)
+    if found is None:
+        raise ValueError("a head is N:HEX, the position and 64 hex digits, as `ledger verify` prints it")
+    return f"{int(found[1])}:{found[2].lower()}"
 
 
 @dataclass

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from ledger.values import quote
+
 INVALID, REFUSED, TAMPERED, FAILED = 2, 3, 4, 1
 
 
@@ -30,6 +32,7 @@ def store_option(command=None, *, creates: bool = False, reads: bool = False):
         @functools.wraps(command)
         def wrapper(ctx: click.Context, store: str | None, **kwargs):
             from ledger.reader import NoStore, StaleViews, open_reader
+            from ledger.store import redacted
 
             url = store if store is not None else ctx.obj.get("store")
             if reads:
@@ -39,7 +42,7 @@ def store_option(command=None, *, creates: bool = False, reads: bool = False):
                     try:
                         opened, close = open_reader(parse_store(store_url(url)))
                     except NoStore as missing:
-                        raise Failure(f"no store at {missing}", INVALID) from None
+                        raise Failure(f"no store at {redacted(str(missing))}", INVALID) from None
             else:
                 opened = open_ledger(url, creates)
                 close = opened.close
@@ -74,13 +77,13 @@ def store_errors():
 
 def existing_store(url: str | None, creates: bool):
     """The store a URL names; unless the command `creates` it, one that has been written."""
-    from ledger.store import parse_store, store_url
+    from ledger.store import parse_store, redacted, store_url
 
     with store_errors():
         store = parse_store(store_url(url))
         exists = store.exists()
     if not exists and not creates:
-        raise Failure(f"no store at {store.url}", INVALID)
+        raise Failure(f"no store at {redacted(store.url)}", INVALID)
     return store
 
 
@@ -268,7 +271,7 @@ def printable(text: str) -> str:
 def history_of(reader, id_: str, grounds: bool = False):
     found = reader.history(id_, grounds=grounds)
     if found is None:
-        raise Failure(f"unknown id {id_!r}", INVALID)
+        raise Failure(f"unknown id {quote(id_)}", INVALID)
     return found
 
 
@@ -558,6 +561,14 @@ def _plain(value) -> str:
 @store_option(reads=True)
 def verify(reader, expect_head: str | None) -> None:
     """Check the stored history for tampering; the last line is the head to write down."""
+    if expect_head is not None:
+        from ledger.chain import parse_head
+        from ledger.values import quote
+
+        try:
+            expect_head = parse_head(expect_head)
+        except ValueError as error:
+            raise Failure(f"--expect-head {quote(expect_head)}: {error}", INVALID) from None
     verdict = reader.verify(expect_head)
     if verdict.problem:
         raise Failure(verdict.problem, TAMPERED)
@@ -579,7 +590,7 @@ def forget(ledger, customer_id: str, actor: str, role: str, reason: str) -> None
     try:
         backups = ledger.forget(customer_id, actor, role, reason)
     except UnknownCustomer:
-        raise Failure(f"unknown customer {customer_id!r}", INVALID) from None
+        raise Failure(f"unknown customer {quote(customer_id)}", INVALID) from None
     click.echo(f"forgot customer {customer_id}: their address, phone, notes, reviews and complaints now read "
                "\"[erased]\"")
     if backups:
@@ -625,12 +636,12 @@ def export(ledger) -> None:
 def demo(ctx: click.Context, store: str | None) -> None:
     """Load the demo shop (two weeks of a small clothing shop) into a new store and show what to look at."""
     from ledger.demo import run_demo
-    from ledger.store import parse_store, store_url
+    from ledger.store import parse_store, redacted, store_url
 
     with store_errors():
         url = store_url(store if store is not None else ctx.obj.get("store"))
         if parse_store(url).exists():
-            raise Failure(f"a store exists at {url}; the demo loads its shop into a new store only "
+            raise Failure(f"a store exists at {redacted(url)}; the demo loads its shop into a new store only "
                           "(name another with --store)", INVALID)
     run_demo(url)
 

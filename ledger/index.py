@@ -20,6 +20,19 @@ INDEX_TABLES = [
 CLAIM_TABLES = {"tracking": ("ledger_tracking", "tracking_no", "shipment_id")}
 
 
+def claimed_form(namespace: str, value: str) -> str:
+    """A claimed value as the index holds it: tracking numbers without regard to letter case (SH-4)."""
+    return value.upper() if namespace == "tracking" else value
+
+
+def fold_claims(cursor: Any) -> None:
+    """A store of an earlier version holds tracking numbers as written: brought to their claimed form
+    (idempotent; of two that differ by case only, the one stored first stays)."""
+    cursor.execute("DELETE FROM ledger_tracking WHERE tracking_no <> UPPER(tracking_no) AND UPPER(tracking_no) IN "
+                   "(SELECT tracking_no FROM ledger_tracking)")
+    cursor.execute("UPDATE ledger_tracking SET tracking_no = UPPER(tracking_no) WHERE tracking_no <> UPPER(tracking_no)")
+
+
 class Lookups:
     """Index lookups through one cursor that takes `?` parameters and returns tuples."""
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from ledger.events import DECISION_TYPES, Record
 from ledger.aggregates import RECORD_TYPES  # the appendable record types are those with a handler
-from ledger.values import check_key, first_error
+from ledger.values import check_key, first_error, quote
 
 
 class Invalid(ValueError):
@@ -19,11 +19,16 @@ class Invalid(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys come once each and hold values: a null is no value (leave the key out), so that
+    no key can seem given and be dropped (a policy's `"return_window_days": null`)."""
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
         twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise Invalid(f"key {twice!r} given twice")
+        raise Invalid(f"key {quote(twice)} given twice")
+    if None in obj.values():
+        empty = next(key for key, value in pairs if value is None)
+        raise Invalid(f"{quote(empty)}: null is not a value; leave the key out")
     return obj
 
 
@@ -56,7 +61,7 @@ def record_class(obj: dict[str, Any]) -> type[Record]:
     try:
         return RECORD_TYPES[kind]
     except KeyError:
-        raise Invalid(f"unknown record type {kind!r}") from None
+        raise Invalid(f"unknown record type {quote(kind)}") from None
 
 
 def record_key(obj: dict[str, Any], cls: type[Record]) -> str:

@@ -98,9 +98,17 @@ def address_confirmed(confirmations: Iterable[datetime], dispatched_at: datetime
 # SH-4 避免重发多发 ----------------------------------------------------------------------------
 
 @rule("SH-4")
-def check_tracking_unused(tracking_no: str, used_by: str | None) -> None:
-    if used_by is not None:
-        raise Refused("SH-4", f'tracking number "{tracking_no}" was already used by shipment {used_by}')
+def check_tracking_unused(dispatch: Any, used_by: Any | None) -> None:
+    """A tracking number is used once (without regard to letter case), except by a parcel that carries
+    several orders at once (合并发货): dispatches of different orders with the same number, carrier and time.
+    `used_by` is the earlier dispatch of the number, if any."""
+    if used_by is None:
+        return
+    merged = (dispatch.order_id is not None and used_by.order_id is not None and dispatch.order_id != used_by.order_id
+              and dispatch.carrier == used_by.carrier and dispatch.at == used_by.at)
+    if not merged:
+        raise Refused("SH-4", f'tracking number "{dispatch.tracking_no}" was already used by shipment '
+                              f"{used_by.shipment_id}")
 
 
 @rule("SH-4")

@@ -27,6 +27,16 @@ class StoreUnreachable(Exception):
     """A PostgreSQL server that cannot be reached or refuses the user or the database (exit status 1)."""
 
 
+def redacted(url: str) -> str:
+    """A store URL as messages show it: a password in it replaced by ***, and quoted as any value is."""
+    from ledger.values import quote
+
+    parts = urlsplit(url)
+    if parts.password is not None:
+        url = url.replace(f":{parts.password}@", ":***@", 1)
+    return quote(url)
+
+
 def store_url(given: str | None) -> str:
     if given is not None:
         return given  # --store "" is a URL too, and a wrong one
@@ -73,7 +83,7 @@ class Store:
                                    connect_timeout=CONNECT_SECONDS)
         except psycopg.Error as error:
             reason = " ".join(str(error).split())  # the server's reason, on one line
-            raise StoreUnreachable(f"cannot use PostgreSQL store {self.url}: {reason}") from None
+            raise StoreUnreachable(f"cannot use PostgreSQL store {redacted(self.url)}: {reason}") from None
 
     def written(self, connection: Any) -> bool:
         found = connection.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{CHAIN_TABLE}',)).fetchone()
@@ -84,21 +94,21 @@ def parse_store(url: str) -> Store:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         if not url.startswith("sqlite:///") or parts.query or parts.fragment or "?" in url or "#" in url:
-            raise StoreError(f"store URL {url!r}: a SQLite store is sqlite:///relative.db or sqlite:////absolute.db, "
+            raise StoreError(f"store URL {redacted(url)}: a SQLite store is sqlite:///relative.db or sqlite:////absolute.db, "
                              "with no query or fragment")
         path = url.removeprefix("sqlite:///")
         if not path or path.endswith("/"):
-            raise StoreError(f"store URL {url!r} names no database file")
+            raise StoreError(f"store URL {redacted(url)} names no database file")
         return Store(url, path=Path(path))
     if parts.scheme in ("postgresql", "postgres"):
         if not parts.hostname or len(parts.path) < 2 or parts.fragment:
-            raise StoreError(f"store URL {url!r} needs a host and a database: postgresql://user@host:port/dbname")
+            raise StoreError(f"store URL {redacted(url)} needs a host and a database: postgresql://user@host:port/dbname")
         query = parse_qs(parts.query, keep_blank_values=True)
         if set(query) - {"schema"} or len(query.get("schema", [""])) > 1:
-            raise StoreError(f"store URL {url!r}: the only option is ?schema=NAME")
+            raise StoreError(f"store URL {redacted(url)}: the only option is ?schema=NAME")
         schema = query.get("schema", ["public"])[0]
         if not SCHEMA.fullmatch(schema) or schema.startswith(SYSTEM_SCHEMAS):
-            raise StoreError(f"store URL {url!r}: the schema is a lower-case SQL name (letters, digits, _), "
+            raise StoreError(f"store URL {redacted(url)}: the schema is a lower-case SQL name (letters, digits, _), "
                              "not a system schema")
         return Store(url, schema=schema)
-    raise StoreError(f"store URL {url!r}: use sqlite:///FILE or postgresql://user@host:port/dbname")
+    raise StoreError(f"store URL {redacted(url)}: use sqlite:///FILE or postgresql://user@host:port/dbname")

@@ -6,7 +6,7 @@ statuses.
 """
 from __future__ import annotations
 
-import json
+import re
 import types
 import typing
 from datetime import datetime, tzinfo
@@ -16,9 +16,11 @@ from pydantic import BaseModel
 
 from ledger.aggregates import RECORD_TYPES
 from ledger.events import Record
-from ledger.reading import Invalid
+from ledger.reading import Invalid, parse_json
+from ledger.values import quote
 
 COMMON = ("at", "actor", "role", "key")
+WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits only: not "²", not "--5"
 HIDDEN = {"originator_id", "originator_version", "timestamp"}
 
 
@@ -47,8 +49,8 @@ def parse_lines(text: str) -> list[dict[str, Any]]:
     found = []
     for part in text.split(","):
         fields = part.strip().split(":")
-        if len(fields) not in (2, 3) or not fields[1].strip().isdigit():
-            raise Invalid(f"lines: write each line as SKU:QUANTITY or SKU:QUANTITY:PRICE, got {part.strip()!r}")
+        if len(fields) not in (2, 3) or not WHOLE.fullmatch(fields[1].strip()):
+            raise Invalid(f"lines: write each line as SKU:QUANTITY or SKU:QUANTITY:PRICE, got {quote(part.strip())}")
         line: dict[str, Any] = {"sku": fields[0].strip(), "quantity": int(fields[1])}
         if len(fields) == 3:
             line["unit_price"] = fields[2].strip()
@@ -62,17 +64,17 @@ def value(cls: type[Record], name: str, text: str) -> Any:
     kinds = _kinds(cls.model_fields[name].annotation)
     if bool in kinds:
         if text.lower() not in ("true", "false", "yes", "no"):
-            raise Invalid(f"{name}: must be true or false, got {text!r}")
+            raise Invalid(f"{name}: must be true or false, got {quote(text)}")
         return text.lower() in ("true", "yes")
     if int in kinds:
-        if not text.lstrip("-").isdigit():
-            raise Invalid(f"{name}: must be a whole number, got {text!r}")
+        if not WHOLE.fullmatch(text):
+            raise Invalid(f"{name}: must be a whole number, got {quote(text)}")
         return int(text)
     if any(isinstance(kind, type) and issubclass(kind, BaseModel) for kind in kinds):
-        try:
-            return json.loads(text)  # params of a PolicyAdopted: {"return_window_days": 10}
-        except ValueError:
-            raise Invalid(f"{name}: must be a JSON object, e.g. {{\"return_window_days\": 10}}") from None
+        try:  # params of a PolicyAdopted: {"return_window_days": 10}; read as a record is (no NaN, no null)
+            return parse_json(text)
+        except Invalid as error:
+            raise Invalid(f"{name}: must be a JSON object, e.g. {{\"return_window_days\": 10}}: {error}") from None
     return text
 
 
@@ -81,17 +83,21 @@ def record_from_words(type_: str, words: list[str], *, now: datetime, zone: tzin
     """The record as its JSON line would be; `at` defaults to now (in the shop's time zone)."""
     cls = RECORD_TYPES.get(type_)
     if cls is None:
-        raise Invalid(f"unknown record type {type_!r}; the types are {', '.join(RECORD_TYPES)}")
+        raise Invalid(f"unknown record type {quote(type_)}; the types are {', '.join(RECORD_TYPES)}")
     record: dict[str, Any] = {"type": type_, "at": now.astimezone(zone).isoformat(timespec="seconds"),
                               "actor": actor}
     if role:
         record["role"] = role
+    given: set[str] = set()
     for word in words:
         name, equals, text = word.partition("=")
         if not equals:
-            raise Invalid(f"write each value as KEY=VALUE, got {word!r}")
+            raise Invalid(f"write each value as KEY=VALUE, got {quote(word)}")
         if name not in keys_of(cls):
-            raise Invalid(f"{type_} has no key {name!r}; its keys are {', '.join(keys_of(cls))}")
+            raise Invalid(f"{type_} has no key {quote(name)}; its keys are {', '.join(keys_of(cls))}")
+        if name in given:
+            raise Invalid(f"{name}: given twice; give each key once")
+        given.add(name)
         record[name] = value(cls, name, text)
     if "role" not in record:
         raise Invalid("role: give role=... or set LEDGER_ROLE (supervisor, customer_service, shipping_clerk, system)")

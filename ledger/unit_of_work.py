@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from ledger.aggregates import HANDLERS, Aggregate, PolicyBook, fold
 from ledger.events import Event, Record
+from ledger.index import claimed_form
 from ledger.policy import Policy, PolicyParams
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
 from ledger.rules import Refused, refuse
@@ -200,7 +201,7 @@ class UnitOfWork:
         wanted: dict[str, set[str]] = {}
         for record in records:
             for name, namespace in record.CLAIMS.items():
-                wanted.setdefault(namespace, set()).add(getattr(record, name))
+                wanted.setdefault(namespace, set()).add(claimed_form(namespace, getattr(record, name)))
         for namespace, values in wanted.items():
             owners = session.claims(namespace, values)
             self.claimed_values.update({(namespace, value): owners.get(value) for value in values})
@@ -269,12 +270,14 @@ class UnitOfWork:
         return [self.get(f"{k}:{child}") for child, k in found if k == kind]
 
     def claimed(self, namespace: str, value: str) -> str | None:
-        """Who holds a unique value (a tracking number), if anyone."""
+        """Who holds a unique value (a tracking number, in any letter case), if anyone."""
+        value = claimed_form(namespace, value)
         if (namespace, value) not in self.claimed_values:
             self.claimed_values[namespace, value] = self.session.claims(namespace, [value]).get(value)
         return self.claimed_values[namespace, value]
 
     def claim(self, namespace: str, value: str, owner: str) -> None:
+        value = claimed_form(namespace, value)
         self.claimed_values[namespace, value] = owner
         self.index.claims.append((namespace, value, owner))
 

@@ -67,8 +67,16 @@ def test_add_a_ruling_and_a_policy_with_flags_and_objects(add):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("add", "OrderShipped", "order_id=O-1"), "unknown record type 'OrderShipped'"),
-    (("add", "ParcelDelivered", "shipment=S-1"), "ParcelDelivered has no key 'shipment'"),
+    (("add", "OrderShipped", "order_id=O-1"), 'unknown record type "OrderShipped"'),
+    (("add", "ParcelDelivered", "shipment=S-1"), 'ParcelDelivered has no key "shipment"'),
+    (("add", "StockReceived", "sku=TEE", "quantity=1", "quantity=2"), "quantity: given twice; give each key once"),
+    (("add", "StockReceived", "sku=TEE", "quantity=--5"), 'quantity: must be a whole number, got "--5"'),
+    (("add", "StockReceived", "sku=TEE", "quantity=²"), 'quantity: must be a whole number, got "²"'),
+    (("add", "OrderPlaced", "order_id=O-9", "customer_id=CU-1", "lines=TEE:²:1.00", "shipping_fee=6.00",
+      "address=x", "phone=13800000000", "payment=online"), "lines: write each line as SKU:QUANTITY"),
+    (("add", "PolicyAdopted", "version=v9", 'params={"return_window_days": NaN}'), "NaN is not a JSON number"),
+    (("add", "PolicyAdopted", "version=v9", 'params={"return_window_days": null}'),
+     '"return_window_days": null is not a value; leave the key out'),
     (("add", "ParcelDelivered", "S-1"), "write each value as KEY=VALUE"),
     (("add", "StockReceived", "sku=TEE", "quantity=many"), "quantity: must be a whole number"),
     (("add", "StockReceived", "sku=TEE", "quantity=0"), "quantity: must be a whole number from 1 to 1,000,000"),

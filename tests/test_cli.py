@@ -60,7 +60,15 @@ def test_a_missing_file_or_an_unknown_id_exits_2(run):
     assert run("append", "no-such.jsonl").returncode == 2
     run("append", "-", stdin=lines(placed("O-1", "11-02 10:00")))
     result = run("history", "O-404")
-    assert (result.returncode, result.stderr.strip()) == (2, "unknown id 'O-404'")
+    assert (result.returncode, result.stderr.strip()) == (2, 'unknown id "O-404"')
+
+
+def test_a_password_in_a_store_url_is_never_printed(run):
+    for url in ("postgresql://shop:s3cret-pw@127.0.0.1:5432/test?schema=Bad",
+                "postgresql://shop:s3cret-pw@127.0.0.1:1/test"):
+        result = run("--store", url, "stock")
+        assert result.returncode in (1, 2) and "s3cret-pw" not in result.stderr + result.stdout, result.stderr
+        assert "shop:***@127.0.0.1" in result.stderr
 
 
 @pytest.mark.parametrize("url", ["mysql://x", "sqlite://", "sqlite:", "sqlite:///x.db?mode=ro", "sqlite:///x.db#a",
@@ -71,7 +79,7 @@ def test_a_missing_file_or_an_unknown_id_exits_2(run):
                                  "postgresql://127.0.0.1", "postgresql://postgres@127.0.0.1:5432/test?sslmode=x"])
 def test_a_store_url_out_of_the_rules_exits_2_naming_it_and_touches_nothing(run, tmp_path, url):
     result = run("--store", url, "append", "-", stdin=lines(placed("O-1", "11-02 10:00")))
-    assert result.returncode == 2 and f"store URL {url!r}" in result.stderr, result.stderr
+    assert result.returncode == 2 and f"store URL {json.dumps(url)}" in result.stderr, result.stderr
     assert "\n" not in result.stderr.strip() and list(tmp_path.iterdir()) == []
 
 
@@ -191,6 +199,21 @@ def test_verify_exits_4_naming_the_tampered_position(run, store):
     tamperer.ledger.close()
     result = run("verify")
     assert (result.returncode, result.stderr.strip()) == (4, "tampered 15: the event was changed")
+
+
+def test_verify_takes_a_written_down_head_in_either_case_and_refuses_a_malformed_one(run):
+    run("append", str(FIXTURE))
+    head = run("verify").stdout.splitlines()[-1].removeprefix("head ")
+    n, digits = head.split(":")
+    for written in (head, f"{n}:{digits.upper()}", f"0{n}:{digits}"):
+        checked = run("verify", "--expect-head", written)
+        assert checked.returncode == 0, (written, checked.stderr)
+    for malformed in (f" {head}", f"{head} ", f"{n}:{digits[:-1]}", f"{n}-{digits}", f"{n}:{digits[:-1]}g", ""):
+        refused = run("verify", "--expect-head", malformed)
+        assert refused.returncode == 2, (malformed, refused.stderr)
+        assert "a head is N:HEX" in refused.stderr and refused.stderr.count("\n") == 1
+    other = run("verify", "--expect-head", f"{n}:{'0' * 64}")
+    assert other.returncode == 4 and other.stderr.startswith(f"tampered {n}: differs")
 
 
 def test_forget_from_the_command_line(run):

@@ -54,7 +54,7 @@ def test_the_demo_refuses_an_existing_store_and_leaves_it_whole(tmp_path, how):
         ([LEDGER, "demo"], environment(LEDGER_STORE=url))
     again = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path)
     assert again.returncode == 2
-    assert again.stderr.strip() == (f"a store exists at {url}; the demo loads its shop into a new store only "
+    assert again.stderr.strip() == (f"a store exists at \"{url}\"; the demo loads its shop into a new store only "
                                     "(name another with --store)")
     assert store.read_bytes() == before
 

@@ -103,3 +103,29 @@ def test_explain_an_order_shows_the_or1_refund_and_what_it_rests_on(shop):
     assert "RefundApproved: rule OR-1" in out and "amount=184.00" in out
     refund = out[out.index("RefundApproved"):]
     assert "OrderCancelled" in refund and "OrderPlaced" in refund  # its cause and the lines and fee it rests on
+
+
+def test_sh4_compares_tracking_numbers_without_regard_to_case(shop):
+    from tests.shop import dispatched, placed, stock
+
+    shop.append(stock("TEE", 10), placed("O-1", "11-02 10:00"), placed("O-2", "11-02 10:00"),
+                dispatched("S-1", "O-1", "11-02 16:00", tracking="YTO770010011"))
+    error = shop.refused(dispatched("S-2", "O-2", "11-02 17:00", tracking="yto770010011"))
+    assert (error.status, error.error.rule) == (3, "SH-4")
+    assert 'tracking number "yto770010011" was already used by shipment S-1' in str(error)
+
+
+def test_a_merged_parcel_carries_two_orders_under_one_tracking_number(shop):
+    """合并发货: two orders, one tracking number, the same carrier and time; a third dispatch of the number at
+    another time, or of the same order again, is still refused."""
+    from tests.shop import dispatched, placed, stock
+
+    shop.append(stock("TEE", 10), placed("O-1", "11-02 10:00"), placed("O-2", "11-02 10:30"),
+                placed("O-3", "11-02 11:00"),
+                dispatched("S-1", "O-1", "11-02 16:00", {"TEE": 1}, tracking="SF100200300"),
+                dispatched("S-2", "O-2", "11-02 16:00", tracking="sf100200300"))
+    assert [d for d, _ in shop.decisions("O-2")] == ["ShippedSameDay"]
+    assert shop.refused(dispatched("S-3", "O-3", "11-02 16:05", tracking="SF100200300")).error.rule == "SH-4"
+    assert shop.refused(dispatched("S-4", "O-1", "11-02 16:00", {"TEE": 1},
+                                   tracking="SF100200300")).error.rule == "SH-4"
+    assert [s["on_hand"] for s in shop.ledger.stock()] == [7]

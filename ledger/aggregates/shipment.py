@@ -64,8 +64,9 @@ OUTCOMES = {ParcelDelivered: "delivered", ParcelReturnedToSender: "returned to s
 @handles(ParcelDispatched)
 def dispatch_parcel(uow, record: ParcelDispatched) -> None:
     number = record.tracking_no
-    if number:  # "" is none (values.parse_tracking)
-        rules.check_tracking_unused(number, uow.claimed("tracking", number))
+    owner = uow.claimed("tracking", number) if number else None  # "" is none (values.parse_tracking)
+    if owner is not None:
+        rules.check_tracking_unused(record, uow.existing("shipment", owner).dispatch)
     if record.order_id is not None:
         order: Order = uow.existing("order", record.order_id)
         order.check_not_before_opening(record)
@@ -82,5 +83,5 @@ def dispatch_parcel(uow, record: ParcelDispatched) -> None:
         shipment = Shipment.start(record)
         case.decide_replacement(shipment.dispatch, uow.policy_at(record.at))
         uow.emit(shipment, case)
-    if number:
+    if number and owner is None:  # a merged parcel's number stays its first shipment's
         uow.claim("tracking", number, record.shipment_id)

@@ -85,7 +85,7 @@ def variant(**changes):
 @pytest.mark.parametrize("line, reason", [
     ('{"type": "OrderPlaced", ', "unreadable JSON"),
     ("[1, 2]", "a record is a JSON object"),
-    (variant(type="OrderShipped"), "unknown record type 'OrderShipped'"),
+    (variant(type="OrderShipped"), 'unknown record type "OrderShipped"'),
     (variant(type="ShippedSameDay"), "ShippedSameDay is a decision"),
     (variant(type=...), "missing key 'type'"),
     (variant(customer_id=...), "missing key 'customer_id'"),
@@ -105,7 +105,7 @@ def variant(**changes):
     (json.dumps(requested("C-1", "O-1", "11-03 10:00", "return", "size")), 'reason "size" is for exchanges only'),
     (json.dumps({**dispatched("S-1", "O-1", "11-03 10:00"), "case_id": "C-1"}), "exactly one of order_id and case_id"),
     (json.dumps(rec("SupervisorRuled", "11-03 10:00", "supervisor", case_id="C-1", note="x")), "at least one of"),
-    ('{"type": "OrderCancelled", "type": "OrderNoted"}', "key 'type' given twice"),
+    ('{"type": "OrderCancelled", "type": "OrderNoted"}', 'key "type" given twice'),
     ('{"type": "StockReceived", "quantity": NaN}', "NaN is not a JSON number"),
 ])
 def test_malformed_input_exits_2_naming_the_line(shop, line, reason):

@@ -83,10 +83,11 @@ def test_sh3_dispatch_records_whether_the_address_was_confirmed_by_then(shop):
 
 
 def test_sh4_refuses_a_reused_tracking_number(shop):
-    """SH-4: refused, a dispatch reusing a tracking number of an earlier dispatch."""
+    """SH-4: refused, a dispatch reusing a tracking number of an earlier dispatch (at another time: not one
+    parcel carrying both orders)."""
     shop.append(placed("O-1", "11-02 10:00"), placed("O-2", "11-02 10:00"),
                 dispatched("S-1", "O-1", "11-02 16:00", tracking="SF0001"))
-    error = shop.refused(dispatched("S-2", "O-2", "11-02 16:00", tracking="SF0001"))
+    error = shop.refused(dispatched("S-2", "O-2", "11-02 16:30", tracking="SF0001"))
     assert (error.status, error.error.rule) == (3, "SH-4")
     assert str(error).startswith("line 1: SH-4: ")
 
