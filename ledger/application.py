@@ -85,10 +85,12 @@ class Ledger(Application[str]):
             with closing(sqlite3.connect(self.store.path)) as source, closing(sqlite3.connect(path)) as target:
                 source.backup(target)
                 count = target.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+            # recorded, or no copy at all: a copy `forget` could not name would keep a customer's key
+            self._record("BackupTaken", actor, role, path=str(path.resolve()), head=head)
         except BaseException:
-            path.unlink(missing_ok=True)
+            for left in (path, path.with_name(path.name + "-journal")):
+                left.unlink(missing_ok=True)
             raise
-        self._record("BackupTaken", actor, role, path=str(path.resolve()), head=head)
         return count
 
     def forget(self, customer_id: str, actor: str, role: str, reason: str) -> list[BackupTaken]:

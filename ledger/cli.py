@@ -43,6 +43,8 @@ def store_option(command=None, *, creates: bool = False, reads: bool = False):
                         opened, close = open_reader(parse_store(store_url(url)))
                     except NoStore as missing:
                         raise Failure(f"no store at {redacted(str(missing))}", INVALID) from None
+            elif creates and kwargs.get("dry_run") and not existing_store(url, creates=True).exists():
+                opened, close = None, lambda: None  # a dry run creates nothing: the command goes without a store
             else:
                 opened = open_ledger(url, creates)
                 close = opened.close
@@ -226,8 +228,11 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
     from ledger.reading import Invalid
     from ledger.taobao import convert, load_mapping
 
+    from ledger.policy import default_policy
+
+    zone = (ledger.latest_policy() if ledger is not None else default_policy()).zone  # None: a dry run, no store
     try:
-        converted = convert(orders, items, mapping=load_mapping(mapping), zone=ledger.policy_book().latest().zone,
+        converted = convert(orders, items, mapping=load_mapping(mapping), zone=zone,
                             as_of=parse_as_of(as_of), encoding=encoding)
     except Invalid as error:
         raise Failure(str(error), INVALID) from None

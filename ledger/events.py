@@ -16,9 +16,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 
 from ledger.policy import PolicyParams, ReturnMethod
 from ledger.fields import (
-    Count, CustomerId, Id, Indexed, Money, Name, Payer, Period, Phone, Quantity, Role, Text, Time, TrackingNo,
+    Count, CustomerId, DerivedMoney, DerivedTime, Id, Indexed, Money, Name, Payer, Period, Phone, Quantity, Role,
+    Text, Time, TrackingNo,
 )
-from ledger.values import check_key
+from ledger.values import ORDER_TOTAL, check_key
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -163,6 +164,13 @@ class OrderPlaced(OrderRecord):
     address: Text
     phone: Phone
     payment: Literal["online", "bank_transfer"]
+
+    @model_validator(mode="after")
+    def _total_within_limit(self) -> OrderPlaced:
+        total = sum(line.quantity * line.unit_price for line in self.lines)
+        if total > ORDER_TOTAL:
+            raise ValueError(f'lines: an order\'s lines add up to at most "{ORDER_TOTAL}", these to "{total:.2f}"')
+        return self
 
 
 class AddressConfirmed(OrderRecord):
@@ -414,7 +422,7 @@ class BackupTaken(Record):
 class DispatchDecision(Decision):
     order_id: str
     shipment_id: str
-    due: Time
+    due: DerivedTime
     address_confirmed: bool
 
 
@@ -430,7 +438,7 @@ class WindowDecision(Decision):
     case_id: str
     order_id: str
     window_from: Time
-    window_until: Time
+    window_until: DerivedTime
 
 
 class ReturnAccepted(WindowDecision):
@@ -460,7 +468,7 @@ class ReturnEscalated(Decision):
 class RefundApproved(Decision):
     case_id: str | None = None
     order_id: str | None = None  # a cancelled order's refund (OR-1)
-    amount: Money
+    amount: DerivedMoney
 
 
 class ExchangeShipped(Decision):

@@ -9,12 +9,17 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, PlainSerializer
 
 from ledger.values import (
-    format_money, format_time, parse_count, parse_money, parse_name, parse_period, parse_phone, parse_quantity,
-    parse_text, parse_time, parse_tracking,
+    format_money, format_time, parse_count, parse_derived_money, parse_derived_time, parse_money, parse_name,
+    parse_period, parse_phone, parse_quantity, parse_text, parse_time, parse_tracking,
 )
 
 Money = Annotated[Decimal, BeforeValidator(parse_money), PlainSerializer(format_money, when_used="json")]
 Time = Annotated[datetime, BeforeValidator(parse_time), PlainSerializer(format_time, when_used="json")]
+# a decision's own times and sums, worked out from records: stored and shown whatever their size
+DerivedMoney = Annotated[Decimal, BeforeValidator(parse_derived_money),
+                         PlainSerializer(format_money, when_used="json")]
+DerivedTime = Annotated[datetime, BeforeValidator(parse_derived_time),
+                        PlainSerializer(format_time, when_used="json")]
 Quantity = Annotated[int, BeforeValidator(parse_quantity)]
 Count = Annotated[int, BeforeValidator(parse_count)]
 

@@ -15,6 +15,8 @@ from decimal import Decimal
 MONEY_PATTERN = re.compile(r"(0|[1-9]\d{0,7})\.\d{2}")  # at most "99999999.99"
 MAX_QUANTITY = 1_000_000
 YEARS = (1970, 2999)
+OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+ORDER_TOTAL = Decimal("99999999.99")  # the most an order's lines may add up to
 ID_LENGTH = 64
 TEXT_LENGTH = 2000
 TRACKING_PATTERN = re.compile(r"[A-Za-z0-9-]{4,40}")
@@ -131,11 +133,36 @@ def parse_money(value: object) -> Decimal:
     return Decimal(value)
 
 
+DERIVED_MONEY_PATTERN = re.compile(r"-?(0|[1-9]\d*)\.\d{2}")
+
+
+def parse_derived_money(value: object) -> Decimal:
+    """A sum the ledger worked out itself (a cancelled order's refund, goods and fee): exact at any size."""
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or not DERIVED_MONEY_PATTERN.fullmatch(value):
+        raise ValueError(f"a derived amount has two decimal places, got {quote(value)}")
+    return Decimal(value)
+
+
 def format_money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
 def parse_time(value: object) -> datetime:
+    """A record's time: in the years 1970 to 2999 as written, with an offset of whole minutes from -12:00 to
+    +14:00."""
+    parsed = parse_derived_time(value)
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise ValueError(f"a time falls in the years {YEARS[0]} to {YEARS[1]}, got {quote(value)}")
+    offset = parsed.utcoffset()
+    if offset % timedelta(minutes=1) or not OFFSETS[0] <= offset <= OFFSETS[1]:
+        raise ValueError(f"a time's UTC offset is whole minutes from -12:00 to +14:00, got {quote(value)}")
+    return parsed
+
+
+def parse_derived_time(value: object) -> datetime:
+    """A time the ledger worked out itself (a due in the year 3000): any ISO 8601 time with an offset."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
@@ -147,8 +174,6 @@ def parse_time(value: object) -> datetime:
         raise ValueError(f"time must be an ISO 8601 string with a UTC offset, got {quote(value)}")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError(f"time without UTC offset: {quote(value)}")
-    if not YEARS[0] <= parsed.year <= YEARS[1]:
-        raise ValueError(f"a time falls in the years {YEARS[0]} to {YEARS[1]}, got {quote(value)}")
     return parsed
 
 

@@ -218,3 +218,42 @@ def table_files(shop: Shop, also: list[Path] = ()) -> Files:
     relation = shop.raw("SELECT pg_relation_filepath('ledger_customer_keys')")[0][0]
     paths = sorted({*directory.glob(relation + "*"), *also})
     return Files(paths, b"".join(p.read_bytes() for p in paths if p.exists()))
+
+
+@pytest.mark.parametrize("failing", ["copy", "record"])
+def test_a_backup_that_fails_at_any_step_leaves_no_file(tmp_path, failing, monkeypatch):
+    """A copy left behind unrecorded would hold customers' keys that `forget` could never name."""
+    import sqlite3
+
+    from ledger.application import Ledger
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'shop.db'}")
+    ledger.append([json.dumps(placed("O-1", "11-02 10:00"))])
+    target = tmp_path / "copy.db"
+
+    def fail(*args, **kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    if failing == "record":  # copied whole, then the BackupTaken could not be stored
+        monkeypatch.setattr(ledger, "_record", fail)
+    else:  # the copy breaks off after writing part of the file
+        connect, store = sqlite3.connect, str(tmp_path / "shop.db")
+
+        class BreaksOff:
+            def __init__(self, real):
+                self.real = real
+
+            def backup(self, into):
+                self.real.backup(into, pages=1)
+                raise sqlite3.OperationalError("disk I/O error")
+
+            def close(self):
+                self.real.close()
+
+        monkeypatch.setattr(sqlite3, "connect", lambda path, *a, **k: BreaksOff(connect(path, *a, **k))
+                            if str(path) == store else connect(path, *a, **k))
+    with pytest.raises(sqlite3.OperationalError):
+        ledger.backup(target, "zhao", "system")
+    monkeypatch.undo()
+    ledger.close()
+    assert not target.exists() and not list(tmp_path.glob("copy.db*"))

@@ -140,7 +140,8 @@ def test_periods_follow_a_time_zone_offset_of_odd_minutes_across_local_midnight(
     """Liberia kept UTC-0:44:30 until 1972: local midnight falls inside a quarter hour of UTC, and the
     orders a minute either side of it belong to different months."""
     shop.append(policy("monrovia", "11-01 00:00", timezone="Africa/Monrovia"),
-                {**placed("O-1", "11-02 10:00"), "at": "1971-06-30T23:59:40-00:44:30"},
-                {**placed("O-2", "11-02 10:00"), "at": "1971-07-01T00:00:10-00:44:30"})
+                # 23:59:40 and 00:00:10 local, written in UTC (a record's offset is whole minutes)
+                {**placed("O-1", "11-02 10:00"), "at": "1971-07-01T00:44:10+00:00"},
+                {**placed("O-2", "11-02 10:00"), "at": "1971-07-01T00:44:40+00:00"})
     report = shop.ledger.kpi("month", LATER)
     assert [(row["period"], row["orders"]) for row in report["rows"]] == [("1971-06", 1), ("1971-07", 1)]

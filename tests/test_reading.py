@@ -102,9 +102,9 @@ def test_a_store_from_before_the_views_were_signed_is_rebuilt_by_replay(shop, ru
 
 def test_the_time_fields_a_history_shows_in_the_shop_zone_are_the_time_typed_fields():
     from ledger.events import Event, subclasses
-    from ledger.fields import Time
+    from ledger.fields import DerivedTime, Time
     from ledger.report import TIMES
 
-    typed = {name for cls in subclasses(Event) for name, info in cls.model_fields.items()
-             if info.annotation in (Time, Time | None) or info.metadata == list(Time.__metadata__)}
+    typed = {name for cls in subclasses(Event) for name, info in cls.model_fields.items() for kind in (Time, DerivedTime)
+             if info.annotation in (kind, kind | None) or info.metadata == list(kind.__metadata__)}
     assert typed - {"at", "timestamp"} == TIMES

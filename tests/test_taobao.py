@@ -76,13 +76,23 @@ def test_a_gbk_export_and_a_utf8_bom_export_are_the_same_export(run, tmp_path):
     assert len(gbk.stdout.splitlines()) == 9 and "tb_小明" in gbk.stdout
 
 
-def test_dry_run_prints_the_records_and_stores_nothing(run):
+def test_dry_run_prints_the_records_and_stores_nothing(run, tmp_path):
     result = run("import", "taobao", *DAY1, "--dry-run")
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["key"] for r in records[:3]] == [f"taobao:placed:{A}", f"taobao:dispatched:{A}:YT8800000101",
                                                f"taobao:delivered:{A}:YT8800000101"]
     assert result.stderr == "9 record(s) would be appended; nothing was stored\n"
-    assert run("verify").stdout.splitlines()[-1].startswith("head 0:")
+    absent = run("verify")  # not even the store was created, on either store
+    assert absent.returncode == 2 and absent.stderr.startswith("no store at")
+    assert not list(tmp_path.glob("*.db*"))
+
+
+def test_dry_run_on_a_written_store_stores_nothing(run):
+    assert run("import", "taobao", *DAY1).returncode == 0
+    head = run("verify").stdout.splitlines()[-1]
+    result = run("import", "taobao", *DAY2, "--dry-run")
+    assert result.returncode == 0 and result.stdout
+    assert run("verify").stdout.splitlines()[-1] == head
 
 
 def mangled(tmp_path: Path, row: int, column: int, value: str, *more: tuple[int, str]) -> str:
