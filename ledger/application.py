@@ -5,6 +5,7 @@ import gc
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +15,7 @@ from eventsourcing.application import Application
 
 from ledger.aggregates import PolicyBook, fold
 from ledger.crypto import Keyring
-from ledger.events import BackupTaken, Event, Record
+from ledger.events import BackupTaken, CustomerForgotten, Event, Record
 from ledger.index import fold_claims
 from ledger.lookups import StoreSession
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
@@ -32,6 +33,16 @@ __all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
 
 class UnknownCustomer(LookupError):
     pass
+
+
+@dataclass
+class Forgotten:
+    """What `forget` did: `earlier` is the erasure already recorded (nothing was added), `pending` what is
+    left to do about an old copy another connection still holds, `backups` the backups that hold the key."""
+
+    earlier: CustomerForgotten | None
+    pending: str | None
+    backups: list[BackupTaken]
 
 
 class Ledger(Application[str]):
@@ -93,17 +104,19 @@ class Ledger(Application[str]):
             raise
         return count
 
-    def forget(self, customer_id: str, actor: str, role: str, reason: str) -> list[BackupTaken]:
-        """Destroy the customer's data key and record who did it, when and why; returns the backups taken
-        before, which still hold the key."""
-        try:
-            self._record("CustomerForgotten", actor, role, customer_id=customer_id, reason=reason)
-        except LineError as error:
-            if error.status == 3:
-                raise UnknownCustomer(customer_id) from None
-            raise
-        self.recorder.after_erasure()
-        return [e for _, e in self.events_of(["backups"]) if isinstance(e, BackupTaken)]
+    def forget(self, customer_id: str, actor: str, role: str, reason: str) -> Forgotten:
+        """Destroy the customer's data key and record who did it, when and why (once: a customer forgotten
+        already is left as they are); with the backups taken before, which still hold the key."""
+        earlier = [e for _, e in self.events_of([f"customer:{customer_id}"]) if isinstance(e, CustomerForgotten)]
+        if not earlier:
+            try:
+                self._record("CustomerForgotten", actor, role, customer_id=customer_id, reason=reason)
+            except LineError as error:
+                if error.status == 3:
+                    raise UnknownCustomer(customer_id) from None
+                raise
+        return Forgotten(earlier[0] if earlier else None, self.recorder.after_erasure(),
+                         [e for _, e in self.events_of(["backups"]) if isinstance(e, BackupTaken)])
 
     def _record(self, type_: str, actor: str, role: str, **fields: str) -> None:
         """A record the ledger writes itself, appended like any other."""

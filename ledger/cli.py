@@ -593,11 +593,18 @@ def forget(ledger, customer_id: str, actor: str, role: str, reason: str) -> None
     from ledger.application import UnknownCustomer
 
     try:
-        backups = ledger.forget(customer_id, actor, role, reason)
+        done = ledger.forget(customer_id, actor, role, reason)
     except UnknownCustomer:
         raise Failure(f"unknown customer {quote(customer_id)}", INVALID) from None
-    click.echo(f"forgot customer {customer_id}: their address, phone, notes, reviews and complaints now read "
-               "\"[erased]\"")
+    if done.earlier is not None:
+        click.echo(f"customer {customer_id} was already forgotten ({done.earlier.at.isoformat()}, by "
+                   f"{printable(done.earlier.actor)}); nothing was added")
+    else:
+        click.echo(f"forgot customer {customer_id}: their address, phone, notes, reviews and complaints now read "
+                   "\"[erased]\"")
+    if done.pending:
+        click.echo(f"note: {done.pending}", err=True)
+    backups = done.backups
     if backups:
         click.echo(f"{len(backups)} backup(s) taken before still hold their key; destroy them, or restore each "
                    "and run this forget on it:")
@@ -668,7 +675,10 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(FAILED)
     except Exception as error:  # the last line of defence: a one-line reason, never a traceback
-        first = (str(error).strip().splitlines() or [""])[0][:200]
-        click.echo(printable(f"error: {type(error).__name__}: {first}"), err=True)
+        first = (str(error).strip().splitlines() or [""])[0]
+        if type(error).__module__.startswith("ledger."):  # the ledger's own words (a master key's problem)
+            click.echo(printable(f"error: {first}"), err=True)
+        else:
+            click.echo(printable(f"error: {type(error).__name__}: {first[:200]}"), err=True)
         sys.exit(FAILED)
     sys.exit(0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,23 +39,50 @@ def master_key(create: bool = True) -> bytes:
     """The master key; generated on first use unless `create` is false (a store written with a key of its
     own needs that key, not a new one)."""
     given = os.environ.get("LEDGER_MASTER_KEY")
-    if given:
+    if given is not None:
+        if not given:
+            raise MasterKeyError("LEDGER_MASTER_KEY is set and empty: set it to the store's key, or unset it to "
+                                 "use the key file")
         return _decode_key(given, "LEDGER_MASTER_KEY")
     path = key_file()
-    if path.exists():
-        try:
-            text = path.read_bytes().decode("ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            text = ""
-        return _decode_key(text, f"the master key file {path}")
-    if not create:
+    if path.exists() or not create:
+        return _read_key_file(path)
+    return _create_key_file(path)
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
         raise MasterKeyError(f"this store was written under a master key, and there is none at {path}: set "
-                             "LEDGER_MASTER_KEY or LEDGER_KEY_FILE to the store's key")
+                             "LEDGER_MASTER_KEY or LEDGER_KEY_FILE to the store's key") from None
+    if mode & 0o077:  # as ssh does with a private key
+        raise MasterKeyError(f"the master key file {path} can be read by others (mode {mode & 0o777:o}); "
+                             f"make it the owner's alone: chmod 600 {path}")
+    try:
+        text = path.read_bytes().decode("ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return _decode_key(text, f"the master key file {path}")
+
+
+def _create_key_file(path: Path) -> bytes:
+    """A new key, written whole into a file of its own and linked into place: of several processes
+    creating it at once one key wins, and every process reads that whole key."""
     path.parent.mkdir(parents=True, exist_ok=True)
     key = AESGCM.generate_key(bit_length=256)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as out:
-        out.write(base64.b64encode(key).decode() + "\n")
+    descriptor, draft = tempfile.mkstemp(prefix=".master.key.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w") as out:
+            out.write(base64.b64encode(key).decode() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another process made it first: theirs is the key
+            return _read_key_file(path)
+    finally:
+        os.unlink(draft)
     print(f"generated the ledger master key in {path}; keep it safe and away from the store", file=sys.stderr)
     return key
 

@@ -72,7 +72,7 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         with self.writing() as cursor:
             yield cursor.cursor
 
-    def after_erasure(self) -> None:
+    def after_erasure(self) -> str | None:
         """VACUUM FULL rewrites the keys' table into new files: the dead row with the old key goes with the old
         ones (a plain VACUUM would leave its bytes in the page). While another transaction may still see that
         row, the rewrite keeps it and says so: then wait and rewrite again (30 s at most)."""
@@ -86,10 +86,10 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
                 kept = [int(n) for text in notices for n in re.findall(r"(\d+) dead row versions cannot be removed",
                                                                          text)]
                 if not any(kept):
-                    return
+                    return None
                 time.sleep(0.5)
-        raise RuntimeError("another transaction on this database still sees the erased key; the key stays in "
-                           "the table's file until it ends: run `ledger forget` again then")
+        return ("another transaction on this database still sees the erased key; the key stays in the table's "
+                "file until it ends: run `ledger forget` again then")
 
     def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
         """The chunk's positions drawn from the events table's own sequence, then its events copied in with

@@ -13,6 +13,7 @@ hold eventsourcing's lock; nothing else private is used.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -116,8 +117,9 @@ class LedgerRecorder:
     def erasing(self, cursor: Any) -> None:
         """Before a key is destroyed, inside the transaction that destroys it."""
 
-    def after_erasure(self) -> None:
-        """After the transaction that destroyed a key committed: leave no old copy of it behind."""
+    def after_erasure(self) -> str | None:
+        """After the transaction that destroyed a key committed: leave no old copy of it behind; what could not
+        be done yet (another connection holds an old copy), or None."""
         raise NotImplementedError
 
     # -- reads ----------------------------------------------------------------------------------
@@ -132,6 +134,9 @@ class LedgerRecorder:
         while page := self.select_notifications(start, size, topics=list(topics)):
             yield list(page)
             start = page[-1].id + 1
+
+
+ERASURE_TRIES = 60  # half a second apart: 30 s for other connections to let go of an erased key
 
 
 class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
@@ -178,13 +183,17 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def erasing(self, cursor: Any) -> None:
         cursor.execute("PRAGMA secure_delete = ON")  # the freed bytes of the wrapped key are zeroed
 
-    def after_erasure(self) -> None:
+    def after_erasure(self) -> str | None:
         """Copy the write-ahead log into the file and empty it: no earlier frame keeps the key. Another
-        connection reading at this moment can hold the log back; the ledger's own are done by now."""
-        with self.datastore.get_connection(commit=False) as connection:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            busy, _, _ = cursor.fetchone()
-        if busy:
-            raise RuntimeError("another connection is reading this store; the erased key may stay in its "
-                               "write-ahead log until that connection ends: run `ledger forget` again then")
+        connection (a reader, another process's append) can hold the log back: tried again for up to 30 s;
+        then what is left to do is returned, for the operator (the erasure itself is done)."""
+        for _ in range(ERASURE_TRIES):
+            with self.datastore.get_connection(commit=False) as connection:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, _, _ = cursor.fetchone()
+            if not busy:
+                return None
+            time.sleep(0.5)
+        return ("another connection still reads this store; the erased key may stay in its write-ahead log "
+                "until that connection ends: run `ledger forget` again then")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -311,10 +312,54 @@ def test_piped_output_has_no_progress_noise(run, tmp_path):
 def test_a_binary_master_key_file_is_blamed_not_the_records(run, tmp_path):
     key = tmp_path / "binary.key"
     key.write_bytes(bytes(range(256)))
+    key.chmod(0o600)
     env = {"PATH": "/usr/bin:/bin", "LEDGER_KEY_FILE": str(key), "LEDGER_STORE": f"sqlite:///{tmp_path / 's.db'}"}
     result = subprocess.run([LEDGER, "append", "-"], input=lines(placed("O-1", "11-02 10:00")), capture_output=True,
                             text=True, env=env)
     assert result.returncode == 1 and f"the master key file {key} must hold a base64 key" in result.stderr
+
+
+def test_a_key_file_others_can_read_is_refused_with_the_reason(tmp_path):
+    key = tmp_path / "master.key"
+    key.write_text(os.environ["LEDGER_MASTER_KEY"] + "\n")
+    key.chmod(0o644)
+    env = {"PATH": "/usr/bin:/bin", "LEDGER_KEY_FILE": str(key), "LEDGER_STORE": f"sqlite:///{tmp_path / 's.db'}"}
+    result = subprocess.run([LEDGER, "append", "-"], input=lines(placed("O-1", "11-02 10:00")), capture_output=True,
+                            text=True, env=env)
+    assert result.returncode == 1
+    assert f"the master key file {key} can be read by others (mode 644)" in result.stderr
+    assert f"chmod 600 {key}" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_an_empty_master_key_variable_is_refused_not_passed_over(tmp_path):
+    key = tmp_path / "master.key"
+    env = {"PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": "", "LEDGER_KEY_FILE": str(key),
+           "LEDGER_STORE": f"sqlite:///{tmp_path / 's.db'}"}
+    result = subprocess.run([LEDGER, "append", "-"], input=lines(placed("O-1", "11-02 10:00")), capture_output=True,
+                            text=True, env=env)
+    assert result.returncode == 1 and "LEDGER_MASTER_KEY is set and empty" in result.stderr
+    assert not key.exists()
+
+
+def test_processes_creating_the_master_key_at_once_all_get_the_one_key(tmp_path):
+    """Four processes start together on a machine without a key, twenty times over: every one of them gets
+    the same whole key, and no draft is left behind."""
+    import time
+
+    script = ("import os, sys, time, base64; from ledger.crypto import master_key; "
+              "time.sleep(max(0.0, float(sys.argv[1]) - time.time())); "
+              "print(base64.b64encode(master_key()).decode())")
+    for round_ in range(20):
+        folder = tmp_path / f"round-{round_}"
+        env = {"PATH": "/usr/bin:/bin", "LEDGER_KEY_FILE": str(folder / "ledger" / "master.key")}
+        start = str(time.time() + 1.0)
+        runs = [subprocess.Popen([sys.executable, "-c", script, start], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, env=env) for _ in range(4)]
+        results = [(run.wait(), *run.communicate()) for run in runs]
+        assert all(status == 0 for status, _, _ in results), results
+        keys = {out.strip() for _, out, _ in results}
+        assert len(keys) == 1 and len(keys.pop()) == 44
+        assert [p.name for p in (folder / "ledger").iterdir()] == ["master.key"]
 
 
 def test_no_master_key_for_a_store_written_with_one_generates_none(run, store, tmp_path):

@@ -257,3 +257,51 @@ def test_a_backup_that_fails_at_any_step_leaves_no_file(tmp_path, failing, monke
     monkeypatch.undo()
     ledger.close()
     assert not target.exists() and not list(tmp_path.glob("copy.db*"))
+
+
+def test_forgetting_a_customer_again_says_so_and_adds_nothing(shop):
+    shop.append(placed("O-1", "11-02 10:00"))
+    first = shop.ledger.forget("CU-1", "zhao", "supervisor", "asked")
+    before = shop.event_count()
+    again = shop.ledger.forget("CU-1", "mei", "supervisor", "asked again")
+    assert first.earlier is None and again.earlier is not None and again.earlier.actor == "zhao"
+    assert shop.event_count() == before
+    assert shop.events("O-1")[0].address == ERASED
+
+
+def test_forget_while_another_connection_reads_waits_for_it_and_exits_0(store, tmp_path):
+    """Another process's transaction holds an old copy of the key for a while; forget waits for it to end,
+    leaves no copy and exits 0 (no false alarm)."""
+    import os
+    import sys
+    import threading
+    import time
+
+    shop = Shop(store)
+    shop.append(placed("O-1", "11-02 10:00"))
+    held = threading.Event()
+
+    def reader() -> None:
+        with shop.ledger.recorder.reading() as cursor:
+            if not store.startswith("sqlite"):
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT COUNT(*) FROM ledger_customer_keys")
+            cursor.fetchall()
+            held.set()
+            time.sleep(2)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    held.wait(10)
+    env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"]}
+    ledger_command = str(Path(sys.executable).with_name("ledger"))
+    forgot = subprocess.run([ledger_command, "forget", "CU-1"], capture_output=True, text=True, env=env)
+    thread.join()
+    assert forgot.returncode == 0 and forgot.stderr == "", forgot.stderr
+    assert "forgot customer CU-1" in forgot.stdout
+    if store.startswith("sqlite"):
+        wal = Path(store.removeprefix("sqlite:///") + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+    again = subprocess.run([ledger_command, "forget", "CU-1"], capture_output=True, text=True, env=env)
+    assert again.returncode == 0 and "was already forgotten" in again.stdout
+    shop.ledger.close()
