@@ -122,15 +122,19 @@ def cli(ctx: click.Context, store: str | None) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))  # a BOM some editors write is no record
+@click.argument("file", type=click.File("rb"))
 @store_option(creates=True)
 def append(ledger, file) -> None:
     """Append the records of a JSON Lines FILE (- for standard input), all or nothing."""
     from ledger.application import LineError
+    from ledger.reading import LineTooLong, bounded_lines
 
     try:
         with progress(_size(file), "appending") as advance:
-            result = ledger.append(file if advance is None else _advancing(file, advance))
+            lines = bounded_lines(file)
+            result = ledger.append(lines if advance is None else _advancing(lines, advance))
+    except LineTooLong as error:
+        raise Failure(str(LineError(error.number, error)), INVALID) from None
     except LineError as error:
         raise Failure(str(error), error.status) from None
     except UnicodeDecodeError as error:
@@ -669,9 +673,13 @@ def main() -> None:
     except click.Abort:
         click.echo("aborted", err=True)
         sys.exit(FAILED)
+    except click.UsageError as error:  # one plain line, the command's help named
+        command = error.ctx.command_path if error.ctx is not None else "ledger"
+        click.echo(printable(f"{error.format_message()} (see {command} --help)"), err=True)
+        sys.exit(INVALID)
     except click.ClickException as error:
-        error.show()
-        sys.exit(INVALID if isinstance(error, click.UsageError) else FAILED)
+        click.echo(printable(error.format_message()), err=True)
+        sys.exit(FAILED)
     except BrokenPipeError:
         sys.exit(FAILED)
     except Exception as error:  # the last line of defence: a one-line reason, never a traceback

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import orjson
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -102,3 +103,29 @@ def validate(obj: dict[str, Any], cls: type[Record], key: str) -> Record:
         return cls.model_validate(fields)
     except ValidationError as error:
         raise Invalid(first_error(error)) from None
+
+
+LINE_LIMIT = 1_000_000  # bytes: SPEC section 2's 1 MB line
+BOM = b"\xef\xbb\xbf"
+
+
+class LineTooLong(Invalid):
+    def __init__(self, number: int):
+        super().__init__(f"a line of input is at most 1 MB ({LINE_LIMIT:,} bytes); this one is longer")
+        self.number = number
+
+
+def bounded_lines(stream: Any) -> Iterator[str]:
+    """The lines of a binary stream as text, a line over the limit refused (LineTooLong) as soon as the limit
+    is passed, without reading that line whole; a byte-order mark some editors write is no record."""
+    number = 0
+    while True:
+        line = stream.readline(LINE_LIMIT + 2)  # the limit, and its line end
+        if not line:
+            return
+        number += 1
+        if number == 1:
+            line = line.removeprefix(BOM)
+        if len(line.rstrip(b"\r\n")) > LINE_LIMIT:
+            raise LineTooLong(number)
+        yield line.decode("utf-8")

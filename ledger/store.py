@@ -17,6 +17,7 @@ SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 SYSTEM_SCHEMAS = ("information_schema", "pg_")
 CONNECT_SECONDS = 5  # a PostgreSQL server that does not answer is reported well within 10 seconds
 CHAIN_TABLE = "ledger_chain"  # the ledger's own table: a store has it from its first write on
+EVENTS_TABLE = "ledger_events"  # PostgreSQL's events table
 
 
 class StoreError(ValueError):
@@ -86,8 +87,12 @@ class Store:
             raise StoreUnreachable(f"cannot use PostgreSQL store {redacted(self.url)}: {reason}") from None
 
     def written(self, connection: Any) -> bool:
-        found = connection.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{CHAIN_TABLE}',)).fetchone()
-        return found[0] is not None
+        """The ledger's chain or events table is there (a store whose chain was dropped is a tampered store,
+        not an absent one)."""
+        for table in (CHAIN_TABLE, EVENTS_TABLE):
+            if connection.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{table}',)).fetchone()[0] is not None:
+                return True
+        return False
 
 
 def parse_store(url: str) -> Store:

@@ -383,3 +383,33 @@ def test_a_postgresql_server_that_refuses_exits_1_within_10_seconds_with_its_rea
     result = run("--store", url, "stock")
     assert time.monotonic() - started < 10
     assert result.returncode == 1 and reason in result.stderr and "\n" not in result.stderr.strip()
+
+
+def test_a_line_over_1_mb_is_refused_as_it_is_read_in_bounded_memory(tmp_path):
+    """A 50 MB line: refused at once with its line number, without reading it whole (the process's peak
+    memory stays far below the line's size)."""
+    big = tmp_path / "big.jsonl"
+    with big.open("w") as out:
+        out.write(lines(placed("O-1", "11-02 10:00")))
+        out.write('{"type": "' + "x" * 50_000_000 + '"}\n')
+    probe = ("import resource, subprocess, sys, time; start = time.monotonic(); "
+             "done = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+             "print(done.returncode, time.monotonic() - start, "
+             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(done.stderr, end='')")
+    env = {"PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"],
+           "LEDGER_STORE": f"sqlite:///{tmp_path / 's.db'}"}
+    result = subprocess.run([sys.executable, "-c", probe, LEDGER, "append", str(big)], capture_output=True,
+                            text=True, env=env)
+    figures, message = result.stdout.split("\n", 1)
+    status, seconds, peak_kib = figures.split()
+    assert status == "2" and message == "line 2: a line of input is at most 1 MB (1,000,000 bytes); this one is longer\n"
+    assert int(peak_kib) < 100 * 1024 and float(seconds) < 5
+    verify = subprocess.run([LEDGER, "verify"], capture_output=True, text=True, env=env)
+    assert verify.stdout.splitlines()[-1].startswith("head 0:")  # nothing of the file was stored
+
+
+@pytest.mark.parametrize("target", ["missing.jsonl", "."])
+def test_a_missing_or_directory_file_is_named_in_one_plain_line(run, target):
+    result = run("append", target)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Usage:" not in result.stderr
+    assert f"'{target}'" in result.stderr

@@ -67,3 +67,19 @@ def test_a_head_that_differs_is_found(stored):
     shop, head = stored
     forged = head[:-1] + ("0" if head[-1] != "0" else "1")
     assert problem(shop, forged).startswith("tampered 10: differs")
+
+
+@pytest.mark.parametrize("statement", ["DELETE FROM ledger_chain", "DROP TABLE ledger_chain"])
+def test_an_emptied_or_dropped_chain_table_is_tampering(stored, statement):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shop, _ = stored
+    shop.raw(statement)
+    assert problem(shop) == "tampered 1: an event without a hash was inserted"
+    env = {"LEDGER_STORE": shop.store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"]}
+    found = subprocess.run([str(Path(sys.executable).with_name("ledger")), "verify"], capture_output=True, text=True,
+                           env=env)
+    assert (found.returncode, found.stderr) == (4, "tampered 1: an event without a hash was inserted\n")
