@@ -92,14 +92,19 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
                 "file until it ends: run `ledger forget` again then")
 
     def _insert_raw(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> Sequence[int]:
-        """The chunk's positions drawn from the events table's own sequence, then its events copied in with
-        them (the table lock is held). eventsourcing's insert builds a composite value per event in Python,
+        """The chunk's positions, the next after the last stored, then its events copied in with them (the
+        table lock is held). eventsourcing's insert builds a composite value per event in Python,
         which costs more than the rest of the write."""
         table = f"{self.datastore.schema}.{self.EVENTS}"
         cursor = QmarkCursor(cursor)
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(?, 'notification_id')) FROM generate_series(1, ?)",
-                       (table, len(stored_events)))
-        positions = [row[0] for row in cursor.fetchall()]
+        # Positions count from 1 without gaps (the head's N is the number of events): the next after the last
+        # stored, which the table lock keeps ours; a sequence's numbers would be lost by a failed append.
+        cursor.execute(f"SELECT COALESCE(MAX(notification_id), 0) FROM {self.EVENTS}")
+        last = cursor.fetchone()[0]
+        positions = list(range(last + 1, last + 1 + len(stored_events)))
+        if not positions:
+            return positions
+        cursor.execute("SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)", (table, positions[-1]))
         with cursor.cursor.copy(SQL("COPY {0} (originator_id, originator_version, topic, state, notification_id) "
                              "FROM STDIN").format(Identifier(self.EVENTS))) as copy:
             for position, stored in zip(positions, stored_events, strict=True):

@@ -83,3 +83,21 @@ def test_an_emptied_or_dropped_chain_table_is_tampering(stored, statement):
     found = subprocess.run([str(Path(sys.executable).with_name("ledger")), "verify"], capture_output=True, text=True,
                            env=env)
     assert (found.returncode, found.stderr) == (4, "tampered 1: an event without a hash was inserted\n")
+
+
+def test_positions_have_no_gaps_after_refused_appends(store):
+    """A refused file whose first chunk was already written leaves no hole: the head's N is the number of
+    events (on PostgreSQL too, whose sequence would have lost the failed chunk's numbers)."""
+    from ledger.application import LineError
+    from tests.shop import placed
+
+    shop = Shop(store)
+    shop.append(placed("O-0", "11-02 10:00"))
+    many = [placed(f"O-{n}", "11-02 10:00") for n in range(1, 1200)] + [placed("O-1", "11-02 11:00")]  # reused id
+    for _ in range(2):
+        with pytest.raises(LineError):
+            shop.append(many)
+    shop.append(placed("O-9999", "11-02 12:00"))
+    verdict = shop.ledger.reader.verify()
+    shop.ledger.close()
+    assert verdict.problem is None and verdict.head.startswith("2:")
