@@ -9,7 +9,9 @@ For each store it measures, on the same generated history:
           `ledger replay --policy` of a what-if (seconds, peak RSS),
           one more record appended to the full store, `ledger history ID` and `ledger stock --json`
           (wall time, beside a bare `python -c pass`);
-and prints a table with the ratios ledger/anchor and ledger/limit.
+and prints a table with the ratios ledger/anchor and ledger/limit. Then, on SQLite, the time of 100,000
+and of 1,000,000 records appended to one SKU's stream (`--one-stream`, the default sizes): an append's
+time grows with the work, not with the length of the streams it extends.
 """
 from __future__ import annotations
 
@@ -145,11 +147,30 @@ def table(results: dict, bare: float) -> str:
                                enumerate(zip(row, widths))) for row in rows)
 
 
+def one_stream(folder: Path, sizes: list[int]) -> dict[int, float]:
+    """Seconds to append `n` StockReceived records, all on one SKU's stream, to a new SQLite store."""
+    found = {}
+    for n in sizes:
+        lines = folder / f"one-stream-{n}.jsonl"
+        with lines.open("w", encoding="utf-8") as out:
+            for i in range(n):
+                out.write(json.dumps({"type": "StockReceived", "at": f"2026-11-02T10:00:{i % 60:02d}+08:00",
+                                      "actor": "wang", "role": "shipping_clerk", "sku": "TEE", "quantity": 1,
+                                      "key": f"one-stream-{i}"}) + "\n")
+        found[n], _ = isolated([LEDGER, "--store", f"sqlite:///{folder / f'one-stream-{n}.db'}", "append", str(lines)],
+                               env={**os.environ, "LEDGER_MASTER_KEY": "bGVkZ2VyLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE="})
+        lines.unlink()
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--postgres", default=None, help="also measure this PostgreSQL database")
     parser.add_argument("--json", dest="json_path", default=None, help="write the figures here too")
+    parser.add_argument("--one-stream", type=int, nargs="*", default=[100_000, 1_000_000], metavar="N",
+                        help="sizes of the one-SKU appends (default: 100000 1000000; none: skip them)")
+    parser.add_argument("--only-one-stream", action="store_true", help="measure the one-SKU appends alone")
     args = parser.parse_args()
 
     # An installed package carries its bytecode; an editable checkout under PYTHONDONTWRITEBYTECODE would
@@ -157,6 +178,9 @@ def main() -> None:
     compileall.compile_dir(PACKAGE, quiet=1)
     folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
     try:
+        if args.only_one_stream:
+            print_one_stream(one_stream(folder, args.one_stream))
+            return
         history = folder / "history.jsonl"
         lines = [json.dumps(r, ensure_ascii=False) for r in generate(args.records, seed=2026)]
         history.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -177,11 +201,25 @@ def main() -> None:
         machine = f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
         print(f"{machine}; bare `python -c pass` {bare:.3f} s\n")
         print(table(results, bare))
+        streamed = one_stream(folder, args.one_stream) if args.one_stream else {}
+        print_one_stream(streamed)
         if args.json_path:
             Path(args.json_path).write_text(json.dumps({"machine": machine, "bare_python_s": bare,
-                                                        "stores": results}, indent=2))
+                                                        "stores": results, "one_stream_s": streamed},
+                                                       indent=2))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def print_one_stream(found: dict[int, float]) -> None:
+    if not found:
+        return
+    print("\nOne SKU's stream, appended to a new SQLite store:")
+    for n, seconds in found.items():
+        print(f"  {n:>9,} records  {seconds:7.1f} s")
+    sizes = sorted(found)
+    if len(sizes) > 1:
+        print(f"  {sizes[-1] // sizes[0]}x the records took {found[sizes[-1]] / found[sizes[0]]:.1f}x the time")
 
 
 def _pg_env(url: str, schema: str) -> dict:

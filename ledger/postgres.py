@@ -21,6 +21,8 @@ from ledger.recorder import LedgerRecorder
 class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
     DIALECT = POSTGRES
     BLOB = "BYTEA"
+    STREAM_HEADS = ("SELECT w, (SELECT stream_hash FROM ledger_chain WHERE stream = w "
+                    "ORDER BY version DESC LIMIT 1) FROM unnest(?::text[]) AS w")
 
     def __init__(self, datastore: Any, **kwargs: Any):
         super().__init__(datastore, **kwargs)

@@ -26,12 +26,15 @@ def test_generated_histories_are_accepted_whole_and_reproducible(store):
 def test_benchmark_runner_smoke(tmp_path, pg_database):
     out = tmp_path / "bench.json"
     result = subprocess.run([sys.executable, "bench/run.py", "--records", "300", "--postgres", pg_database,
-                             "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+                             "--json", str(out), "--one-stream", "200", "2000"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "ledger append / anchor" in result.stdout
+    assert "One SKU's stream" in result.stdout and "10x the records took" in result.stdout
     figures = json.loads(out.read_text())
     assert set(figures["stores"]) == {"sqlite", "postgresql"}
     assert figures["stores"]["sqlite"]["records"] == 300
+    assert set(figures["one_stream_s"]) == {"200", "2000"}
 
 
 def test_floors_runner_smoke():
