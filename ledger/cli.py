@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import os
 import sys
@@ -64,6 +65,36 @@ def json_option(command):
     return click.option("--json", "as_json", is_flag=True, help="print JSON (SPEC section 8) instead of text")(command)
 
 
+CAPTURED: contextvars.ContextVar = contextvars.ContextVar("captured")  # where --csv takes the JSON a view prints
+
+
+def view_option(sheet: str):
+    """--json, and --csv: the view's JSON as a sheet (csv_out.SHEET: its header and rows), UTF-8 with BOM."""
+    def decorate(command):
+        @click.option("--csv", "as_csv", is_flag=True, help="print CSV for a spreadsheet (UTF-8 with BOM)")
+        @json_option
+        @functools.wraps(command)
+        def wrapper(*args, as_csv: bool, as_json: bool, **kwargs):
+            if not as_csv:
+                return command(*args, as_json=as_json, **kwargs)
+            from ledger import csv_out
+
+            captured: list = []
+            token = CAPTURED.set(captured.append)
+            try:
+                command(*args, as_json=True, **kwargs)
+            finally:
+                CAPTURED.reset(token)
+            header, rows = getattr(csv_out, sheet)(captured[0])
+            out = click.get_text_stream("stdout", encoding="utf-8")
+            csv_out.write(out, header, rows)
+            out.flush()
+
+        return wrapper
+
+    return decorate
+
+
 @contextlib.contextmanager
 def store_errors():
     """A store URL that is wrong is invalid input (2); a server that does not answer, a failure (1)."""
@@ -108,6 +139,10 @@ def progress(total: int, label: str):
 
 
 def emit_json(obj) -> None:
+    capture = CAPTURED.get(None)
+    if capture is not None:  # --csv
+        capture(obj)
+        return
     import orjson
 
     click.echo(orjson.dumps(obj, option=orjson.OPT_INDENT_2).decode())
@@ -328,7 +363,7 @@ def explain(reader, id_: str, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--sku", default=None, help="one SKU only")
-@json_option
+@view_option("stock")
 @store_option(reads=True)
 def stock(reader, sku: str | None, as_json: bool) -> None:
     """Stock per SKU: on hand, reserved, available, and low (ST-1)."""
@@ -347,7 +382,7 @@ def stock(reader, sku: str | None, as_json: bool) -> None:
 @cli.command()
 @click.option("--case", "case_id", default=None, help="one case only")
 @click.option("--order", "order_id", default=None, help="the cases of one order")
-@json_option
+@view_option("liability")
 @store_option(reads=True)
 def liability(reader, case_id: str | None, order_id: str | None, as_json: bool) -> None:
     """Shipping-cost and refund liability per accepted case and per order that did not reach its buyer
@@ -391,7 +426,7 @@ def sla_kinds(ctx, param, incomplete: str) -> list[str]:
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", shell_complete=sla_kinds,
               help="only breaches of this kind (repeatable), e.g. same_day_shipping")
 @click.option("--open", "open_only", is_flag=True, help="only the breaches not yet done at T")
-@json_option
+@view_option("sla")
 @store_option(reads=True)
 def sla(reader, as_of: str | None, subject: str | None, kinds: tuple[str, ...], open_only: bool,
         as_json: bool) -> None:
@@ -440,7 +475,7 @@ def parse_date(value: str | None, option: str):
 @click.option("--to", "last", default=None, metavar="DATE", help="last local date counted (inclusive)")
 @click.option("--as-of", "as_of", default=None, metavar="T", help="count what was recorded by T (default: now)")
 @click.option("--staff", is_flag=True, help="one row per staff member and period")
-@json_option
+@view_option("kpi")
 @store_option
 def kpi(ledger, by: str, first: str | None, last: str | None, as_of: str | None, staff: bool, as_json: bool) -> None:
     """Performance figures per local period (业绩): sales, orders, average order value, refunds, returns,
@@ -486,7 +521,7 @@ def report(ledger, path: Path, as_of: str | None) -> None:
 
 
 @cli.command()
-@json_option
+@view_option("fund")
 @store_option
 def fund(ledger, as_json: bool) -> None:
     """The growth fund: every penalty paid in and every spending, per person and month, and the balance."""
