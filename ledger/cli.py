@@ -208,11 +208,13 @@ def _record_keys(ctx, param, incomplete: str) -> list[str]:
 @cli.command(cls=AddCommand)
 @click.argument("type_", metavar="TYPE", shell_complete=_record_types)
 @click.argument("words", nargs=-1, metavar="KEY=VALUE...", shell_complete=_record_keys)
+@click.option("--future", is_flag=True, help="take an `at` more than a day ahead (else refused as a typo)")
 @store_option(creates=True)
-def add(ledger, type_: str, words: tuple[str, ...]) -> None:
+def add(ledger, type_: str, words: tuple[str, ...], future: bool) -> None:
     """Append one record typed on the command line: `at` defaults to now, `actor` to $LEDGER_ACTOR or the
     login name, `role` to $LEDGER_ROLE; lines=SKU:QTY[:PRICE],... The same checks, keys and exit statuses
-    as append.
+    as append. The shop's words are taken too (reason=质量问题, method=到付, upheld=是, LEDGER_ROLE=客服),
+    money without its decimals (89, 44.5) and `at` as `now` or a local time (2026-11-29 10:00).
 
     \b
     ledger add ParcelDispatched shipment_id=S-1001 order_id=O-1001 carrier=SF \\
@@ -231,7 +233,7 @@ def add(ledger, type_: str, words: tuple[str, ...]) -> None:
         record = record_from_words(type_, list(words), now=datetime.now(timezone.utc),
                                    zone=ledger.policy_book().latest().zone,
                                    actor=os.environ.get("LEDGER_ACTOR") or getpass.getuser(),
-                                   role=os.environ.get("LEDGER_ROLE"))
+                                   role=os.environ.get("LEDGER_ROLE"), future=future)
         result = ledger.append([orjson.dumps(record).decode()])
     except Invalid as error:
         raise Failure(str(error), INVALID) from None

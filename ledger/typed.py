@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import types
 import typing
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,9 +19,13 @@ from ledger.aggregates import RECORD_TYPES
 from ledger.events import Record
 from ledger.reading import Invalid, parse_json
 from ledger.values import quote
+from ledger.words import YES_NO, role_of, value_of
 
 COMMON = ("at", "actor", "role", "key")
 WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits only: not "²", not "--5"
+SHORT_MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")  # 89 or 44.5, as staff type it: "89.00", "44.50"
+LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?")  # a local time without offset
+AHEAD = timedelta(days=1)  # a time further ahead is a typo (2062 for 2026) unless --future
 HIDDEN = {"originator_id", "originator_version", "timestamp"}
 
 
@@ -44,16 +49,22 @@ def _kinds(annotation: Any) -> set[Any]:
     return {origin or annotation}
 
 
+def money(text: str) -> str:
+    """Money as staff type it: `89` is "89.00", `44.5` is "44.50"; anything else as it is, for the schema to
+    judge."""
+    return f"{Decimal(text):.2f}" if SHORT_MONEY.fullmatch(text.strip()) else text
+
+
 def parse_lines(text: str) -> list[dict[str, Any]]:
-    """`SKU:QTY[:PRICE],...`, e.g. `TEE-M-BLK:2:89.00,SOCK-W:1:12.00`."""
+    """`SKU:QTY[:PRICE],...`, e.g. `TEE-M-BLK:2:89.00,SOCK-W:1:12.00` (or separated by `，`)."""
     found = []
-    for part in text.split(","):
+    for part in text.replace("，", ",").split(","):
         fields = part.strip().split(":")
         if len(fields) not in (2, 3) or not WHOLE.fullmatch(fields[1].strip()):
             raise Invalid(f"lines: write each line as SKU:QUANTITY or SKU:QUANTITY:PRICE, got {quote(part.strip())}")
         line: dict[str, Any] = {"sku": fields[0].strip(), "quantity": int(fields[1])}
         if len(fields) == 3:
-            line["unit_price"] = fields[2].strip()
+            line["unit_price"] = money(fields[2].strip())
         found.append(line)
     return found
 
@@ -63,9 +74,13 @@ def value(cls: type[Record], name: str, text: str) -> Any:
         return parse_lines(text)
     kinds = _kinds(cls.model_fields[name].annotation)
     if bool in kinds:
+        if text.strip() in YES_NO:
+            return YES_NO[text.strip()]
         if text.lower() not in ("true", "false", "yes", "no"):
-            raise Invalid(f"{name}: must be true or false, got {quote(text)}")
+            raise Invalid(f"{name}: must be true or false (or 是 / 否), got {quote(text)}")
         return text.lower() in ("true", "yes")
+    if Decimal in kinds:
+        return money(text)
     if int in kinds:
         if not WHOLE.fullmatch(text):
             raise Invalid(f"{name}: must be a whole number, got {quote(text)}")
@@ -75,11 +90,28 @@ def value(cls: type[Record], name: str, text: str) -> Any:
             return parse_json(text)
         except Invalid as error:
             raise Invalid(f"{name}: must be a JSON object, e.g. {{\"return_window_days\": 10}}: {error}") from None
+    return value_of(cls.__name__, name, text)
+
+
+def at_value(text: str, now: datetime, zone: tzinfo, future: bool) -> str:
+    """`now`, a local time without offset (read in the shop's time zone), or a time with its offset; a time
+    more than a day ahead of now is refused unless `future`."""
+    text = text.strip()
+    if text == "now":
+        return now.astimezone(zone).isoformat(timespec="seconds")
+    if LOCAL_TIME.fullmatch(text):
+        text = datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=zone).isoformat()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # the schema says what is wrong with it
+    if moment.tzinfo is not None and moment - now > AHEAD and not future:
+        raise Invalid(f"at: {quote(text)} is more than a day ahead; a typo? (give --future if it is meant)")
     return text
 
 
 def record_from_words(type_: str, words: list[str], *, now: datetime, zone: tzinfo, actor: str,
-                      role: str | None) -> dict[str, Any]:
+                      role: str | None, future: bool = False) -> dict[str, Any]:
     """The record as its JSON line would be; `at` defaults to now (in the shop's time zone)."""
     cls = RECORD_TYPES.get(type_)
     if cls is None:
@@ -87,7 +119,7 @@ def record_from_words(type_: str, words: list[str], *, now: datetime, zone: tzin
     record: dict[str, Any] = {"type": type_, "at": now.astimezone(zone).isoformat(timespec="seconds"),
                               "actor": actor}
     if role:
-        record["role"] = role
+        record["role"] = role_of(role)
     given: set[str] = set()
     for word in words:
         name, equals, text = word.partition("=")
@@ -98,7 +130,7 @@ def record_from_words(type_: str, words: list[str], *, now: datetime, zone: tzin
         if name in given:
             raise Invalid(f"{name}: given twice; give each key once")
         given.add(name)
-        record[name] = value(cls, name, text)
+        record[name] = at_value(text, now, zone, future) if name == "at" else value(cls, name, text)
     if "role" not in record:
         raise Invalid("role: give role=... or set LEDGER_ROLE (supervisor, customer_service, shipping_clerk, system)")
     return record

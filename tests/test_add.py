@@ -1,6 +1,7 @@
 """`ledger add TYPE KEY=VALUE ...`: one record from the command line, with append's checks and statuses."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -121,3 +122,38 @@ def test_a_message_quoting_a_bad_value_shows_its_control_format_and_separator_ch
     assert character not in bad.stderr.rstrip("\n") and bad.stderr.count("\n") == 1
     escaped = character.encode("unicode_escape").decode("ascii")
     assert f'"O{escaped}1"' in bad.stderr or f'"O{json.dumps(character)[1:-1]}1"' in bad.stderr, bad.stderr
+
+
+@pytest.mark.parametrize("type_, key, word, meant", [
+    (type_, key, word, meant) for (type_, key), table in __import__("ledger.words", fromlist=["WORDS"]).WORDS.items()
+    if type_ is not None for word, meant in table.items()])
+def test_add_takes_the_shops_word_for_each_value(type_, key, word, meant):
+    """Section 16: every Chinese word of the table, on its own record type and key."""
+    from ledger.typed import record_from_words
+
+    record = record_from_words(type_, [f"{key}={word}"], now=datetime.now(timezone.utc), zone=timezone.utc,
+                               actor="lily", role="客服")
+    assert record[key] == meant and record["role"] == "customer_service"
+
+
+def test_add_in_the_shops_words_money_without_decimals_and_a_local_time(add):
+    add_cn = functools.partial(add, role="客服")
+    placed = add_cn("add", "OrderPlaced", "order_id=O-1", "customer_id=CU-1", "lines=TEE:2:89，CAP:1:44.5",
+                    "shipping_fee=6", "address=上海市", "phone=13800000000", "payment=支付宝", "at=2026-11-29 10:00")
+    assert placed.returncode == 0, placed.stderr
+    (order,) = [e for e in history(add, "O-1") if e["type"] == "OrderPlaced"]
+    assert order["at"] == "2026-11-29T10:00:00+08:00" and order["role"] == "customer_service"
+    assert [(line["sku"], line["unit_price"]) for line in order["data"]["lines"]] == [("TEE", "89.00"), ("CAP", "44.50")]
+    assert (order["data"]["shipping_fee"], order["data"]["payment"]) == ("6.00", "online")
+    ruled = add("add", "ComplaintLodged", "complaint_id=K-1", "customer_id=CU-1", "category=服务", "text=慢",
+                "at=now", role="客服")
+    assert ruled.returncode == 0, ruled.stderr
+
+
+def test_add_refuses_a_time_more_than_a_day_ahead_unless_future(add):
+    typo = add("add", "StockReceived", "sku=A", "quantity=1", "at=2062-11-30 10:00")
+    assert typo.returncode == 2 and "more than a day ahead" in typo.stderr and "--future" in typo.stderr
+    meant = add("add", "--future", "StockReceived", "sku=A", "quantity=1", "at=2999-11-30 10:00")
+    assert meant.returncode == 0, meant.stderr
+    for bad in ("quantity=1", "upheld=也许"):
+        assert add("add", "ComplaintRuled", "complaint_id=K-9", "note=x", bad, role="主管").returncode == 2
