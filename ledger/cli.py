@@ -403,6 +403,27 @@ def liability(reader, case_id: str | None, order_id: str | None, as_json: bool) 
         click.echo(text_table(ORDERS.shown, report["orders"], total=report["totals"]))
 
 
+@cli.command()
+@click.argument("text")
+@json_option
+@store_option(reads=True)
+def find(reader, text: str, as_json: bool) -> None:
+    """Find what TEXT names: an order, shipment, case, dispute, complaint or SKU id, a staff name, a tracking
+    number (dispatched or returned; letter case and spaces do not matter); exact matches first, then what
+    starts with TEXT (4 characters or more)."""
+    found = reader.find(text)
+    if as_json:
+        emit_json({"matches": found})
+        return
+    for match in found:
+        click.echo(printable(f"{match['kind']:<10} {match['id']:<16} {match['summary']}   (ledger history "
+                             f"{match['id']})"))
+    from ledger.projections.find import MOST
+
+    more = f" (the first {MOST}: type more of it to narrow them)" if len(found) == MOST else ""
+    click.echo(f"{len(found)} match(es) for {quote(text)}{more}")
+
+
 def parse_as_of(value: str | None):
     from datetime import datetime, timezone
 

@@ -105,6 +105,13 @@ class Reader:
         with self.views() as cursor:
             return liability_view.report(cursor, case_id, order_id)
 
+    def find(self, text: str) -> list[dict]:
+        """`find --json`'s matches: what the clerk holds (an id, a staff name, a tracking number)."""
+        from ledger.projections import find as find_view
+
+        with self.views() as cursor:
+            return find_view.matches(cursor, text)
+
     def breaches(self, as_of: datetime, subject: str | None = None, policy: Any = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""
         zone = (policy or self.policy).zone

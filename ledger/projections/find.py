@@ -1,0 +1,71 @@
+"""What `ledger find` looks up beside the ids (SPEC section 15): the tracking numbers of dispatched parcels and
+of returned ones, each as the clerk may type it (letter case and spaces do not matter)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.projections.columns import Column, Table, registry
+
+# one row per parcel that carries the number (a merged parcel's number names each of its shipments)
+TRACKING = Table("view_find_tracking", (
+    Column("term", key=True, index=True), Column("ref", key=True), Column("kind"), Column("id"),
+    Column("stream"), Column("summary"),
+), fields=())
+TABLES = (TRACKING,)
+HANDLERS, on = registry()
+PREFIX = 4  # the fewest characters a prefix match takes
+MOST = 50  # matches shown
+
+
+def term(text: str) -> str:
+    """A tracking number or id as it is looked up: upper case, without spaces."""
+    return "".join(text.split()).upper()
+
+
+@on("ParcelDispatched")
+def dispatched(p, e: dict) -> None:
+    if e["tracking_no"]:
+        goes_to = f"order {e['order_id']}" if e.get("order_id") else f"exchange {e['case_id']}"
+        p.new(TRACKING, (term(e["tracking_no"]), e["ref"])).update(
+            kind="shipment", id=e["shipment_id"], stream=f"shipment:{e['shipment_id']}",
+            summary=f"{e['carrier']} {e['tracking_no']}: parcel to the buyer for {goes_to}")
+
+
+@on("ReturnParcelReceived")
+def returned(p, e: dict) -> None:
+    p.new(TRACKING, (term(e["tracking_no"]), e["ref"])).update(
+        kind="case", id=e["case_id"], stream=f"case:{e['case_id']}",
+        summary=f"{e['tracking_no']}: parcel the buyer returned for case {e['case_id']} ({e['method']})")
+
+
+def matches(cursor: Any, text: str) -> list[dict]:
+    """Exact matches first (ids, staff names, tracking numbers), then ids and tracking numbers that start with
+    TEXT (at least PREFIX characters); MOST at most, each thing once."""
+    wanted, exact_id = term(text), text.strip()
+    found: dict[tuple[str, str], dict] = {}
+
+    def add(kind: str, id_: str, stream: str, summary: str) -> None:
+        if len(found) < MOST:
+            found.setdefault((kind, id_), {"kind": kind, "id": id_, "stream": stream, "summary": summary})
+
+    def ids(where: str, value: str) -> None:
+        cursor.execute(f"SELECT id, kind, parent FROM ledger_ids WHERE {where} ORDER BY id LIMIT {MOST}", (value,))
+        for id_, kind, parent in cursor.fetchall():
+            add(kind, id_, f"{kind}:{id_}", f"{kind} {id_}" + (f" of {parent}" if parent else ""))
+
+    def tracking(where: str, value: str) -> None:
+        cursor.execute(f"SELECT kind, id, stream, summary FROM {TRACKING.name} WHERE {where} ORDER BY term, ref "
+                       f"LIMIT {MOST}", (value,))
+        for kind, id_, stream, summary in cursor.fetchall():
+            add(kind, id_, stream, summary)
+
+    ids("id = ?", exact_id)
+    cursor.execute("SELECT staff FROM view_kpi_staff WHERE staff = ?", (exact_id,))
+    for (staff,) in cursor.fetchall():
+        add("staff", staff, f"staff:{staff}", f"staff member {staff}")
+    tracking("term = ?", wanted)
+    if len(wanted) >= PREFIX:
+        pattern = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        ids("UPPER(id) LIKE ? ESCAPE '\\'", pattern)
+        tracking("term LIKE ? ESCAPE '\\'", pattern)
+    return list(found.values())
