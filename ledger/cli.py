@@ -404,6 +404,45 @@ def liability(reader, case_id: str | None, order_id: str | None, as_json: bool) 
 
 
 @cli.command()
+@click.option("--as-of", "as_of", default=None, metavar="T", help="what is due at T (default: now)")
+@click.option("--within", default=None, metavar="DURATION", help="only what falls due within 30m, 4h, 2d of T "
+                                                                 "(overdue included)")
+@click.option("--role", "roles", multiple=True, metavar="ROLE", help="only what this role does (repeatable)")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="only these kinds (repeatable)")
+@view_option("due")
+@store_option(reads=True)
+def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], kinds: tuple[str, ...],
+        as_json: bool) -> None:
+    """What someone still has to do at T: each thing with its rule, who does it, when it is due and whether
+    it is overdue, soonest first; the mirror of `sla --open`, which lists what is already late."""
+    from ledger.projections import due as due_view
+    from ledger.words import role_of
+
+    at = parse_as_of(as_of)
+    unknown = [kind for kind in kinds if kind not in due_view.KINDS]
+    if unknown:
+        raise Failure(f"--kind: unknown kind {quote(unknown[0])}; the kinds are {', '.join(due_view.KINDS)}", INVALID)
+    try:
+        horizon = at + due_view.parse_within(within) if within else None
+    except ValueError as error:
+        raise Failure(str(error), INVALID) from None
+    wanted_roles = {role_of(role) for role in roles}
+    items = [item for item in reader.due(at)
+             if (not kinds or item["kind"] in kinds) and (not wanted_roles or item["role"] in wanted_roles)
+             and (horizon is None or (item["due"] is not None and parse_as_of(item["due"]) <= horizon))]
+    counts = {kind: sum(item["kind"] == kind for item in items) for kind in due_view.KINDS}
+    if as_json:
+        emit_json({"as_of": at.astimezone(reader.policy.zone).isoformat(), "counts": counts, "items": items})
+        return
+    from ledger.tables import table
+
+    rows = [[item["kind"], item["subject"], item["rule"], item["role"], item["due"] or "",
+             due_view.left(at, item["due"])] for item in items]
+    click.echo(table(["kind", "subject", "rule", "role", "due", "left"], rows) + "\n")
+    click.echo(f"{len(items)} to do: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()))
+
+
+@cli.command()
 @click.argument("text")
 @json_option
 @store_option(reads=True)

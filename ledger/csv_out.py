@@ -70,6 +70,10 @@ def kpi(report: dict) -> tuple[list[str], list[dict]]:
     return ["period", *figures], report["rows"]
 
 
+def due(report: dict) -> tuple[list[str], list[dict]]:
+    return ["kind", "subject", "rule", "role", "due", "overdue"], report["items"]
+
+
 def fund(report: dict) -> tuple[list[str], list[dict]]:
     from ledger.projections.fund import ENTRIES
 

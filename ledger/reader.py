@@ -105,6 +105,14 @@ class Reader:
         with self.views() as cursor:
             return liability_view.report(cursor, case_id, order_id)
 
+    def due(self, as_of: datetime, policy: Any = None) -> list[dict]:
+        """`due --json`'s items at `as_of`, times in the time zone of the latest adopted policy."""
+        from ledger.projections import due as due_view
+
+        zone = (policy or self.policy).zone
+        with self.views() as cursor:
+            return due_view.items(cursor, as_of, zone)
+
     def find(self, text: str) -> list[dict]:
         """`find --json`'s matches: what the clerk holds (an id, a staff name, a tracking number)."""
         from ledger.projections import find as find_view

@@ -207,6 +207,7 @@ def payer_on_finding(finding: str) -> tuple[str, str]:
     return PAYER_BY_FINDING[finding]
 
 
+@rule("RT-1")  # 核实通过后 全额退款: the inspection that decides the refund
 def refund_on_finding(finding: str, kind: str) -> bool:
     """A return's goods value is refunded unless a supervisor has to rule first."""
     return kind == "return" and finding != "buyer_damage"

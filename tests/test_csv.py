@@ -53,6 +53,7 @@ def shown(value) -> str:
         {**{k: v for k, v in r.items() if k != "reviews"}, **{f"reviews.{k}": v for k, v in r["reviews"].items()}}
         for r in j["rows"]]),
     (("kpi", "--staff"), lambda j: j["rows"]), (("fund",), lambda j: j["entries"]),
+    (("due", "--as-of", "2026-11-10T12:00:00+08:00"), lambda j: j["items"]),
     (("liability",), lambda j: [{"row": "case", **c} for c in j["cases"]] + [{"row": "order", **o}
                                                                            for o in j["orders"]]),
 ])

@@ -1,0 +1,167 @@
+"""What is due (SPEC section 15): what someone still has to do at T, the mirror of `sla --open`.
+
+Most of it is read from the SLA deadlines (a deadline not yet met is a thing to do); a case's steps
+without a deadline (inspect, rule) and a complaint's ruling are kept here with the times they happened, so
+that only records at or before T count.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from ledger import rules
+from ledger.projections import sla
+from ledger.projections.columns import BOOL, JSON, TIME, Column, Table, registry
+from ledger.projections.liability import CASES as LIABILITY_CASES, ORDERS as LIABILITY_ORDERS
+from ledger.values import from_micros, micros
+
+# a case's steps: its accepted parcels ([at, ref], a refused one taken off again), its inspection, its
+# escalation, its rulings' times, and a freight-collect parcel refused while no ruling let it in
+CASE_STEPS = Table("view_due_cases", (
+    Column("case_id", key=True), Column("accepted", BOOL), Column("parcels", JSON), Column("inspected_at", TIME),
+    Column("escalated_at", TIME), Column("rulings", JSON), Column("waiting_at", TIME),
+))
+COMPLAINT_STEPS = Table("view_due_complaints", (Column("complaint_id", key=True), Column("ruled_at", TIME)))
+TABLES = (CASE_STEPS, COMPLAINT_STEPS)
+HANDLERS, on = registry()
+
+KINDS = ("dispatch", "confirm_address", "inspect", "rule_case", "reship", "refund", "contact_buyer",
+         "resolve_review", "answer_complaint", "rule_complaint", "close_complaint")
+ROLE = {"dispatch": "shipping_clerk", "confirm_address": "customer_service", "inspect": "shipping_clerk",
+        "rule_case": "supervisor", "reship": "shipping_clerk", "refund": "customer_service",
+        "contact_buyer": "customer_service", "resolve_review": "customer_service",
+        "answer_complaint": "customer_service", "rule_complaint": "supervisor", "close_complaint": "customer_service"}
+# the SLA deadline each kind mirrors, where it has one
+MIRRORS = {sla.SAME_DAY: "dispatch", sla.RESHIP: "reship", sla.CONTACT: "contact_buyer",
+           sla.RESOLUTION: "resolve_review", sla.COMPLAINT_RESPONSE: "answer_complaint"}
+
+
+def _earliest(p, table: Table, key: str, column: str, at: datetime) -> None:
+    row = p.row(table, key)
+    if row[column] is None or micros(at) < row[column]:
+        row[column] = micros(at)
+
+
+@on("ReturnAccepted")
+def accepted(p, e: dict) -> None:
+    p.row(CASE_STEPS, e["case_id"])["accepted"] = 1
+
+
+@on("ReturnParcelReceived")
+def parcel(p, e: dict) -> None:
+    row = p.row(CASE_STEPS, e["case_id"])
+    row["parcels"] = [*(row["parcels"] or []), [micros(e["at"]), e["ref"]]]
+
+
+@on("ReturnParcelRefused")
+def refused(p, e: dict) -> None:
+    row = p.row(CASE_STEPS, e["case_id"])
+    row["parcels"] = [step for step in row["parcels"] or [] if step[1] != e["caused_by"]]
+    if e["method"] == "freight_collect":  # AS-4 case by case: a supervisor may let the next one in
+        _earliest(p, CASE_STEPS, e["case_id"], "waiting_at", e["at"])
+
+
+@on("ReturnInspected")
+def inspected(p, e: dict) -> None:
+    _earliest(p, CASE_STEPS, e["case_id"], "inspected_at", e["at"])
+
+
+@on("ReturnEscalated")
+def escalated(p, e: dict) -> None:
+    _earliest(p, CASE_STEPS, e["case_id"], "escalated_at", e["at"])
+
+
+@on("SupervisorRuled")
+def ruled(p, e: dict) -> None:
+    row = p.row(CASE_STEPS, e["case_id"])
+    row["rulings"] = [*(row["rulings"] or []), micros(e["at"])]
+
+
+@on("ComplaintRuled")
+def complaint_ruled(p, e: dict) -> None:
+    _earliest(p, COMPLAINT_STEPS, e["complaint_id"], "ruled_at", e["at"])
+
+
+def items(cursor: Any, as_of: datetime, zone: tzinfo) -> list[dict]:
+    """Every thing to do at `as_of`, ordered by due (none last), then subject; times in `zone`."""
+    t = micros(as_of)
+    found: list[tuple[str, str, str, int | None]] = []  # kind, subject, rule, due
+
+    def by(at: int | None) -> bool:
+        return at is not None and at <= t
+
+    deadlines: dict[tuple[str, str], dict] = {}
+    for row in sla.DEADLINES.read(cursor, "opened_at <= ?", (t,)):
+        deadlines[row["kind"], row["subject"]] = row
+    for (kind, subject), row in deadlines.items():
+        if by(row["void_at"]) or by(row["done_at"]):
+            continue
+        if kind == sla.SAME_DAY:
+            found.append(("dispatch", subject, row["rule"], row["due"]))
+            address = deadlines.get((sla.ADDRESS, subject))
+            if address is not None and not by(address["excused_at"]):
+                found.append(("confirm_address", subject, address["rule"], row["due"]))
+        elif kind == sla.RESHIP:
+            steps = _case_steps(cursor, subject)
+            if steps is not None and steps["accepted"]:
+                found.append(("reship", subject, row["rule"], row["due"] if by(row["opened_at"]) else None))
+        elif kind in MIRRORS:
+            found.append((MIRRORS[kind], subject, row["rule"], row["due"]))
+        elif kind == sla.COMPLAINT_RESOLUTION:
+            answered = deadlines.get((sla.COMPLAINT_RESPONSE, subject))
+            ruled = COMPLAINT_STEPS.read(cursor, "complaint_id = ?", (subject,))
+            if ruled and by(ruled[0]["ruled_at"]):
+                found.append(("close_complaint", subject, row["rule"], row["due"]))
+            elif answered is not None and by(answered["done_at"]):
+                found.append(("rule_complaint", subject, row["rule"], row["due"]))
+    for steps in (CASE_STEPS.loaded(tuple(row.values())) for row in CASE_STEPS.read(cursor, "accepted = 1")):
+        case_id, rulings = steps["case_id"], [at for at in steps["rulings"] or [] if by(at)]
+        if any(by(at) for at, _ in steps["parcels"] or []) and not by(steps["inspected_at"]):
+            found.append(("inspect", case_id, rules.refund_on_finding.rule, None))
+        escalated = by(steps["escalated_at"]) and not any(at >= steps["escalated_at"] for at in rulings)
+        waiting = by(steps["waiting_at"]) and not any(at >= steps["waiting_at"] for at in rulings)
+        if escalated or waiting:
+            found.append(("rule_case", case_id, rules.RULING, None))
+    for case in LIABILITY_CASES.read(cursor, "accepted = 1 AND refund_approved > refunded"):
+        found.append(("refund", case["case_id"], rules.refund_on_finding.rule, None))
+    for order in LIABILITY_ORDERS.read(cursor, "refund_approved > refunded"):
+        found.append(("refund", order["order_id"], rules.cancellation_refund.rule, None))
+    found.sort(key=lambda item: (item[3] is None, item[3] or 0, item[1], KINDS.index(item[0])))
+    return [{"kind": kind, "subject": subject, "rule": rule, "role": ROLE[kind],
+             "due": from_micros(due).astimezone(zone).isoformat() if due is not None else None,
+             "overdue": due is not None and overdue(kind, as_of, from_micros(due))}
+            for kind, subject, rule, due in found]
+
+
+def _case_steps(cursor: Any, case_id: str) -> dict | None:
+    rows = CASE_STEPS.read(cursor, "case_id = ?", (case_id,))
+    return CASE_STEPS.loaded(tuple(rows[0].values())) if rows else None
+
+
+def overdue(kind: str, as_of: datetime, due: datetime) -> bool:
+    """Past due at T: SH-1's due is exclusive (a dispatch at midnight is late), the hours deadlines inclusive."""
+    if kind in ("dispatch", "confirm_address"):
+        return not rules.shipped_on_time(as_of, due)
+    return not rules.met(as_of, due)
+
+
+def left(as_of: datetime, due: str | None) -> str:
+    """Time left as a person reads it (`3h 20m`), or how long overdue."""
+    if due is None:
+        return ""
+    gap = datetime.fromisoformat(due) - as_of
+    late = gap < timedelta(0)
+    minutes = int(abs(gap).total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    text = " ".join(part for part in (f"{days}d" if days else "", f"{hours}h" if hours or days else "",
+                                      f"{minutes}m") if part)
+    return f"overdue {text}" if late else text
+
+
+def parse_within(text: str) -> timedelta:
+    """`30m`, `4h`, `2d`."""
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if len(text) < 2 or text[-1] not in units or not text[:-1].isdigit():
+        raise ValueError("--within: a duration such as 30m, 4h or 2d")
+    return timedelta(**{units[text[-1]]: int(text[:-1])})
