@@ -176,6 +176,8 @@ def append(ledger, file) -> None:
         raise Failure(f"input is not UTF-8 text: {error.reason}", INVALID) from None
     click.echo(f"stored {result.stored} record(s) and {result.decisions} decision(s); "
                f"skipped {result.skipped} already stored")
+    if result.stored == 1 and result.skipped == 0:  # one person's record: the answer to it
+        tell(ledger, result)
 
 
 class AddCommand(click.Command):
@@ -241,6 +243,20 @@ def add(ledger, type_: str, words: tuple[str, ...], future: bool) -> None:
         raise Failure(str(error).removeprefix("line 1: "), error.status) from None
     click.echo(f"stored {type_} and {result.decisions} decision(s)" if result.stored else
                f"skipped: this {type_} is already stored")
+    tell(ledger, result)
+
+
+def tell(ledger, result) -> None:
+    """What the ledger decided on a person's one record, and an order that takes stock below zero."""
+    from ledger.answers import answer
+
+    for line in answer(result.answer, ledger.latest_policy().zone):
+        click.echo(printable(f"  {line}"))
+    if type(result.last).__name__ == "OrderPlaced":
+        for sku in dict.fromkeys(line.sku for line in result.last.lines):
+            for row in ledger.stock(sku):
+                if row["available"] < 0:
+                    click.echo(printable(f"  stock: {sku} available {row['available']}"))
 
 
 @cli.group(name="import")

@@ -69,6 +69,8 @@ class Appended:
     stored: int  # records stored
     skipped: int  # records whose key was already stored
     decisions: int
+    answer: list = field(default_factory=list)  # the decisions the last stored record caused, for its writer
+    last: Record | None = None  # the last stored record
 
 
 @dataclass
@@ -143,6 +145,8 @@ class UnitOfWork:
     def run(self, lines: Iterable[str]) -> Appended:
         """All or nothing: the first bad line raises LineError."""
         stored = skipped = 0
+        answer: list = []
+        last = None
         numbered = ((number, text) for number, text in enumerate(lines, 1) if text.strip())
         for chunk in chunks(numbered, CHUNK):
             read = [read_line(number, text) for number, text in chunk]
@@ -152,17 +156,21 @@ class UnitOfWork:
                 if line.key is not None and line.key in self.keys:
                     skipped += 1
                     continue
+                start = len(self.events)
                 try:
                     if line.invalid is not None:
                         raise line.invalid
                     self.decide(line.record)
                 except (Invalid, Refused) as error:
                     raise LineError(line.number, error) from None
+                answer = [event for event in self.events[start:] if not isinstance(event, Record)]
+                last = line.record
                 self.keys.add(line.key)
                 self.index.keys.append(line.key)
                 stored += 1
             self._flush()
-        return Appended(stored=stored, skipped=skipped, decisions=self.decisions)
+        return Appended(stored=stored, skipped=skipped, decisions=self.decisions, answer=answer if stored else [],
+                        last=last)
 
     def replay(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
         """Decide stored records again; a record now refused is skipped and returned with its refusal."""

@@ -37,10 +37,12 @@ ORDER = ("add", "OrderPlaced", "order_id=O-1", "customer_id=CU-1", "lines=TEE-M-
 def test_add_an_order_a_dispatch_and_a_delivery_with_defaults(add):
     before = datetime.now(timezone.utc).replace(microsecond=0)
     placed = add(*ORDER)
-    assert (placed.returncode, placed.stdout) == (0, "stored OrderPlaced and 0 decision(s)\n"), placed.stderr
+    assert placed.returncode == 0, placed.stderr
+    assert placed.stdout.splitlines()[0] == "stored OrderPlaced and 0 decision(s)"  # then its oversold stock
     sent = add("add", "ParcelDispatched", "shipment_id=S-1", "order_id=O-1", "carrier=SF", "tracking_no=SF12345678",
                "postage=8.00", "lines=TEE-M-BLK:2,SOCK-W:1", role="shipping_clerk", actor="wang")
-    assert sent.stdout == "stored ParcelDispatched and 1 decision(s)\n", sent.stderr
+    assert sent.stdout.splitlines()[0] == "stored ParcelDispatched and 1 decision(s)", sent.stderr
+    assert sent.stdout.splitlines()[1].startswith("  ShippedSameDay (SH-1): due ")
     assert add("add", "ParcelDelivered", "shipment_id=S-1", "role=system", actor=None).returncode == 0
     events = history(add, "O-1")
     assert [e["type"] for e in events] == ["OrderPlaced", "ParcelDispatched", "ShippedSameDay", "ParcelDelivered"]
@@ -60,7 +62,9 @@ def test_add_a_ruling_and_a_policy_with_flags_and_objects(add):
                "against=lily", "text=态度差").returncode == 0
     ruled = add("add", "ComplaintRuled", "complaint_id=K-1", "upheld=true", "note=属实", role="supervisor",
                 actor="zhao")
-    assert ruled.stdout == "stored ComplaintRuled and 1 decision(s)\n", ruled.stderr
+    assert ruled.stdout.splitlines()[0] == "stored ComplaintRuled and 1 decision(s)", ruled.stderr
+    assert ruled.stdout.splitlines()[1].startswith("  PenaltyAssessed (ST-2): lily's upheld complaint no. 1 of ")
+    assert ruled.stdout.rstrip().endswith(": 50.00")
     adopt = ("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}', "key=adopt-v2")
     adopted = add(*adopt, role="supervisor")
     assert adopted.returncode == 0, adopted.stderr
@@ -157,3 +161,18 @@ def test_add_refuses_a_time_more_than_a_day_ahead_unless_future(add):
     assert meant.returncode == 0, meant.stderr
     for bad in ("quantity=1", "upheld=也许"):
         assert add("add", "ComplaintRuled", "complaint_id=K-9", "note=x", bad, role="主管").returncode == 2
+
+
+def test_add_answers_with_what_the_ledger_decided_in_the_persons_words(add):
+    placed = add(*ORDER[:-1], "payment=online", "at=2026-11-02T14:00:00+08:00")
+    assert placed.stdout.splitlines()[1:] == ["  stock: TEE-M-BLK available -2", "  stock: SOCK-W available -1"]
+    sent = add("add", "ParcelDispatched", "shipment_id=S-1", "order_id=O-1", "carrier=SF", "tracking_no=SF12345678",
+               "postage=8.00", "lines=TEE-M-BLK:2,SOCK-W:1", "at=2026-11-03T09:40:00+08:00", role="shipping_clerk")
+    assert sent.stdout.splitlines()[1] == ("  ShippedLate (SH-1): due 2026-11-03 00:00, 9h 40m late; SH-2: the buyer "
+                                           "was not told; SH-3: address not confirmed")
+    add("add", "ReturnRequested", "case_id=C-1", "order_id=O-1", "kind=退货", "reason=质量问题", "lines=TEE-M-BLK:1",
+        "at=2026-11-04T10:00:00+08:00")
+    parcel = add("add", "ReturnParcelReceived", "case_id=C-1", "tracking_no=YT99999999", "method=到付", "postage=15",
+                 "at=2026-11-05T10:00:00+08:00", role="shipping_clerk")
+    assert parcel.stdout.splitlines()[1:] == [
+        "  ReturnParcelRefused (AS-4): freight-collect parcels are refused: do not sign for it"]
