@@ -44,6 +44,8 @@ def run_demo(store: str) -> None:
         ("explain O-1070", "an intercepted parcel: cancelled, and all the buyer paid refunded (OR-1)"),
         ("history O-1071", "a parcel the carrier lost, and the order sent again"),
         (f"sla --as-of {as_of.isoformat()}", "every missed deadline, by due time"),
+        (f"due --as-of {as_of.isoformat()}", "what was still to do then, soonest first, and who does it"),
+        ("find YT5550001008", "a returned parcel found by its tracking number: its case"),
         ("stock", "on hand, reserved, available; LOW below the threshold (ST-1)"),
         ("fund", "the growth fund: every penalty paid in, every spending, the balance (ST-3)"),
         ("explain K-2003", "the third upheld complaint against wang in a month: the rest of his wage (ST-2)"),
