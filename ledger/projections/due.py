@@ -21,7 +21,8 @@ CASE_STEPS = Table("view_due_cases", (
     Column("case_id", key=True), Column("accepted", BOOL), Column("parcels", JSON), Column("inspected_at", TIME),
     Column("escalated_at", TIME), Column("rulings", JSON), Column("waiting_at", TIME),
 ))
-COMPLAINT_STEPS = Table("view_due_complaints", (Column("complaint_id", key=True), Column("ruled_at", TIME)))
+COMPLAINT_STEPS = Table("view_due_complaints", (Column("complaint_id", key=True), Column("answered_at", TIME),
+                                                  Column("ruled_at", TIME)))
 TABLES = (CASE_STEPS, COMPLAINT_STEPS)
 HANDLERS, on = registry()
 
@@ -77,6 +78,11 @@ def ruled(p, e: dict) -> None:
     row["rulings"] = [*(row["rulings"] or []), micros(e["at"])]
 
 
+@on("ComplaintAnswered")
+def complaint_answered(p, e: dict) -> None:
+    _earliest(p, COMPLAINT_STEPS, e["complaint_id"], "answered_at", e["at"])
+
+
 @on("ComplaintRuled")
 def complaint_ruled(p, e: dict) -> None:
     _earliest(p, COMPLAINT_STEPS, e["complaint_id"], "ruled_at", e["at"])
@@ -90,32 +96,31 @@ def items(cursor: Any, as_of: datetime, zone: tzinfo) -> list[dict]:
     def by(at: int | None) -> bool:
         return at is not None and at <= t
 
-    deadlines: dict[tuple[str, str], dict] = {}
-    for row in sla.DEADLINES.read(cursor, "opened_at <= ?", (t,)):
-        deadlines[row["kind"], row["subject"]] = row
+    # the deadlines open at T: opened by then, neither done nor void by then (an order's SH-3 row is open
+    # while it is not dispatched, as its SH-1 row is)
+    deadlines = {(row["kind"], row["subject"]): row for row in sla.DEADLINES.read(
+        cursor, "opened_at <= ? AND (done_at IS NULL OR done_at > ?) AND (void_at IS NULL OR void_at > ?)", (t, t, t))}
+    cases = {row["case_id"]: CASE_STEPS.loaded(tuple(row.values())) for row in CASE_STEPS.read(cursor, "accepted = 1")}
+    complaints = {row["complaint_id"]: row for row in COMPLAINT_STEPS.read(cursor)}
     for (kind, subject), row in deadlines.items():
-        if by(row["void_at"]) or by(row["done_at"]):
-            continue
         if kind == sla.SAME_DAY:
             found.append(("dispatch", subject, row["rule"], row["due"]))
             address = deadlines.get((sla.ADDRESS, subject))
             if address is not None and not by(address["excused_at"]):
                 found.append(("confirm_address", subject, address["rule"], row["due"]))
         elif kind == sla.RESHIP:
-            steps = _case_steps(cursor, subject)
-            if steps is not None and steps["accepted"]:
+            if subject in cases:
                 found.append(("reship", subject, row["rule"], row["due"] if by(row["opened_at"]) else None))
         elif kind in MIRRORS:
             found.append((MIRRORS[kind], subject, row["rule"], row["due"]))
         elif kind == sla.COMPLAINT_RESOLUTION:
-            answered = deadlines.get((sla.COMPLAINT_RESPONSE, subject))
-            ruled = COMPLAINT_STEPS.read(cursor, "complaint_id = ?", (subject,))
-            if ruled and by(ruled[0]["ruled_at"]):
+            steps = complaints.get(subject, {})
+            if by(steps.get("ruled_at")):
                 found.append(("close_complaint", subject, row["rule"], row["due"]))
-            elif answered is not None and by(answered["done_at"]):
+            elif by(steps.get("answered_at")):
                 found.append(("rule_complaint", subject, row["rule"], row["due"]))
-    for steps in (CASE_STEPS.loaded(tuple(row.values())) for row in CASE_STEPS.read(cursor, "accepted = 1")):
-        case_id, rulings = steps["case_id"], [at for at in steps["rulings"] or [] if by(at)]
+    for case_id, steps in cases.items():
+        rulings = [at for at in steps["rulings"] or [] if by(at)]
         if any(by(at) for at, _ in steps["parcels"] or []) and not by(steps["inspected_at"]):
             found.append(("inspect", case_id, rules.refund_on_finding.rule, None))
         escalated = by(steps["escalated_at"]) and not any(at >= steps["escalated_at"] for at in rulings)
@@ -131,11 +136,6 @@ def items(cursor: Any, as_of: datetime, zone: tzinfo) -> list[dict]:
              "due": from_micros(due).astimezone(zone).isoformat() if due is not None else None,
              "overdue": due is not None and overdue(kind, as_of, from_micros(due))}
             for kind, subject, rule, due in found]
-
-
-def _case_steps(cursor: Any, case_id: str) -> dict | None:
-    rows = CASE_STEPS.read(cursor, "case_id = ?", (case_id,))
-    return CASE_STEPS.loaded(tuple(rows[0].values())) if rows else None
 
 
 def overdue(kind: str, as_of: datetime, due: datetime) -> bool:
