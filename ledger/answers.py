@@ -3,7 +3,7 @@ for the person at hand (`ReturnParcelRefused (AS-4): freight-collect parcels are
 it`)."""
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 METHOD = {"freight_collect": "freight-collect", "surface_mail": "surface-mail", "express": "express"}
@@ -13,10 +13,24 @@ def clock(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def late_by(done: datetime, due: datetime) -> str:
-    minutes = int((done - due).total_seconds() // 60)
+def span(gap: timedelta) -> str:
+    """A length of time as a person reads it: `40m`, `9h 40m`, `1d 22h 0m`."""
+    days, minutes = divmod(int(abs(gap).total_seconds() // 60), 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes}m late" if hours else f"{minutes}m late"
+    return " ".join(part for part in (f"{days}d" if days else "", f"{hours}h" if hours or days else "",
+                                      f"{minutes}m") if part)
+
+
+def late_by(done: datetime, due: datetime) -> str:
+    return f"{span(done - due)} late"
+
+
+def left(as_of: datetime, due: str | None) -> str:
+    """Time left before `due` (`3h 20m`), or how long it is overdue; nothing without a due."""
+    if due is None:
+        return ""
+    gap = datetime.fromisoformat(due) - as_of
+    return f"overdue {span(gap)}" if gap < timedelta(0) else span(gap)
 
 
 def meaning(decision: Any, zone: tzinfo) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ledger.values import quote
+from ledger.values import printable, quote
 
 INVALID, REFUSED, TAMPERED, FAILED = 2, 3, 4, 1
 
@@ -324,12 +324,6 @@ def _advancing(lines, advance):
         yield line
 
 
-def printable(text: str) -> str:
-    from ledger.values import printable as escaped
-
-    return escaped(text)
-
-
 def history_of(reader, id_: str, grounds: bool = False):
     found = reader.history(id_, grounds=grounds)
     if found is None:
@@ -431,6 +425,9 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
         as_json: bool) -> None:
     """What someone still has to do at T: each thing with its rule, who does it, when it is due and whether
     it is overdue, soonest first; the mirror of `sla --open`, which lists what is already late."""
+    from datetime import datetime
+
+    from ledger.answers import left
     from ledger.projections import due as due_view
     from ledger.words import role_of
 
@@ -445,7 +442,7 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
     wanted_roles = {role_of(role) for role in roles}
     items = [item for item in reader.due(at)
              if (not kinds or item["kind"] in kinds) and (not wanted_roles or item["role"] in wanted_roles)
-             and (horizon is None or (item["due"] is not None and parse_as_of(item["due"]) <= horizon))]
+             and (horizon is None or (item["due"] is not None and datetime.fromisoformat(item["due"]) <= horizon))]
     counts = {kind: sum(item["kind"] == kind for item in items) for kind in due_view.KINDS}
     if as_json:
         emit_json({"as_of": at.astimezone(reader.policy.zone).isoformat(), "counts": counts, "items": items})
@@ -453,7 +450,7 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
     from ledger.tables import table
 
     rows = [[item["kind"], item["subject"], item["rule"], item["role"], item["due"] or "",
-             due_view.left(at, item["due"])] for item in items]
+             left(at, item["due"])] for item in items]
     click.echo(table(["kind", "subject", "rule", "role", "due", "left"], rows) + "\n")
     click.echo(f"{len(items)} to do: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()))
 

@@ -30,7 +30,8 @@ def fold_claims(cursor: Any) -> None:
     (idempotent; of two that differ by case only, the one stored first stays)."""
     cursor.execute("DELETE FROM ledger_tracking WHERE tracking_no <> UPPER(tracking_no) AND UPPER(tracking_no) IN "
                    "(SELECT tracking_no FROM ledger_tracking)")
-    cursor.execute("UPDATE ledger_tracking SET tracking_no = UPPER(tracking_no) WHERE tracking_no <> UPPER(tracking_no)")
+    cursor.execute("UPDATE ledger_tracking SET tracking_no = UPPER(tracking_no) "
+                   "WHERE tracking_no <> UPPER(tracking_no)")
 
 
 class Lookups:

@@ -23,7 +23,7 @@ from ledger.projections import liability as liability_view, policy as policy_vie
     stock as stock_view, views_current
 from ledger.report import Stored, Timeline
 from ledger.sql import QmarkCursor, among
-from ledger.store import Store
+from ledger.store import EVENTS_TABLE, Store
 
 DEFAULT_POLICY = Path(__file__).with_name("default-policy.toml")
 
@@ -35,7 +35,7 @@ class Dialect(NamedTuple):
 
 
 SQLITE = Dialect("stored_events", "rowid", "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?")
-POSTGRES = Dialect("ledger_events", "notification_id", "SELECT to_regclass(?)")
+POSTGRES = Dialect(EVENTS_TABLE, "notification_id", "SELECT to_regclass(?)")
 
 
 class StaleViews(RuntimeError):

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ledger.values import quote
+
 DEFAULT_STORE = "sqlite:///ledger.db"
 SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 SYSTEM_SCHEMAS = ("information_schema", "pg_")
 CONNECT_SECONDS = 5  # a PostgreSQL server that does not answer is reported well within 10 seconds
 CHAIN_TABLE = "ledger_chain"  # the ledger's own table: a store has it from its first write on
-EVENTS_TABLE = "ledger_events"  # PostgreSQL's events table
+EVENTS_TABLE = "ledger_events"  # PostgreSQL's events table (SQLite's is eventsourcing's `stored_events`)
 
 
 class StoreError(ValueError):
@@ -30,8 +32,6 @@ class StoreUnreachable(Exception):
 
 def redacted(url: str) -> str:
     """A store URL as messages show it: a password in it replaced by ***, and quoted as any value is."""
-    from ledger.values import quote
-
     parts = urlsplit(url)
     if parts.password is not None:
         url = url.replace(f":{parts.password}@", ":***@", 1)
@@ -99,15 +99,16 @@ def parse_store(url: str) -> Store:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         if not url.startswith("sqlite:///") or parts.query or parts.fragment or "?" in url or "#" in url:
-            raise StoreError(f"store URL {redacted(url)}: a SQLite store is sqlite:///relative.db or sqlite:////absolute.db, "
-                             "with no query or fragment")
+            raise StoreError(f"store URL {redacted(url)}: a SQLite store is sqlite:///relative.db or "
+                             "sqlite:////absolute.db, with no query or fragment")
         path = url.removeprefix("sqlite:///")
         if not path or path.endswith("/"):
             raise StoreError(f"store URL {redacted(url)} names no database file")
         return Store(url, path=Path(path))
     if parts.scheme in ("postgresql", "postgres"):
         if not parts.hostname or len(parts.path) < 2 or parts.fragment:
-            raise StoreError(f"store URL {redacted(url)} needs a host and a database: postgresql://user@host:port/dbname")
+            raise StoreError(f"store URL {redacted(url)} needs a host and a database: "
+                             "postgresql://user@host:port/dbname")
         query = parse_qs(parts.query, keep_blank_values=True)
         if set(query) - {"schema"} or len(query.get("schema", [""])) > 1:
             raise StoreError(f"store URL {redacted(url)}: the only option is ?schema=NAME")

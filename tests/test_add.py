@@ -147,7 +147,8 @@ def test_add_in_the_shops_words_money_without_decimals_and_a_local_time(add):
     assert placed.returncode == 0, placed.stderr
     (order,) = [e for e in history(add, "O-1") if e["type"] == "OrderPlaced"]
     assert order["at"] == "2026-11-29T10:00:00+08:00" and order["role"] == "customer_service"
-    assert [(line["sku"], line["unit_price"]) for line in order["data"]["lines"]] == [("TEE", "89.00"), ("CAP", "44.50")]
+    assert [(line["sku"], line["unit_price"]) for line in order["data"]["lines"]] == [
+        ("TEE", "89.00"), ("CAP", "44.50")]
     assert (order["data"]["shipping_fee"], order["data"]["payment"]) == ("6.00", "online")
     ruled = add("add", "ComplaintLodged", "complaint_id=K-1", "customer_id=CU-1", "category=服务", "text=慢",
                 "at=now", role="客服")

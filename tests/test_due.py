@@ -106,6 +106,17 @@ def test_the_command_filters_and_counts_every_kind(shop, store):
     assert [i["subject"] for i in due("--kind", "dispatch")["items"]] == ["O-1", "O-2"]
     text = subprocess.run([LEDGER, "due", "--as-of", "2026-11-02T20:00:00+08:00"], capture_output=True, text=True,
                           env=env)
-    assert "4h 0m" in text.stdout and text.stdout.rstrip().splitlines()[-1].startswith("6 to do: dispatch 2, confirm_address 2")
+    assert "4h 0m" in text.stdout
+    assert text.stdout.rstrip().splitlines()[-1].startswith("6 to do: dispatch 2, confirm_address 2")
     bad = subprocess.run([LEDGER, "due", "--within", "soon"], capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "--within" in bad.stderr
+
+
+def test_a_due_in_the_year_3000_is_listed_within_its_horizon(shop, store):
+    """Placed after the cutoff on the last day of 2999: due at the midnight ending 1 January 3000."""
+    shop.append(stock("TEE", 10), placed("O-1", "2999-12-31T19:00:00+08:00"))
+    env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"]}
+    done = subprocess.run([LEDGER, "due", "--as-of", "2999-12-31T20:00:00+08:00", "--within", "2d", "--json"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert [i["due"] for i in json.loads(done.stdout)["items"]] == ["3000-01-02T00:00:00+08:00"] * 2

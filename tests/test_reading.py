@@ -105,6 +105,7 @@ def test_the_time_fields_a_history_shows_in_the_shop_zone_are_the_time_typed_fie
     from ledger.fields import DerivedTime, Time
     from ledger.report import TIMES
 
-    typed = {name for cls in subclasses(Event) for name, info in cls.model_fields.items() for kind in (Time, DerivedTime)
+    typed = {name for cls in subclasses(Event) for name, info in cls.model_fields.items()
+             for kind in (Time, DerivedTime)
              if info.annotation in (kind, kind | None) or info.metadata == list(kind.__metadata__)}
     assert typed - {"at", "timestamp"} == TIMES

@@ -145,20 +145,6 @@ def overdue(kind: str, as_of: datetime, due: datetime) -> bool:
     return not rules.met(as_of, due)
 
 
-def left(as_of: datetime, due: str | None) -> str:
-    """Time left as a person reads it (`3h 20m`), or how long overdue."""
-    if due is None:
-        return ""
-    gap = datetime.fromisoformat(due) - as_of
-    late = gap < timedelta(0)
-    minutes = int(abs(gap).total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    text = " ".join(part for part in (f"{days}d" if days else "", f"{hours}h" if hours or days else "",
-                                      f"{minutes}m") if part)
-    return f"overdue {text}" if late else text
-
-
 def parse_within(text: str) -> timedelta:
     """`30m`, `4h`, `2d`."""
     units = {"m": "minutes", "h": "hours", "d": "days"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ledger.projections import kpi
 from ledger.projections.columns import Column, Table, registry
 
 # one row per parcel that carries the number (a merged parcel's number names each of its shipments)
@@ -60,7 +61,7 @@ def matches(cursor: Any, text: str) -> list[dict]:
             add(kind, id_, stream, summary)
 
     ids("id = ?", exact_id)
-    cursor.execute("SELECT staff FROM view_kpi_staff WHERE staff = ?", (exact_id,))
+    cursor.execute(f"SELECT staff FROM {kpi.STAFF.name} WHERE staff = ?", (exact_id,))  # a wage or a penalty
     for (staff,) in cursor.fetchall():
         add("staff", staff, f"staff:{staff}", f"staff member {staff}")
     tracking("term = ?", wanted)
