@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-METHOD = {"freight_collect": "freight-collect", "surface_mail": "surface-mail", "express": "express"}
+from ledger.messages import say, word
 
 
 def clock(moment: datetime, zone: tzinfo) -> str:
@@ -14,15 +14,13 @@ def clock(moment: datetime, zone: tzinfo) -> str:
 
 
 def span(gap: timedelta) -> str:
-    """A length of time as a person reads it: `40m`, `9h 40m`, `1d 22h 0m`."""
+    """A length of time as a person reads it: `40m`, `9h 40m`, `1d 22h` (in Chinese, 9小时 40分); from a day
+    on, to the hour."""
     days, minutes = divmod(int(abs(gap).total_seconds() // 60), 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    return " ".join(part for part in (f"{days}d" if days else "", f"{hours}h" if hours or days else "",
-                                      f"{minutes}m") if part)
-
-
-def late_by(done: datetime, due: datetime) -> str:
-    return f"{span(done - due)} late"
+    if days:
+        return f"{say('days', n=days)} {say('hours', n=hours)}"
+    return f"{say('hours', n=hours)} {say('minutes', n=minutes)}" if hours else say("minutes", n=minutes)
 
 
 def left(as_of: datetime, due: str | None) -> str:
@@ -30,37 +28,36 @@ def left(as_of: datetime, due: str | None) -> str:
     if due is None:
         return ""
     gap = datetime.fromisoformat(due) - as_of
-    return f"overdue {span(gap)}" if gap < timedelta(0) else span(gap)
+    return say("overdue", span=span(gap)) if gap < timedelta(0) else span(gap)
 
 
 def meaning(decision: Any, zone: tzinfo) -> str:
     """What one decision means, in a sentence."""
     kind = type(decision).__name__
     if kind in ("ShippedSameDay", "ShippedLate"):
-        said = f"due {clock(decision.due, zone)}, " + (
-            "on time" if kind == "ShippedSameDay" else late_by(decision.at, decision.due)
-            + ("; SH-2: the buyer was told in time" if decision.notified else "; SH-2: the buyer was not told"))
-        return said + ("" if decision.address_confirmed else "; SH-3: address not confirmed")
+        said = say("due_at", at=clock(decision.due, zone)) + ", " + (
+            say("on_time") if kind == "ShippedSameDay" else say("late", span=span(decision.at - decision.due))
+            + "; " + say("told" if decision.notified else "not_told"))
+        return said + ("" if decision.address_confirmed else "; " + say("unconfirmed"))
     if kind == "ReturnAccepted":
-        return f"inside the return window (until {clock(decision.window_until, zone)})"
+        return say("in_window", at=clock(decision.window_until, zone))
     if kind == "ReturnRejected":
-        return f"outside the return window, which ended {clock(decision.window_until, zone)}: nothing more to do"
+        return say("out_window", at=clock(decision.window_until, zone))
     if kind == "ShippingCostAssigned":
-        return {"shop": "the shop pays the postage", "buyer": "the buyer pays the postage",
-                "pending": "who pays waits for the supervisor"}[decision.payer]
+        return say(f"payer_{decision.payer}")
     if kind == "ReturnParcelRefused":
-        return f"{METHOD[decision.method]} parcels are refused: do not sign for it"
+        return say("parcel_refused", method=word("method", decision.method))
     if kind == "ReturnEscalated":
-        return "damage by the buyer: the supervisor rules who pays and what is refunded"
+        return say("escalated")
     if kind == "RefundApproved":
-        return f"refund of {decision.amount:.2f} approved"
+        return say("refund_approved", amount=f"{decision.amount:.2f}")
     if kind == "ExchangeShipped":
-        return f"replacement on its way ({decision.tracking_no})"
+        return say("reshipped", tracking=decision.tracking_no)
     if kind == "NegativeReviewEscalated":
-        return "negotiation failed: reported to the supervisor"
+        return say("review_escalated")
     if kind == "PenaltyAssessed":
-        return (f"{decision.staff}'s upheld complaint no. {decision.nth} of {decision.month}: "
-                f"{decision.amount:.2f}" + (" (the rest of the month's wage)" if decision.whole_wage else ""))
+        return say("penalty", staff=decision.staff, nth=decision.nth, month=decision.month,
+                   amount=f"{decision.amount:.2f}") + (say("whole_wage") if decision.whole_wage else "")
     return ""
 
 

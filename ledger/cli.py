@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from ledger.messages import heading, say, shown
 from ledger.values import printable, quote
 
 INVALID, REFUSED, TAMPERED, FAILED = 2, 3, 4, 1
@@ -43,7 +44,7 @@ def store_option(command=None, *, creates: bool = False, reads: bool = False):
                     try:
                         opened, close = open_reader(parse_store(store_url(url)))
                     except NoStore as missing:
-                        raise Failure(f"no store at {redacted(str(missing))}", INVALID) from None
+                        raise Failure(say("no_store", url=redacted(str(missing))), INVALID) from None
             elif creates and kwargs.get("dry_run") and not existing_store(url, creates=True).exists():
                 opened, close = None, lambda: None  # a dry run creates nothing: the command goes without a store
             else:
@@ -116,14 +117,22 @@ def existing_store(url: str | None, creates: bool):
         store = parse_store(store_url(url))
         exists = store.exists()
     if not exists and not creates:
-        raise Failure(f"no store at {redacted(store.url)}", INVALID)
+        raise Failure(say("no_store", url=redacted(store.url)), INVALID)
     return store
 
 
 def open_ledger(url: str | None, creates: bool):
+    """The ledger on a store; one it creates is said on standard error, so a mistyped name is seen at once."""
     from ledger.application import Ledger
+    from ledger.store import redacted
 
-    return Ledger(existing_store(url, creates))
+    store = existing_store(url, creates)
+    new = creates and not store.exists()
+    ledger = Ledger(store)
+    if new:
+        where = str(store.path.resolve()) if store.path is not None else redacted(store.url)
+        click.echo(printable(say("created", url=where)), err=True)
+    return ledger
 
 
 @contextlib.contextmanager
@@ -149,6 +158,7 @@ def emit_json(obj) -> None:
 
 
 @click.group()
+@click.version_option(package_name="ledger", message="%(prog)s %(version)s")
 @click.option("--store", default=None, metavar="URL", help="the store for every command (see each command)")
 @click.pass_context
 def cli(ctx: click.Context, store: str | None) -> None:
@@ -173,9 +183,8 @@ def append(ledger, file) -> None:
     except LineError as error:
         raise Failure(str(error), error.status) from None
     except UnicodeDecodeError as error:
-        raise Failure(f"input is not UTF-8 text: {error.reason}", INVALID) from None
-    click.echo(f"stored {result.stored} record(s) and {result.decisions} decision(s); "
-               f"skipped {result.skipped} already stored")
+        raise Failure(say("not_utf8", reason=error.reason), INVALID) from None
+    click.echo(say("stored", stored=result.stored, decisions=result.decisions, skipped=result.skipped))
     if result.stored == 1 and result.skipped == 0:  # one person's record: the answer to it
         tell(ledger, result)
 
@@ -187,7 +196,7 @@ class AddCommand(click.Command):
         from ledger.typed import usage
 
         formatter.write_paragraph()
-        formatter.write_text("Record types and their keys (* required; at, actor, role and key for all):")
+        formatter.write_text(say("add_epilog"))
         with formatter.indentation():
             for line in usage().splitlines():
                 formatter.write_text("\b\n" + line)
@@ -240,9 +249,9 @@ def add(ledger, type_: str, words: tuple[str, ...], future: bool) -> None:
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
     except LineError as error:
-        raise Failure(str(error).removeprefix("line 1: "), error.status) from None
-    click.echo(f"stored {type_} and {result.decisions} decision(s)" if result.stored else
-               f"skipped: this {type_} is already stored")
+        raise Failure(error.detail, error.status) from None
+    click.echo(say("stored_one", type=type_, decisions=result.decisions) if result.stored else
+               say("skipped_one", type=type_))
     tell(ledger, result)
 
 
@@ -256,7 +265,7 @@ def tell(ledger, result) -> None:
         for sku in dict.fromkeys(line.sku for line in result.last.lines):
             for row in ledger.stock(sku):
                 if row["available"] < 0:
-                    click.echo(printable(f"  stock: {sku} available {row['available']}"))
+                    click.echo(printable("  " + say("stock_below", sku=sku, available=row["available"])))
 
 
 @cli.group(name="import")
@@ -297,18 +306,18 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
     if dry_run:
         for line in lines:
             click.echo(line)
-        click.echo(f"{len(lines)} record(s) would be appended; nothing was stored", err=True)
+        click.echo(say("would_append", n=len(lines)), err=True)
         return
     try:
         with progress(len(lines), "importing") as advance:
             result = ledger.append(lines if advance is None else _advancing(lines, lambda n: advance(1)))
     except LineError as error:
         source = converted.records[error.line - 1][1]
-        raise Failure(f"{source.file} line {source.row}: {str(error).split(': ', 1)[1]}", error.status) from None
-    click.echo(f"stored {result.stored} record(s) and {result.decisions} decision(s); skipped {result.skipped} "
-               f"already stored; {converted.unpaid} row(s) not paid yet")
+        raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail), error.status) from None
+    click.echo(say("imported", stored=result.stored, decisions=result.decisions, skipped=result.skipped,
+                   unpaid=converted.unpaid))
     for note in converted.for_a_person:
-        click.echo(f"needs a person: {note}")
+        click.echo(say("needs_person", note=note))
 
 
 def _size(file) -> int:
@@ -327,7 +336,7 @@ def _advancing(lines, advance):
 def history_of(reader, id_: str, grounds: bool = False):
     found = reader.history(id_, grounds=grounds)
     if found is None:
-        raise Failure(f"unknown id {quote(id_)}", INVALID)
+        raise Failure(say("unknown_id", id=quote(id_)), INVALID)
     return found
 
 
@@ -342,7 +351,8 @@ def history(reader, id_: str, as_json: bool) -> None:
     if as_json:
         emit_json(timeline.history_json())
     else:
-        click.echo(timeline.history_text(f"History of {kind} {printable(id_)}: {len(timeline.entries)} event(s)"))
+        click.echo(timeline.history_text(say("history_of", kind=shown("kind", kind), id=printable(id_),
+                                             n=len(timeline.entries))))
 
 
 EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
@@ -357,8 +367,7 @@ def explain(reader, id_: str, as_json: bool) -> None:
     events it rests on."""
     kind, timeline = history_of(reader, id_, grounds=True)
     if kind not in EXPLAINED:
-        raise Failure(f"{id_} is a {kind}; explain takes an order, case, dispute, complaint or staff member",
-                      INVALID)
+        raise Failure(say("not_explained", id=quote(id_), kind=shown("kind", kind)), INVALID)
     if kind in ("case", "dispute"):  # what the rules read: the whole order
         _, timeline = history_of(reader, reader.kind_of(id_)[1])
     if kind == "complaint":
@@ -370,7 +379,7 @@ def explain(reader, id_: str, as_json: bool) -> None:
     if as_json:
         emit_json(timeline.explain_json(about))
     else:
-        click.echo(timeline.explain_text(f"Decisions on {kind} {printable(id_)}", about))
+        click.echo(timeline.explain_text(say("decisions_on", kind=shown("kind", kind), id=printable(id_)), about))
 
 
 @cli.command()
@@ -387,30 +396,38 @@ def stock(reader, sku: str | None, as_json: bool) -> None:
     from ledger.projections.stock import STOCK
 
     click.echo(text_table(STOCK.shown, rows) + "\n")
-    low = sum(row["low"] for row in rows)
-    click.echo(f"{len(rows)} SKU(s): {low} low, {sum(row['available'] < 0 for row in rows)} oversold")
+    click.echo(say("stock_tally", n=len(rows), low=sum(row["low"] for row in rows),
+                   oversold=sum(row["available"] < 0 for row in rows)))
 
 
 @cli.command()
 @click.option("--case", "case_id", default=None, help="one case only")
 @click.option("--order", "order_id", default=None, help="the cases of one order")
+@click.option("--outstanding", "outstanding_only", is_flag=True, help="only what still has a refund to pay")
+@click.option("--from", "first", default=None, metavar="DATE", help="requested (a case) or come to the table (an "
+                                                                   "order) on or after this local date")
+@click.option("--to", "last", default=None, metavar="DATE", help="... on or before this local date")
 @view_option("liability")
 @store_option(reads=True)
-def liability(reader, case_id: str | None, order_id: str | None, as_json: bool) -> None:
+def liability(reader, case_id: str | None, order_id: str | None, outstanding_only: bool, first: str | None,
+              last: str | None, as_json: bool) -> None:
     """Shipping-cost and refund liability per accepted case and per order that did not reach its buyer
     (cancelled, returned to sender or lost), with totals."""
-    report = reader.liability(case_id, order_id)
+    since, until = local_days(reader.policy.zone, first, last)
+    report = reader.liability(case_id, order_id, outstanding_only=outstanding_only, since=since, until=until)
     if as_json:
         emit_json(report)
         return
     from ledger.projections.columns import text_table
-    from ledger.projections.liability import CASES, ORDERS
+    from ledger.projections.liability import CASES, ORDERS, subtotal
+    from ledger.tables import wrap
 
-    click.echo(f"Accepted cases: {len(report['cases'])}\n")
-    click.echo(text_table(CASES.shown, report["cases"], total=report["totals"]))
+    click.echo(say("cases_head", n=len(report["cases"])) + "\n")
+    click.echo(text_table(CASES.shown, report["cases"], total=(say("total_cases"), subtotal(report["cases"]))))
     if report["orders"]:
-        click.echo(f"\nOrders that did not reach their buyer: {len(report['orders'])}\n")
-        click.echo(text_table(ORDERS.shown, report["orders"], total=report["totals"]))
+        click.echo("\n" + say("orders_head", n=len(report["orders"])) + "\n")
+        click.echo(text_table(ORDERS.shown, report["orders"], total=(say("total_orders"), subtotal(report["orders"]))))
+    click.echo("\n" + wrap(say("grand_total", **report["totals"])))
 
 
 @cli.command()
@@ -434,7 +451,7 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
     at = parse_as_of(as_of)
     unknown = [kind for kind in kinds if kind not in due_view.KINDS]
     if unknown:
-        raise Failure(f"--kind: unknown kind {quote(unknown[0])}; the kinds are {', '.join(due_view.KINDS)}", INVALID)
+        raise Failure(say("unknown_kind", kind=quote(unknown[0]), kinds=", ".join(due_view.KINDS)), INVALID)
     try:
         horizon = at + due_view.parse_within(within) if within else None
     except ValueError as error:
@@ -447,12 +464,14 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
     if as_json:
         emit_json({"as_of": at.astimezone(reader.policy.zone).isoformat(), "counts": counts, "items": items})
         return
-    from ledger.tables import table
+    from ledger.projections.columns import minute
+    from ledger.tables import table, wrap
 
-    rows = [[item["kind"], item["subject"], item["rule"], item["role"], item["due"] or "",
-             left(at, item["due"])] for item in items]
-    click.echo(table(["kind", "subject", "rule", "role", "due", "left"], rows) + "\n")
-    click.echo(f"{len(items)} to do: " + ", ".join(f"{kind} {n}" for kind, n in counts.items()))
+    rows = [[shown("kind", item["kind"]), item["subject"], item["rule"], shown("role", item["role"]),
+             minute(item["due"]) if item["due"] else "", left(at, item["due"])] for item in items]
+    click.echo(table([heading(name) for name in ("kind", "subject", "rule", "role", "due", "left")], rows) + "\n")
+    click.echo(wrap(say("to_do", n=len(items), each=", ".join(f"{shown('kind', kind)} {n}"
+                                                           for kind, n in counts.items()))))
 
 
 @cli.command()
@@ -467,13 +486,15 @@ def find(reader, text: str, as_json: bool) -> None:
     if as_json:
         emit_json({"matches": found})
         return
-    for match in found:
-        click.echo(printable(f"{match['kind']:<10} {match['id']:<16} {match['summary']}   (ledger history "
-                             f"{match['id']})"))
     from ledger.projections.find import MOST
+    from ledger.tables import table
 
-    more = f" (the first {MOST}: type more of it to narrow them)" if len(found) == MOST else ""
-    click.echo(f"{len(found)} match(es) for {quote(text)}{more}")
+    if found:
+        click.echo(table(["", "", "", ""], [[shown("kind", match["kind"]), match["id"], match["summary"],
+                                             f"(ledger history {match['id']})"] for match in found]
+                         ).split("\n", 2)[2])
+    more = say("matches_more", most=MOST) if len(found) == MOST else ""
+    click.echo(say("matches", n=len(found), text=quote(text), more=more))
 
 
 def parse_as_of(value: str | None):
@@ -486,7 +507,7 @@ def parse_as_of(value: str | None):
     try:
         return parse_time(value)
     except ValueError as error:
-        raise Failure(f"--as-of: {error}", INVALID) from None
+        raise Failure(say("as_of_bad", error=error), INVALID) from None
 
 
 def sla_kinds(ctx, param, incomplete: str) -> list[str]:
@@ -501,27 +522,32 @@ def sla_kinds(ctx, param, incomplete: str) -> list[str]:
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", shell_complete=sla_kinds,
               help="only breaches of this kind (repeatable), e.g. same_day_shipping")
 @click.option("--open", "open_only", is_flag=True, help="only the breaches not yet done at T")
+@click.option("--from", "first", default=None, metavar="DATE", help="only breaches due on or after this local date")
+@click.option("--to", "last", default=None, metavar="DATE", help="only breaches due on or before this local date")
 @view_option("sla")
 @store_option(reads=True)
-def sla(reader, as_of: str | None, subject: str | None, kinds: tuple[str, ...], open_only: bool,
-        as_json: bool) -> None:
+def sla(reader, as_of: str | None, subject: str | None, kinds: tuple[str, ...], open_only: bool, first: str | None,
+        last: str | None, as_json: bool) -> None:
     """SLA breaches as of T, by due time, with a count per kind."""
     from ledger.projections.sla import DEADLINES, KINDS
 
     unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown:
-        raise Failure(f"--kind: unknown kind {unknown[0]!r}; the kinds are {', '.join(KINDS)}", INVALID)
+        raise Failure(say("unknown_kind", kind=quote(unknown[0]), kinds=", ".join(KINDS)), INVALID)
     t = parse_as_of(as_of)
     zone = reader.policy.zone
+    since, until = local_days(zone, first, last)
     rows = [row for row in reader.breaches(t, subject) if (not kinds or row["kind"] in kinds)
-            and (not open_only or row["done_at"] is None)]
+            and (not open_only or row["done_at"] is None) and within_days(row["due"], since, until)]
     counts = {kind: sum(row["kind"] == kind for row in rows) for kind in KINDS}
     if as_json:
         emit_json({"as_of": t.astimezone(zone).isoformat(), "counts": counts, "breaches": rows})
         return
     from ledger.projections.columns import text_table
 
-    click.echo(f"SLA breaches as of {t.astimezone(zone).isoformat()}: {len(rows)}\n")
+    from ledger.projections.columns import minute
+
+    click.echo(say("sla_head", at=minute(t.astimezone(zone).isoformat()), n=len(rows)) + "\n")
     if rows:
         click.echo(text_table(DEADLINES.shown, rows) + "\n")
     click.echo(tally(counts))
@@ -529,7 +555,10 @@ def sla(reader, as_of: str | None, subject: str | None, kinds: tuple[str, ...], 
 
 def tally(counts: dict[str, int]) -> str:
     """The closing line of a long list: how many of each, and in all."""
-    return f"{sum(counts.values())} in all: " + ", ".join(f"{name} {n}" for name, n in counts.items())
+    from ledger.tables import wrap
+
+    return wrap(say("in_all", n=sum(counts.values()), each=", ".join(f"{shown('kind', name)} {n}"
+                                                                     for name, n in counts.items())))
 
 
 def parse_date(value: str | None, option: str):
@@ -540,7 +569,31 @@ def parse_date(value: str | None, option: str):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Failure(f"{option}: a local date such as 2026-11-01, got {value!r}", INVALID) from None
+        raise Failure(say("date_bad", option=option, value=quote(value)), INVALID) from None
+
+
+def local_days(zone, first: str | None, last: str | None) -> tuple[int | None, int | None]:
+    """--from and --to, local dates both counted, as the micros of [first's midnight, the midnight after last)."""
+    from datetime import datetime, time, timedelta
+
+    from ledger.values import micros
+
+    def midnight(day) -> int:
+        return micros(datetime.combine(day, time(), zone))
+
+    start, end = parse_date(first, "--from"), parse_date(last, "--to")
+    return (midnight(start) if start else None), (midnight(end + timedelta(days=1)) if end else None)
+
+
+def within_days(stamp: str | None, since: int | None, until: int | None) -> bool:
+    from datetime import datetime
+
+    from ledger.values import micros
+
+    if since is None and until is None:
+        return True
+    at = micros(datetime.fromisoformat(stamp)) if stamp else None
+    return at is not None and (since is None or at >= since) and (until is None or at < until)
 
 
 @cli.command()
@@ -559,15 +612,25 @@ def kpi(ledger, by: str, first: str | None, last: str | None, as_of: str | None,
     if as_json:
         emit_json(report)
         return
-    from ledger.tables import table
+    from ledger.tables import WIDE, table, width
 
-    names = [name for name in report["totals"] if name not in ("reviews",)]
-    head = ["period", *(["staff"] if staff else []), *names]
-    cells = [[row["period"], *([row["staff"]] if staff else []), *(_plain(row[name]) for name in names)]
-             for row in report["rows"]]
-    cells.append(["total", *([""] if staff else []), *(_plain(report["totals"][name]) for name in names)])
-    click.echo(table(head, cells, right=names))
-    click.echo(f"\n{len(report['rows'])} row(s), by {by}")
+    def figures(names: list[str]) -> str:
+        head = ["period", *(["staff"] if staff else []), *names]
+        cells = [[row["period"], *([row["staff"]] if staff else []), *(_plain(row[name]) for name in names)]
+                 for row in report["rows"]]
+        cells.append([say("total"), *([""] if staff else []), *(_plain(report["totals"][name]) for name in names)])
+        return table([heading(name) for name in head], cells, right=range(len(head) - len(names), len(head)))
+
+    names = [name for name in report["totals"] if name != "reviews"]
+    whole = figures(names)
+    if max(map(width, whole.splitlines())) > WIDE:  # the sales and the service figures apart, to fit
+        whole = figures([n for n in names if n in KPI_SALES]) + "\n\n" + figures([n for n in names
+                                                                                if n not in KPI_SALES])
+    click.echo(whole + "\n")
+    click.echo(say("kpi_rows", n=len(report["rows"]), by=by))
+
+
+KPI_SALES = ("orders", "sales", "aov", "refunds", "cases", "return_rate", "target_sales", "target_orders", "achieved")
 
 
 @cli.command()
@@ -591,8 +654,8 @@ def report(ledger, path: Path, as_of: str | None) -> None:
     except page.Refused as refused:
         raise Failure(str(refused), TAMPERED if refused.tampered else INVALID) from None
     except OSError as error:
-        raise Failure(f"cannot write {path}: {error.strerror}", FAILED) from None
-    click.echo(f"wrote the report to {path} ({path.stat().st_size:,} bytes)")
+        raise Failure(say("cannot_write", path=path, reason=error.strerror), FAILED) from None
+    click.echo(say("wrote_report", path=path, size=path.stat().st_size))
 
 
 @cli.command()
@@ -607,10 +670,10 @@ def fund(ledger, as_json: bool) -> None:
     from ledger.projections.columns import text_table
     from ledger.projections.fund import ENTRIES, STAFF_MONTHS
 
-    click.echo(f"Growth fund: {len(report['entries'])} entr{'y' if len(report['entries']) == 1 else 'ies'}\n")
+    click.echo(say("fund_head", n=len(report["entries"])) + "\n")
     click.echo(text_table(ENTRIES.shown, report["entries"]) + "\n")
     click.echo(text_table(STAFF_MONTHS.shown, report["by_staff_month"]) + "\n")
-    click.echo(f"balance {report['balance']}")
+    click.echo(say("balance", balance=report["balance"]))
 
 
 @cli.command()
@@ -623,7 +686,7 @@ def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
     Either way the chain is checked first: a tampered history is not replayed."""
     verdict = ledger.reader.verify()
     if verdict.problem:
-        raise Failure(f"{verdict.problem}; nothing was replayed (see ledger verify)", TAMPERED)
+        raise Failure(say("not_replayed", problem=verdict.problem), TAMPERED)
     if policy_file is not None:
         return what_if(ledger, policy_file, as_json)
     with progress(ledger.total_events(), "replaying") as advance:
@@ -631,7 +694,7 @@ def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
     if as_json:
         emit_json({"events_read": read})
     else:
-        click.echo(f"rebuilt the views from {read} event(s)")
+        click.echo(say("rebuilt", n=read))
 
 
 def what_if(ledger, policy_file: Path, as_json: bool) -> None:
@@ -656,15 +719,16 @@ def what_if(ledger, policy_file: Path, as_json: bool) -> None:
                 click.echo(("," if n else "") + "\n  " + orjson.dumps(change).decode(), nl=False)
             click.echo("\n]}")
             return
-        overrides = ", ".join(f"{key} = {value}" for key, value in report.overrides.items()) or "no keys"
-        click.echo(f"What would change under policy {report.policy_version} ({overrides} over the policy in "
-                   f"force): {sum(report.counts.values())} change(s)\n")
+        overrides = ", ".join(f"{key} = {value}" for key, value in report.overrides.items()) or say("no_keys")
+        click.echo(say("what_if_head", version=printable(report.policy_version), overrides=overrides,
+                       n=sum(report.counts.values())) + "\n")
         for change in report.changes:
             click.echo(printable(f"{change['subject']:<12} {change['field']:<16} {_plain(change['recorded'])} -> "
                                  f"{_plain(change['replayed'])}"))
         names = list(report.totals["recorded"])
-        click.echo("\n" + table(["total", *names], [[way, *report.totals[way].values()]
-                                                   for way in ("recorded", "replayed")], right=names))
+        click.echo("\n" + table([say("total"), *map(heading, names)], [[say(way), *report.totals[way].values()]
+                                                                     for way in ("recorded", "replayed")],
+                                 right=range(1, len(names) + 1)))
         click.echo("\n" + tally(report.counts))
 
 
@@ -687,12 +751,12 @@ def verify(reader, expect_head: str | None) -> None:
         try:
             expect_head = parse_head(expect_head)
         except ValueError as error:
-            raise Failure(f"--expect-head {quote(expect_head)}: {error}", INVALID) from None
+            raise Failure(say("head_bad", head=quote(expect_head), error=error), INVALID) from None
     verdict = reader.verify(expect_head)
     if verdict.problem:
         raise Failure(verdict.problem, TAMPERED)
-    click.echo(f"{verdict.head.split(':')[0]} event(s) verified")
-    click.echo(f"head {verdict.head}")
+    click.echo(say("verified", n=verdict.head.split(":")[0]))
+    click.echo(say("head", head=verdict.head))
 
 
 @cli.command()
@@ -709,21 +773,19 @@ def forget(ledger, customer_id: str, actor: str, role: str, reason: str) -> None
     try:
         done = ledger.forget(customer_id, actor, role, reason)
     except UnknownCustomer:
-        raise Failure(f"unknown customer {quote(customer_id)}", INVALID) from None
+        raise Failure(say("unknown_customer", id=quote(customer_id)), INVALID) from None
     if done.earlier is not None:
-        click.echo(f"customer {customer_id} was already forgotten ({done.earlier.at.isoformat()}, by "
-                   f"{printable(done.earlier.actor)}); nothing was added")
+        click.echo(say("already_forgotten", id=printable(customer_id), at=done.earlier.at.isoformat(),
+                       actor=printable(done.earlier.actor)))
     else:
-        click.echo(f"forgot customer {customer_id}: their address, phone, notes, reviews and complaints now read "
-                   "\"[erased]\"")
+        click.echo(say("forgot", id=printable(customer_id)))
     if done.pending:
-        click.echo(f"note: {done.pending}", err=True)
+        click.echo(say("note", note=done.pending), err=True)
     backups = done.backups
     if backups:
-        click.echo(f"{len(backups)} backup(s) taken before still hold their key; destroy them, or restore each "
-                   "and run this forget on it:")
+        click.echo(say("backups_hold", n=len(backups)))
         for taken in backups:
-            click.echo(f"  {printable(taken.path)}  (taken {taken.at.isoformat()}, head {taken.head})")
+            click.echo(say("backup_line", path=printable(taken.path), at=taken.at.isoformat(), head=taken.head))
 
 
 @cli.command()
@@ -739,7 +801,7 @@ def backup(ledger, path: Path, actor: str) -> None:
         copied = ledger.backup(path, actor, "system")
     except StoreError as error:
         raise Failure(str(error), INVALID) from None
-    click.echo(f"backed up {copied} event(s) to {path}")
+    click.echo(say("backed_up", n=copied, path=path))
 
 
 @cli.command()
@@ -767,8 +829,7 @@ def demo(ctx: click.Context, store: str | None) -> None:
     with store_errors():
         url = store_url(store if store is not None else ctx.obj.get("store"))
         if parse_store(url).exists():
-            raise Failure(f"a store exists at {redacted(url)}; the demo loads its shop into a new store only "
-                          "(name another with --store)", INVALID)
+            raise Failure(say("demo_exists", url=redacted(url)), INVALID)
     run_demo(url)
 
 
@@ -776,16 +837,16 @@ def main() -> None:
     try:
         cli.main(standalone_mode=False)
     except Failure as failure:
-        click.echo(f"error: {failure}" if failure.status == FAILED else str(failure), err=True)
+        click.echo(say("error", message=failure) if failure.status == FAILED else str(failure), err=True)
         sys.exit(failure.status)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.Abort:
-        click.echo("aborted", err=True)
+        click.echo(say("aborted"), err=True)
         sys.exit(FAILED)
     except click.UsageError as error:  # one plain line, the command's help named
         command = error.ctx.command_path if error.ctx is not None else "ledger"
-        click.echo(printable(f"{error.format_message()} (see {command} --help)"), err=True)
+        click.echo(printable(say("see_help", message=error.format_message(), command=command)), err=True)
         sys.exit(INVALID)
     except click.ClickException as error:
         click.echo(printable(error.format_message()), err=True)
@@ -795,8 +856,8 @@ def main() -> None:
     except Exception as error:  # the last line of defence: a one-line reason, never a traceback
         first = (str(error).strip().splitlines() or [""])[0]
         if type(error).__module__.startswith("ledger."):  # the ledger's own words (a master key's problem)
-            click.echo(printable(f"error: {first}"), err=True)
+            click.echo(printable(say("error", message=first)), err=True)
         else:
-            click.echo(printable(f"error: {type(error).__name__}: {first[:200]}"), err=True)
+            click.echo(printable(say("error", message=f"{type(error).__name__}: {first[:200]}")), err=True)
         sys.exit(FAILED)
     sys.exit(0)

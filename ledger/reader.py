@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from ledger.index import Lookups, streams_of
+from ledger.messages import say
 from ledger.projections import liability as liability_view, policy as policy_view, sla as sla_view, \
     stock as stock_view, views_current
 from ledger.report import Stored, Timeline
@@ -40,8 +41,7 @@ POSTGRES = Dialect(EVENTS_TABLE, "notification_id", "SELECT to_regclass(?)")
 
 class StaleViews(RuntimeError):
     def __init__(self) -> None:
-        super().__init__("the views were built by an earlier version of ledger: run `ledger replay` to rebuild them "
-                         "(the next append does too)")
+        super().__init__(say("stale_views"))
 
 
 def policy_of(params: dict) -> SimpleNamespace:
@@ -101,9 +101,10 @@ class Reader:
         with self.views() as cursor:
             return stock_view.rows(cursor, policy, sku)
 
-    def liability(self, case_id: str | None = None, order_id: str | None = None) -> dict:
+    def liability(self, case_id: str | None = None, order_id: str | None = None, **narrowed: Any) -> dict:
+        """`liability --json`; `narrowed`: liability_view.report's outstanding_only, since and until."""
         with self.views() as cursor:
-            return liability_view.report(cursor, case_id, order_id)
+            return liability_view.report(cursor, case_id, order_id, **narrowed)
 
     def due(self, as_of: datetime, policy: Any = None) -> list[dict]:
         """`due --json`'s items at `as_of`, times in the time zone of the latest adopted policy."""

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ledger.events import DECISION_TYPES, Record
 from ledger.aggregates import RECORD_TYPES  # the appendable record types are those with a handler
+from ledger.messages import unknown_type
 from ledger.values import check_key, first_error, quote
 
 
@@ -62,7 +63,7 @@ def record_class(obj: dict[str, Any]) -> type[Record]:
     try:
         return RECORD_TYPES[kind]
     except KeyError:
-        raise Invalid(f"unknown record type {quote(kind)}") from None
+        raise Invalid(unknown_type(kind, list(RECORD_TYPES))) from None
 
 
 def record_key(obj: dict[str, Any], cls: type[Record]) -> str:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+from ledger.messages import heading, rule_text, say, shown, yes_no
+from ledger.tables import pad
 from ledger.values import printable
 
 COMMON = {"timestamp", "at", "actor", "role", "key", "rule", "caused_by"}
@@ -100,6 +102,8 @@ class Timeline:
         for name, value in data.items():
             if isinstance(value, list):
                 value = ", ".join(_line(item) for item in value)
+            elif isinstance(value, bool):
+                value = yes_no(value)
             elif isinstance(value, dict):
                 value = ", ".join(f"{k}={v}" for k, v in value.items())
             parts.append(f"{name}={value}")
@@ -107,15 +111,18 @@ class Timeline:
 
     def line(self, entry: Stored) -> str:
         state = entry.state
-        head = f"{entry.position:>7}  {self.clock(entry.at)}  {printable(state['actor']):<10} {state['role']:<16} "
+        head = (f"{entry.position:>7}  {self.clock(entry.at)}  {pad(printable(state['actor']), 10)} "
+                f"{pad(shown('role', state['role']), 16)} ")
         if not entry.decision:
             return f"{head}{entry.type}  {self.summary(entry)}"
         cause = self.position(state["caused_by"])
-        return (f"{head}  => {entry.type} [{state['rule']}, policy {printable(state['policy_version'])}, "
-                f"caused by #{cause}]  {self.summary(entry)}")
+        return (f"{head}  => {entry.type} " + say("decision_cited", rule=state["rule"],
+                                                  policy=printable(state["policy_version"]), cause=cause)
+                + f"  {self.summary(entry)}")
 
     def history_text(self, title: str) -> str:
-        header = f"{'pos':>7}  {'at (' + str(self.zone) + ')':<19}  {'actor':<10} {'role':<16} event"
+        header = (f"{pad(heading('pos'), 7, right=True)}  {pad(say('at_in', zone=self.zone), 19)}  "
+                  f"{pad(heading('actor'), 10)} {pad(heading('role'), 16)} {heading('event')}")
         return "\n".join([title, "", header, *(self.line(entry) for entry in self.entries)])
 
     # -- explanations ---------------------------------------------------------------------------
@@ -138,13 +145,25 @@ class Timeline:
         out = [title]
         decisions = self.decisions(about)
         if not decisions:
-            out.append("\nno decisions yet")
+            out.append("\n" + say("no_decisions"))
         for entry in decisions:
-            out += ["", f"#{entry.position} {entry.type}: rule {entry.state['rule']}, "
-                        f"policy {entry.state['policy_version']}",
-                    f"    {self.summary(entry)}", "    rests on:"]
+            out += ["", say("decision_head", position=entry.position, type=entry.type, rule=entry.state["rule"],
+                            text=rule_text(entry.state["rule"]), policy=printable(entry.state["policy_version"])),
+                    f"    {self.summary(entry)}", "    " + say("rests_on")]
             out += [f"    {self.line(basis)}" for basis in self.basis(entry)]
+            paid = self.paid_by(entry)
+            if paid:
+                out += ["    " + say("paid_by"), *(f"    {self.line(refund)}" for refund in paid)]
         return "\n".join(out)
+
+    def paid_by(self, decision: Stored) -> list[Stored]:
+        """A RefundApproved's refunds: the RefundIssued of its case (or cancelled order) stored after it."""
+        if decision.type != "RefundApproved":
+            return []
+        state = decision.state
+        subject = ("order_id", state["order_id"]) if state.get("order_id") else ("case_id", state.get("case_id"))
+        return [e for e in self.entries if e.type == "RefundIssued" and e.position > decision.position
+                and e.state.get(subject[0]) == subject[1]]
 
 
 def _line(item: Any) -> str:

@@ -1,17 +1,44 @@
-"""Aligned text tables for the terminal: money and counts right-aligned."""
+"""Aligned text tables for the terminal: money and counts right-aligned, wide (CJK) characters counted as two
+columns, so that a Chinese SKU's row lines up with the others."""
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from ledger.values import printable
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[str] = ()) -> str:
+def width(text: str) -> int:
+    """How many terminal columns `text` takes."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    fill = " " * max(columns - width(text), 0)
+    return fill + text if right else text + fill
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[int] = ()) -> str:
+    """`right`: the indexes of the right-aligned columns."""
     cells = [[("" if value is None else printable(str(value))) for value in row] for row in rows]
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    widths = [max([width(h), *(width(row[i]) for row in cells)]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if h in right else v.ljust(w)
-                         for v, w, h in zip(values, widths, headers)).rstrip()
+        return "  ".join(pad(v, w, i in right) for i, (v, w) in enumerate(zip(values, widths))).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in cells)])
+
+
+WIDE = 100  # the columns text output keeps within
+
+
+def wrap(text: str, columns: int = WIDE) -> str:
+    """A long line (a tally) broken between words to fit `columns`, wide characters counted as two."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and width(lines[-1]) + 1 + width(word) <= columns:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)

@@ -16,10 +16,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from ledger.aggregates import RECORD_TYPES
+from ledger.messages import unknown_type
 from ledger.events import Record
 from ledger.reading import Invalid, parse_json
 from ledger.values import quote
-from ledger.words import YES_NO, role_of, value_of
+from ledger.words import WORDS, YES_NO, role_of, value_of
 
 COMMON = ("at", "actor", "role", "key")
 WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits only: not "²", not "--5"
@@ -115,7 +116,7 @@ def record_from_words(type_: str, words: list[str], *, now: datetime, zone: tzin
     """The record as its JSON line would be; `at` defaults to now (in the shop's time zone)."""
     cls = RECORD_TYPES.get(type_)
     if cls is None:
-        raise Invalid(f"unknown record type {quote(type_)}; the types are {', '.join(RECORD_TYPES)}")
+        raise Invalid(unknown_type(type_, list(RECORD_TYPES), listed=True))
     record: dict[str, Any] = {"type": type_, "at": now.astimezone(zone).isoformat(timespec="seconds"),
                               "actor": actor}
     if role:
@@ -141,6 +142,25 @@ def usage() -> str:
     lines = []
     for name, cls in RECORD_TYPES.items():
         must = set(required(cls))
-        keys = [f"{key}*" if key in must else key for key in keys_of(cls) if key not in COMMON]
+        keys = [(f"{key}*" if key in must else key) + allowed(name, cls, key) for key in keys_of(cls)
+                if key not in COMMON]
         lines.append(f"{name}: {' '.join(keys)}")
     return "\n".join(lines)
+
+
+def allowed(type_: str, cls: type[BaseModel], key: str) -> str:
+    """A key's allowed values, with the shop's words for them: `=phone|chat(电话,旺旺,聊天)`."""
+    def literals(annotation: Any) -> list[str]:
+        if typing.get_origin(annotation) is typing.Literal:
+            return [str(v) for v in typing.get_args(annotation)]
+        return [v for arg in typing.get_args(annotation) for v in literals(arg)]
+
+    annotation = cls.model_fields[key].annotation
+    if annotation is bool:
+        return "=true|false(" + ",".join(YES_NO) + ")"
+    values = literals(annotation)
+    if not values:
+        return ""
+    words = [word for word, value in (WORDS.get((type_, key)) or WORDS.get((None, key)) or {}).items()
+             if value in values]
+    return "=" + "|".join(values) + (f"({','.join(words)})" if words else "")

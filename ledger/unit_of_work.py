@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from ledger.aggregates import HANDLERS, Aggregate, PolicyBook, fold
 from ledger.events import Event, Record
 from ledger.index import claimed_form
+from ledger.messages import rule_text, say
 from ledger.policy import Policy, PolicyParams
 from ledger.reading import Invalid, parse_json, record_class, record_key, validate
 from ledger.rules import Refused, refuse
@@ -60,8 +61,11 @@ class LineError(Exception):
         self.line = line
         self.error = error
         self.status = 3 if isinstance(error, Refused) else 2
-        detail = f"{error.rule}: {error.reason}" if isinstance(error, Refused) else str(error)
-        super().__init__(f"line {line}: {detail}")
+        detail = str(error)
+        if isinstance(error, Refused):
+            detail = say("refused", rule=error.rule, text=rule_text(error.rule), reason=error.reason)
+        self.detail = detail  # what is wrong, without the line
+        super().__init__(say("line", n=line, detail=detail))
 
 
 @dataclass

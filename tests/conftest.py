@@ -71,6 +71,19 @@ def run_cli(tmp_path, store):
     ledger = str(Path(sys.executable).with_name("ledger"))
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([ledger, *args], input=stdin, capture_output=True, text=True, env=env, cwd=tmp_path)
+        return past_creation(subprocess.run([ledger, *args], input=stdin, capture_output=True, text=True, env=env,
+                                            cwd=tmp_path))
 
     return run
+
+
+CREATED = "created a new store at "
+
+
+def past_creation(result):
+    """A command's result with the notice of the store it created taken off standard error (tests/test_cli.py
+    checks the notice itself), so that tests read the rest as the person does."""
+    first, _, rest = result.stderr.partition("\n")
+    if first.startswith(CREATED):
+        result.stderr = rest
+    return result

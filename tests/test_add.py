@@ -11,17 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import past_creation
+
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 
 
 @pytest.fixture
 def add(store, tmp_path):
-    def run(*args: str, role: str | None = "customer_service", actor: str | None = "lily"):
+    def run(*args: str, role: str | None = "customer_service", actor: str | None = "lily", lang: str = "en"):
         env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"],
-               "USER": "clerk", "LOGNAME": "clerk"}
+               "USER": "clerk", "LOGNAME": "clerk", "LEDGER_LANG": lang}
         env |= {"LEDGER_ROLE": role} if role else {}
         env |= {"LEDGER_ACTOR": actor} if actor else {}
-        return subprocess.run([LEDGER, *args], capture_output=True, text=True, env=env, cwd=tmp_path)
+        return past_creation(subprocess.run([LEDGER, *args], capture_output=True, text=True, env=env, cwd=tmp_path))
 
     return run
 
@@ -114,7 +116,10 @@ def test_add_a_refused_record_exits_3_with_its_rule(add):
 def test_add_help_lists_each_types_keys(add):
     text = add("add", "--help").stdout
     assert "ParcelDispatched: shipment_id* order_id case_id carrier* tracking_no* postage* lines*" in text
-    assert "ComplaintLodged: complaint_id* customer_id* category* order_id against text*" in text
+    assert ("ComplaintLodged: complaint_id* customer_id* category*=service|quality|logistics|other(服务,质量,物流,其他) "
+            "order_id against text*") in text
+    assert "ComplaintRuled: complaint_id* upheld*=true|false(是,否) note*" in text
+    assert "BuyerContacted: dispute_id* channel*=phone|chat(电话,旺旺,聊天) note*" in text
 
 
 @pytest.mark.parametrize("character", ["\u2028", "\u2029", "\u0085", "\u200b", "\u200e", "\u202e", "\x1b", "\n"])
@@ -177,3 +182,33 @@ def test_add_answers_with_what_the_ledger_decided_in_the_persons_words(add):
                  "at=2026-11-05T10:00:00+08:00", role="shipping_clerk")
     assert parcel.stdout.splitlines()[1:] == [
         "  ReturnParcelRefused (AS-4): freight-collect parcels are refused: do not sign for it"]
+
+
+def test_add_answers_in_chinese_at_a_chinese_desk(add):
+    placed = add(*ORDER[:-1], "payment=在线支付", "at=2026-11-02T14:00:00+08:00", lang="zh")
+    assert placed.stdout.splitlines() == ["已存入 OrderPlaced，0 条决定", "  库存：TEE-M-BLK 可用 -2",
+                                          "  库存：SOCK-W 可用 -1"]
+    sent = add("add", "ParcelDispatched", "shipment_id=S-1", "order_id=O-1", "carrier=SF", "tracking_no=SF12345678",
+               "postage=8", "lines=TEE-M-BLK:2,SOCK-W:1", "at=2026-11-03T09:40:00+08:00", role="发货", lang="zh")
+    assert sent.stdout.splitlines()[1] == ("  ShippedLate (SH-1): 应于 2026-11-03 00:00, 晚了 9小时 40分; "
+                                           "SH-2：未告知买家; SH-3：地址未确认")
+    add("add", "ReturnRequested", "case_id=C-1", "order_id=O-1", "kind=退货", "reason=质量问题", "lines=TEE-M-BLK:1",
+        "at=2026-11-04T10:00:00+08:00", lang="zh")
+    parcel = add("add", "ReturnParcelReceived", "case_id=C-1", "tracking_no=YT99999999", "method=到付", "postage=15",
+                 "at=2026-11-05T10:00:00+08:00", role="发货", lang="zh")
+    assert parcel.stdout.splitlines()[1:] == ["  ReturnParcelRefused (AS-4): 到付包裹一律拒收：不要签收"]
+    again = add("add", "ReturnRequested", "case_id=C-1", "order_id=O-1", "kind=退货", "reason=无理由",
+                "lines=TEE-M-BLK:1", "at=2026-11-04T11:00:00+08:00", lang="zh")
+    assert again.returncode == 3 and again.stderr.startswith("REF（账本不能接受的记录）：")
+
+
+def test_the_language_comes_from_ledger_lang_else_the_locale(add, monkeypatch):
+    from ledger import messages
+
+    for name in ("LEDGER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert messages.lang() == "en"
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert messages.say("yes") == "是"
+    monkeypatch.setenv("LEDGER_LANG", "en")
+    assert messages.say("yes") == "yes"

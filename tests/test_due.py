@@ -107,7 +107,7 @@ def test_the_command_filters_and_counts_every_kind(shop, store):
     text = subprocess.run([LEDGER, "due", "--as-of", "2026-11-02T20:00:00+08:00"], capture_output=True, text=True,
                           env=env)
     assert "4h 0m" in text.stdout
-    assert text.stdout.rstrip().splitlines()[-1].startswith("6 to do: dispatch 2, confirm_address 2")
+    assert text.stdout.rstrip().split("\n\n")[-1].startswith("6 to do: dispatch 2, confirm_address 2")
     bad = subprocess.run([LEDGER, "due", "--within", "soon"], capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "--within" in bad.stderr
 

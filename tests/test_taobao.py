@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import past_creation
+
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 EXPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "taobao"
 DAY1 = [str(EXPORTS / "orders-2026-11-03.csv"), str(EXPORTS / "items-2026-11-03.csv"),
@@ -23,7 +25,7 @@ def run(store, tmp_path):
     env = {"LEDGER_STORE": store, "PATH": "/usr/bin:/bin", "LEDGER_MASTER_KEY": os.environ["LEDGER_MASTER_KEY"]}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([LEDGER, *args], capture_output=True, text=True, env=env, cwd=tmp_path)
+        return past_creation(subprocess.run([LEDGER, *args], capture_output=True, text=True, env=env, cwd=tmp_path))
 
     return run
 

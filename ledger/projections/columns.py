@@ -30,6 +30,7 @@ class Column:
     key: bool = False  # part of the primary key
     stored: bool = True  # False: worked out when the view is read
     shown: bool = True  # False: kept for the projection only
+    listed: bool = True  # False: in the JSON and CSV, left out of the text table (which fits 100 columns)
     index: bool = False
     optional: bool = False  # a count or amount that may be missing (null)
     none: str = ""  # how a text table shows a missing value
@@ -53,11 +54,16 @@ class Column:
         return value
 
     def text(self, value: Any) -> str:
+        """A JSON value as a text table shows it: times to the minute, flags as yes/no, the shop's words."""
+        from ledger import messages
+
         if value is None:
-            return self.none
+            return messages.say(self.none) if self.none else ""
         if self.kind == BOOL:
-            return self.name.upper() if value else ""
-        return str(value)
+            return messages.yes_no(value)
+        if self.kind == TIME:
+            return minute(value)
+        return messages.shown(self.name, value)
 
 
 @dataclass(frozen=True)
@@ -199,11 +205,21 @@ def registry() -> tuple[dict, Any]:
     return handlers, on
 
 
-def text_table(columns: Sequence[Column], rows: Sequence[dict], total: dict | None = None) -> str:
-    """Aligned text of JSON rows; `total` (JSON values by column) becomes a last row labelled total."""
+def minute(stamp: str) -> str:
+    """An ISO time as a person reads it: `2026-11-03 00:00` (in the time zone it carries)."""
+    return stamp[:16].replace("T", " ")
+
+
+def text_table(columns: Sequence[Column], rows: Sequence[dict], total: tuple[str, dict] | None = None) -> str:
+    """Aligned text of JSON rows, the listed columns only; `total` (its label, and JSON values by column)
+    becomes a last row."""
+    from ledger.messages import heading
     from ledger.tables import table
 
+    columns = [c for c in columns if c.listed]
     cells = [[c.text(row[c.name]) for c in columns] for row in rows]
     if total is not None:
-        cells.append(["total", *(str(total.get(c.name, "")) for c in columns[1:])])
-    return table([c.name for c in columns], cells, right=[c.name for c in columns if c.kind in RIGHT])
+        label, sums = total
+        cells.append([label, *(str(sums.get(c.name, "")) for c in columns[1:])])
+    return table([heading(c.name) for c in columns], cells,
+                 right=[i for i, c in enumerate(columns) if c.kind in RIGHT])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from ledger.projections.columns import BOOL, JSON, MONEY, TIME, Column, Table, registry
@@ -12,14 +13,18 @@ from ledger.values import cents_of, micros, money
 CASES = Table("view_liability", (
     Column("case_id", key=True), Column("order_id", index=True), Column("kind"), Column("reason"),
     Column("accepted", BOOL, shown=False), Column("payer"), Column("rule"),
-    Column("outbound_postage", MONEY), Column("return_postage", MONEY), Column("reship_postage", MONEY),
-    Column("shop_cost", MONEY, stored=False), Column("buyer_cost", MONEY, stored=False),
-    Column("refund_approved", MONEY), Column("refunded", MONEY), Column("refund_outstanding", MONEY, stored=False),
+    Column("outbound_postage", MONEY, listed=False), Column("return_postage", MONEY, listed=False),
+    Column("reship_postage", MONEY, listed=False),
+    Column("shop_cost", MONEY, stored=False), Column("buyer_cost", MONEY, stored=False, listed=False),
+    Column("refund_approved", MONEY, listed=False), Column("refunded", MONEY, listed=False),
+    Column("refund_outstanding", MONEY, stored=False),
+    Column("requested_at", TIME, shown=False),
 ))
 ORDERS = Table("view_liability_orders", (
     Column("order_id", key=True), Column("cancelled", BOOL),
     Column("refund_approved", MONEY), Column("refunded", MONEY), Column("refund_outstanding", MONEY, stored=False),
     Column("returned_postage", MONEY), Column("lost_value", MONEY),
+    Column("since", TIME, shown=False),  # the earliest `at` of what put the order here
 ))
 # an order's shipping fee and unit prices, and the accepted return that has the fee as its outbound leg
 ORDER_FEES = Table("view_order_fees", (
@@ -61,7 +66,7 @@ def returned_to_sender(p, e: dict) -> None:
     if parcel["case_id"] is not None:
         p.row(CASES, parcel["case_id"])["reship_postage"] += cents_of(e["postage"])
     else:
-        p.row(ORDERS, parcel["order_id"])["returned_postage"] += parcel["postage"] + cents_of(e["postage"])
+        _order(p, parcel["order_id"], e)["returned_postage"] += parcel["postage"] + cents_of(e["postage"])
 
 
 @on("ParcelLost")
@@ -71,19 +76,26 @@ def lost(p, e: dict) -> None:
     if parcel["order_id"] is None:
         return  # a lost replacement keeps its postage in its case's reship leg
     prices = p.find(ORDER_FEES, parcel["order_id"])["prices"]
-    p.row(ORDERS, parcel["order_id"])["lost_value"] += sum(prices[sku] * quantity
-                                                           for sku, quantity in parcel["lines"].items())
+    _order(p, parcel["order_id"], e)["lost_value"] += sum(prices[sku] * quantity
+                                                          for sku, quantity in parcel["lines"].items())
 
 
 @on("OrderCancelled")
 def cancelled(p, e: dict) -> None:
-    p.row(ORDERS, e["order_id"])["cancelled"] = 1
+    _order(p, e["order_id"], e)["cancelled"] = 1
+
+
+def _order(p, order_id: str, e: dict) -> dict:
+    """An order's row, `since` the earliest of the events that put it here."""
+    row, at = p.row(ORDERS, order_id), micros(e["at"])
+    row["since"] = at if row["since"] is None else min(row["since"], at)
+    return row
 
 
 @on("ReturnRequested")
 def requested(p, e: dict) -> None:
     case = p.new(CASES, e["case_id"])
-    case.update(order_id=e["order_id"], kind=e["kind"], reason=e["reason"])
+    case.update(order_id=e["order_id"], kind=e["kind"], reason=e["reason"], requested_at=micros(e["at"]))
 
 
 @on("ReturnAccepted")
@@ -131,7 +143,7 @@ def reshipped(p, e: dict) -> None:
 @on("RefundApproved")
 def approved(p, e: dict) -> None:
     if e.get("order_id") is not None:  # OR-1
-        p.row(ORDERS, e["order_id"])["refund_approved"] = cents_of(e["amount"])
+        _order(p, e["order_id"], e)["refund_approved"] = cents_of(e["amount"])
     else:
         p.row(CASES, e["case_id"])["refund_approved"] = cents_of(e["amount"])
 
@@ -139,7 +151,7 @@ def approved(p, e: dict) -> None:
 @on("RefundIssued")
 def refunded(p, e: dict) -> None:
     if e.get("order_id") is not None:
-        p.row(ORDERS, e["order_id"])["refunded"] += cents_of(e["amount"])
+        _order(p, e["order_id"], e)["refunded"] += cents_of(e["amount"])
     else:
         _add(p, e["case_id"], "refunded", cents_of(e["amount"]))
 
@@ -151,22 +163,39 @@ def figures(row: dict) -> dict:
             "buyer_cost": legs if row["payer"] == "buyer" else 0}
 
 
-def report(cursor: Any, case_id: str | None = None, order_id: str | None = None) -> dict:
+def report(cursor: Any, case_id: str | None = None, order_id: str | None = None, outstanding_only: bool = False,
+           since: int | None = None, until: int | None = None) -> dict:
     """`liability --json`: accepted cases and the orders that did not reach their buyer (of one case or
-    order, if given), with totals over the rows listed; the refund totals cover cases and orders alike."""
-    where, params = ["accepted = 1"], []
-    for column, value in (("case_id", case_id), ("order_id", order_id)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
-    cases = [figures(row) for row in CASES.read(cursor, " AND ".join(where), params, order="case_id")]
+    order, if given; with refund outstanding only; requested, or come to the table, in [since, until), in
+    micros), with totals over the rows listed; the refund totals cover cases and orders alike."""
+    def where(first: str, at: str, key: str | None, value: str | None) -> tuple[str, list]:
+        clauses, params = [first] if first else [], []
+        for column, given in ((key, value), ("order_id", order_id)):
+            if column and given:
+                clauses.append(f"{column} = ?")
+                params.append(given)
+        for bound, op in ((since, ">="), (until, "<")):
+            if bound is not None:
+                clauses.append(f"{at} {op} ?")
+                params.append(bound)
+        if outstanding_only:
+            clauses.append("refund_approved > refunded")
+        return " AND ".join(clauses), params
+
+    cases = [figures(row) for row in CASES.read(cursor, *where("accepted = 1", "requested_at", "case_id", case_id),
+                                                order="case_id")]
     orders = [] if case_id else [outstanding(row) for row in ORDERS.read(
-        cursor, "order_id = ?" if order_id else "", (order_id,) if order_id else (), order="order_id")]
+        cursor, *where("", "since", None, None), order="order_id")]
     total = Totals()
     for row in (*cases, *orders):
         total.add(row)
     return {"cases": [CASES.json(case) for case in cases], "orders": [ORDERS.json(row) for row in orders],
             "totals": total.json()}
+
+
+def subtotal(rows: list[dict]) -> dict:
+    """The totals of JSON rows (one table's), for the text table's last row."""
+    return {name: f"{sum(Decimal(row[name]) for row in rows):.2f}" for name in TOTALS if rows and name in rows[0]}
 
 
 def outstanding(row: dict) -> dict:

@@ -1,0 +1,276 @@
+"""The message catalogue: every text a person reads, in English and in Simplified Chinese, under one key
+(SPEC section 16: `LEDGER_LANG=zh`, or a `zh` locale, gives the Chinese). JSON never goes through here: its
+keys and values stay the same in every language.
+
+`say(key, **values)` is a sentence; `heading(name)` a column's heading; `shown(key, value)` a value as the
+reader's language shows it (in Chinese, the shop's word beside it: `quality 质量问题`).
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+EN, ZH = "en", "zh"
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # append, add, import
+    "stored": ("stored {stored} record(s) and {decisions} decision(s); skipped {skipped} already stored",
+               "已存入 {stored} 条记录、{decisions} 条决定；跳过已存的 {skipped} 条"),
+    "stored_one": ("stored {type} and {decisions} decision(s)", "已存入 {type}，{decisions} 条决定"),
+    "skipped_one": ("skipped: this {type} is already stored", "跳过：这条 {type} 已经存过"),
+    "imported": ("stored {stored} record(s) and {decisions} decision(s); skipped {skipped} already stored; "
+                 "{unpaid} row(s) not paid yet",
+                 "已存入 {stored} 条记录、{decisions} 条决定；跳过已存的 {skipped} 条；{unpaid} 行尚未付款"),
+    "would_append": ("{n} record(s) would be appended; nothing was stored", "将存入 {n} 条记录；什么也没有存"),
+    "needs_person": ("needs a person: {note}", "需要人工处理：{note}"),
+    "stock_below": ("stock: {sku} available {available}", "库存：{sku} 可用 {available}"),
+    "created": ("created a new store at {url}", "已新建账本：{url}"),
+    "not_utf8": ("input is not UTF-8 text: {reason}", "输入不是 UTF-8 文本：{reason}"),
+    "no_store": ("no store at {url}", "{url} 没有账本"),
+    "unknown_type": ("unknown record type {type}{nearest}", "未知的记录类型 {type}{nearest}"),
+    "did_you_mean": ("; did you mean {name}?", "；是不是 {name}？"),
+    "the_types": ("; the types are {names}", "；记录类型有 {names}"),
+    "add_epilog": ("Record types and their keys (* required; at, actor, role and key for all):",
+                   "记录类型及其字段（* 为必填；所有类型都有 at、actor、role 和 key）："),
+    "allowed": ("one of", "可选"),
+    "line": ("line {n}: {detail}", "第 {n} 行：{detail}"),
+    "refused": ("{rule}: {reason}", "{rule}（{text}）：{reason}"),
+    "stale_views": ("the views were built by an earlier version of ledger: run `ledger replay` to rebuild them (the "
+                    "next append does too)", "视图是旧版本建的：运行 `ledger replay` 重建（下次追加记录时也会重建）"),
+    # history, explain
+    "unknown_id": ("unknown id {id}", "未知的编号 {id}"),
+    "not_explained": ("{id} is a {kind}; explain takes an order, case, dispute, complaint or staff member",
+                      "{id} 是{kind}；explain 只解释订单、售后单、评价纠纷、投诉或员工"),
+    "history_of": ("History of {kind} {id}: {n} event(s)", "{kind} {id} 的历史：{n} 条事件"),
+    "decisions_on": ("Decisions on {kind} {id}", "{kind} {id} 的决定"),
+    "no_decisions": ("no decisions yet", "还没有决定"),
+    "decision_head": ("#{position} {type}: rule {rule} ({text}), policy {policy}",
+                      "#{position} {type}：规则 {rule}（{text}），制度版本 {policy}"),
+    "rests_on": ("rests on:", "依据："),
+    "paid_by": ("paid by:", "已退款："),
+    "decision_cited": ("[{rule}, policy {policy}, caused by #{cause}]", "[{rule}，制度 {policy}，由 #{cause} 引起]"),
+    "at_in": ("at ({zone})", "时间（{zone}）"),
+    # views
+    "stock_tally": ("{n} SKU(s): {low} low, {oversold} oversold", "{n} 个 SKU：{low} 个低库存，{oversold} 个超卖"),
+    "cases_head": ("Accepted cases: {n} (every figure of each: --json or --csv)",
+                   "已受理的售后单：{n}（各项明细：--json 或 --csv）"),
+    "orders_head": ("Orders that did not reach their buyer: {n}", "未送达买家的订单：{n}"),
+    "total_cases": ("cases", "售后合计"),
+    "total_orders": ("orders", "订单合计"),
+    "grand_total": ("Both together: shop {shop_cost}, buyer {buyer_cost}; refunds approved {refund_approved}, "
+                    "paid {refunded}, outstanding {refund_outstanding}",
+                    "两表合计：店铺承担 {shop_cost}，买家承担 {buyer_cost}；已批准退款 {refund_approved}，"
+                    "已退 {refunded}，待退 {refund_outstanding}"),
+    "sla_head": ("SLA breaches as of {at}: {n}", "截至 {at} 的超时：{n}"),
+    "in_all": ("{n} in all: {each}", "共 {n}：{each}"),
+    "to_do": ("{n} to do: {each}", "待办 {n}：{each}"),
+    "overdue": ("overdue {span}", "超时 {span}"),
+    "kpi_rows": ("{n} row(s), by {by}", "{n} 行，按{by}"),
+    "total": ("total", "合计"),
+    "fund_head": ("Growth fund: {n} entries", "成长基金：{n} 笔"),
+    "balance": ("balance {balance}", "余额 {balance}"),
+    "matches": ("{n} match(es) for {text}{more}", "{text} 找到 {n} 项{more}"),
+    "matches_more": (" (the first {most}: type more of it to narrow them)", "（只列前 {most} 项：多输入几个字缩小范围）"),
+    "see_history": ("ledger history {id}", "ledger history {id}"),
+    "unknown_kind": ("--kind: unknown kind {kind}; the kinds are {kinds}", "--kind：未知的种类 {kind}；可选 {kinds}"),
+    "as_of_bad": ("--as-of: {error}", "--as-of：{error}"),
+    "date_bad": ("{option}: a local date such as 2026-11-01, got {value}",
+                 "{option}：应是本地日期，如 2026-11-01，收到 {value}"),
+    # replay, verify, report, backup, forget, demo
+    "rebuilt": ("rebuilt the views from {n} event(s)", "已从 {n} 条事件重建视图"),
+    "not_replayed": ("{problem}; nothing was replayed (see ledger verify)", "{problem}；没有重放（见 ledger verify）"),
+    "what_if_head": ("What would change under policy {version} ({overrides} over the policy in force): "
+                     "{n} change(s)", "按制度 {version}（在现行制度上改 {overrides}）会变的：{n} 处"),
+    "no_keys": ("no keys", "无改动"),
+    "recorded": ("recorded", "记录的"),
+    "replayed": ("replayed", "重算的"),
+    "verified": ("{n} event(s) verified", "已校验 {n} 条事件"),
+    "head": ("head {head}", "链头 {head}"),
+    "head_bad": ("--expect-head {head}: {error}", "--expect-head {head}：{error}"),
+    "wrote_report": ("wrote the report to {path} ({size:,} bytes)", "报告已写入 {path}（{size:,} 字节）"),
+    "cannot_write": ("cannot write {path}: {reason}", "无法写入 {path}：{reason}"),
+    "backed_up": ("backed up {n} event(s) to {path}", "已备份 {n} 条事件到 {path}"),
+    "unknown_customer": ("unknown customer {id}", "未知的客户 {id}"),
+    "already_forgotten": ("customer {id} was already forgotten ({at}, by {actor}); nothing was added",
+                          "客户 {id} 已被删除过（{at}，{actor}）；没有再添加"),
+    "forgot": ("forgot customer {id}: their address, phone, notes, reviews and complaints now read \"[erased]\"",
+               "已删除客户 {id} 的个人信息：地址、电话、备注、评价和投诉内容现在显示为 \"[erased]\""),
+    "note": ("note: {note}", "注意：{note}"),
+    "backups_hold": ("{n} backup(s) taken before still hold their key; destroy them, or restore each and run this "
+                     "forget on it:", "之前的 {n} 份备份仍保存着密钥；请销毁，或逐一恢复后再执行这次删除："),
+    "backup_line": ("  {path}  (taken {at}, head {head})", "  {path}  （{at} 备份，链头 {head}）"),
+    "demo_exists": ("a store exists at {url}; the demo loads its shop into a new store only (name another with "
+                    "--store)", "{url} 已有账本；演示只装入新账本（用 --store 另起一个）"),
+    "aborted": ("aborted", "已中止"),
+    "see_help": ("{message} (see {command} --help)", "{message}（见 {command} --help）"),
+    "error": ("error: {message}", "错误：{message}"),
+    # answers (answers.py)
+    "on_time": ("on time", "按时"),
+    "late": ("{span} late", "晚了 {span}"),
+    "due_at": ("due {at}", "应于 {at}"),
+    "told": ("SH-2: the buyer was told in time", "SH-2：已及时告知买家"),
+    "not_told": ("SH-2: the buyer was not told", "SH-2：未告知买家"),
+    "unconfirmed": ("SH-3: address not confirmed", "SH-3：地址未确认"),
+    "in_window": ("inside the return window (until {at})", "在退货期内（至 {at}）"),
+    "out_window": ("outside the return window, which ended {at}: nothing more to do",
+                   "已过退货期（{at} 截止）：无需再处理"),
+    "payer_shop": ("the shop pays the postage", "运费由店铺承担"),
+    "payer_buyer": ("the buyer pays the postage", "运费由买家承担"),
+    "payer_pending": ("who pays waits for the supervisor", "由谁承担运费待主管裁定"),
+    "parcel_refused": ("{method} parcels are refused: do not sign for it", "{method}包裹一律拒收：不要签收"),
+    "escalated": ("damage by the buyer: the supervisor rules who pays and what is refunded",
+                  "买家人为损坏：由主管裁定谁付运费、退多少款"),
+    "refund_approved": ("refund of {amount} approved", "已批准退款 {amount}"),
+    "reshipped": ("replacement on its way ({tracking})", "换货已发出（{tracking}）"),
+    "review_escalated": ("negotiation failed: reported to the supervisor", "协商失败：已上报主管"),
+    "penalty": ("{staff}'s upheld complaint no. {nth} of {month}: {amount}",
+                "{staff} 在 {month} 第 {nth} 次投诉成立：{amount}"),
+    "whole_wage": (" (the rest of the month's wage)", "（当月剩余工资）"),
+    "days": ("{n}d", "{n}天"),
+    "hours": ("{n}h", "{n}小时"),
+    "minutes": ("{n}m", "{n}分"),
+    "not_done": ("not done", "未完成"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+}
+
+# rule ID -> what it says, in a line (explain shows it beside the ID)
+RULES: dict[str, tuple[str, str]] = {
+    "SH-1": ("ship today's orders today", "当天件当天发"),
+    "SH-2": ("a late dispatch is excused only when the buyer was told before the deadline",
+             "如有特殊情况必须告诉客服（超时前告知买家）"),
+    "SH-3": ("confirm the buyer's address and phone before dispatch", "请顾客核实收货地址及手机号码"),
+    "SH-4": ("a tracking number is used once: no parcel sent twice", "避免重发多发（一个运单号只用一次）"),
+    "AS-1": ("colour, size or style exchange: the buyer pays both legs", "更换颜色、码数、款式，买方承担双程运费"),
+    "AS-2": ("send the replacement soon after the parcel arrives", "货到后要尽快换发，如要延缓，必须事先通知买家"),
+    "AS-3": ("quality or wrong item: the shop pays the postage", "质量问题或货不对板，我方承担运费"),
+    "AS-4": ("parcels sent by a refused method (freight collect) are refused", "到付件等拒收方式的包裹一律拒签"),
+    "AS-6": ("returns within the policy's window", "退换货在有效期内受理，过期不候"),
+    "AS-7": ("a replacement carries its tracking number", "换货后要备注发货单号"),
+    "RT-1": ("quality confirmed: full refund; damage by the buyer goes to the supervisor",
+             "质量问题核实通过后全额退款；人为因素报告主管"),
+    "RT-2": ("wrong item confirmed: the shop pays the postage", "货不对板，我方承担运费"),
+    "RT-3": ("nothing wrong with the goods: the buyer pays both legs", "商品没任何问题，运费双程自理"),
+    "RT-4": ("a colour difference is not a quality fault", "色差问题不属于质量问题"),
+    "RT-5": ("no-reason returns inside the window", "无理由退换货（有效期内）"),
+    "RV-1": ("contact the buyer of a bad review soon", "尽快与买家协商"),
+    "RV-3": ("a negotiation that fails goes to the supervisor in time", "无法与买家协商一致的，及时报告主管"),
+    "ST-1": ("stock below the threshold is low", "宝贝数量低于下限为低库存"),
+    "ST-2": ("upheld service complaints in a month are fined, doubling, then the rest of the wage",
+             "一个自然月内因服务原因被投诉按次罚款，第二次翻倍，再有则扣除当月工资"),
+    "ST-3": ("penalties go to the growth fund", "所有罚款存入部门成长基金箱"),
+    "OR-1": ("a cancelled order is refunded all the buyer paid", "交易关闭，退还买家所付"),
+    "AU-1": ("only the supervisor rules, adopts policy and spends the fund", "重大纠纷问题需申报主管处理"),
+    "AU-2": ("every record by a signed-in account", "子账号，责任到人"),
+    "AU-3": ("only the supervisor erases a customer's data", "客户信息保护"),
+    "AU-4": ("a late excuse counts only from a supervisor", "如实记录"),
+    "CP-1": ("answer a complaint in time", "及时响应客户投诉"),
+    "CP-2": ("record, rule on and close a complaint in time", "分类、登记、处理、反馈"),
+    "CP-3": ("no ruling on a complaint against oneself", "利益冲突"),
+    "VO-1": ("a mistake is corrected by a record of its own", "差错更正"),
+    "VO-2": ("a changed address is confirmed again", "改地址"),
+    "REF": ("a record the ledger cannot take", "账本不能接受的记录"),
+}
+
+# a column's heading in text tables (a name not here is shown as it is)
+HEADINGS: dict[str, tuple[str, str]] = {
+    "sku": ("sku", "SKU"), "on_hand": ("on hand", "在库"), "reserved": ("reserved", "已占用"),
+    "available": ("available", "可用"), "low": ("low", "低库存"),
+    "case_id": ("case", "售后单"), "order_id": ("order", "订单"), "kind": ("kind", "类型"),
+    "reason": ("reason", "原因"), "payer": ("payer", "运费方"), "rule": ("rule", "规则"),
+    "shop_cost": ("shop pays", "店铺承担"), "buyer_cost": ("buyer pays", "买家承担"),
+    "refund_approved": ("approved", "批准退款"), "refunded": ("refunded", "已退款"),
+    "refund_outstanding": ("owed", "待退款"), "cancelled": ("cancelled", "已取消"),
+    "returned_postage": ("returned", "退回运费"), "lost_value": ("lost", "丢件货值"),
+    "subject": ("subject", "对象"), "due": ("due", "期限"), "done_at": ("done", "完成"),
+    "role": ("role", "负责"), "left": ("left", "剩余"), "staff": ("staff", "员工"), "period": ("period", "期间"),
+    "orders": ("orders", "订单数"), "sales": ("sales", "销售额"), "aov": ("aov", "客单价"), "refunds": ("refunds", "退款"),
+    "cases": ("cases", "售后"), "return_rate": ("returns", "退货率"), "target_sales": ("target sales", "销售目标"),
+    "target_orders": ("target orders", "订单目标"), "achieved": ("achieved", "达成"),
+    "same_day_rate": ("same day", "当日发货率"), "breaches": ("breaches", "超时"), "satisfaction": ("satisfied", "满意度"),
+    "complaints": ("complaints", "投诉"), "upheld": ("upheld", "成立"), "penalties": ("penalties", "罚款"),
+    "at": ("at", "时间"), "pos": ("pos", "位置"), "actor": ("actor", "录入人"), "event": ("event", "事件"), "month": ("month", "月份"), "amount": ("amount", "金额"), "entry": ("entry", "款项"),
+}
+
+# values a table shows in the reader's words (keys and values beyond words.py's input words)
+SHOWN: dict[str, dict[str, str]] = {
+    "kind": {"same_day_shipping": "当日发货", "address_unconfirmed": "地址未确认", "reship": "换货发出",
+             "contact_buyer": "联系买家", "resolve_review": "处理差评", "answer_complaint": "答复投诉",
+             "rule_complaint": "裁定投诉", "close_complaint": "投诉结案", "dispatch": "发货",
+             "confirm_address": "确认地址", "inspect": "验货", "rule_case": "裁定售后", "refund": "退款",
+             "return": "退货", "exchange": "换货", "refund_only": "仅退款", "order": "订单", "case": "售后单",
+             "shipment": "包裹", "dispute": "评价纠纷", "complaint": "投诉", "staff": "员工", "tracking": "运单号",
+             "platform_order": "平台订单", "exchange_reship": "换货超时", "review_contact": "差评联系超时",
+             "review_resolution": "差评处理超时", "complaint_response": "投诉答复超时",
+             "complaint_resolution": "投诉处理超时"},
+    "payer": {"pending": "待裁定"},
+}
+
+
+def lang() -> str:
+    """The reader's language: LEDGER_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG)."""
+    for name in ("LEDGER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return ZH if value.lower().startswith("zh") else EN
+    return EN
+
+
+def _pick(pair: tuple[str, str]) -> str:
+    return pair[1] if lang() == ZH else pair[0]
+
+
+def say(key: str, **values: Any) -> str:
+    return _pick(TEXTS[key]).format(**values)
+
+
+def rule_text(rule_id: str) -> str:
+    return _pick(RULES[rule_id]) if rule_id in RULES else ""
+
+
+def heading(name: str) -> str:
+    return _pick(HEADINGS[name]) if name in HEADINGS else name
+
+
+def yes_no(flag: Any) -> str:
+    return say("yes") if flag else say("no")
+
+
+@functools.cache
+def _words() -> dict[str, dict[str, str]]:
+    from ledger.words import WORDS
+
+    by_key: dict[str, dict[str, str]] = {key: dict(values) for key, values in SHOWN.items()}
+    for (_, key), table in WORDS.items():
+        for word, value in table.items():
+            by_key.setdefault(key, {}).setdefault(value, word)  # the first word of a value is its name
+    return by_key
+
+
+def shown(key: str, value: Any) -> str:
+    """A value as a table or a sentence shows it: in Chinese, the shop's word beside it."""
+    text = "" if value is None else str(value)
+    if lang() != ZH or not text:
+        return text
+    word = _words().get(key, {}).get(text)
+    return f"{text} {word}" if word else text
+
+
+def word(key: str, value: str) -> str:
+    """A value inside a sentence: the shop's word alone in Chinese, the value hyphenated in English."""
+    if lang() == ZH and (found := _words().get(key, {}).get(value)):
+        return found
+    return value.replace("_", "-")
+
+
+def unknown_type(name: str, types: list[str], listed: bool = False) -> str:
+    """An unknown record type, with the nearest known one (`OrderPlacd`: did you mean OrderPlaced?)."""
+    import difflib
+
+    from ledger.values import quote
+
+    nearest = difflib.get_close_matches(name, types, n=1, cutoff=0.6)
+    tail = say("did_you_mean", name=nearest[0]) if nearest else say("the_types", names=", ".join(types)) \
+        if listed else ""
+    return say("unknown_type", type=quote(name), nearest=tail)
