@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import orjson
 from eventsourcing.application import Application
 
+from ledger import accounts
+from ledger.accounts import Account, SignInFailed
 from ledger.aggregates import PolicyBook, fold
 from ledger.crypto import Keyring
 from ledger.events import BackupTaken, CustomerForgotten, Event, Record
@@ -21,7 +24,7 @@ from ledger.lookups import StoreSession
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import Policy, PolicyParams
 from ledger.projections import TOPICS, Projector, fact, recreate_views
-from ledger.projections import fund as fund_view, kpi as kpi_view, sla as sla_view
+from ledger.projections import accounts as accounts_view, fund as fund_view, kpi as kpi_view, sla as sla_view
 from ledger.reader import Reader
 from ledger.report import Timeline
 from ledger.rules import Refused
@@ -57,32 +60,34 @@ class Ledger(Application[str]):
         return PydanticMapper(transcoder=OrjsonTranscoder(), keyring=Keyring(lambda: self.recorder.reading()))
 
     @contextmanager
-    def _appending(self) -> Iterator[StoreSession]:
+    def _appending(self) -> Iterator[tuple[StoreSession, bool]]:
+        """The append's session, and whether the store had staff accounts when it began."""
         if not self.reader.views_current():  # a new store, or one whose views an earlier version built
             self.rebuild_views()
         with self.recorder.appending() as cursor:
             session = StoreSession(self.recorder, cursor, self.mapper, self.overlay)
             try:
-                yield session
+                yield session, accounts_view.any_account(self.recorder.sql_cursor(cursor))
             finally:
                 session.close()
 
     # -- appending ------------------------------------------------------------------------------
 
-    def append(self, lines: Iterable[str]) -> Appended:
-        """All or nothing: the first bad line raises LineError and nothing of the file is stored.
+    def append(self, lines: Iterable[str], account: Account | None = None) -> Appended:
+        """All or nothing: the first bad line raises LineError and nothing of the file is stored. In a store
+        with accounts, `account` is who appends (AU-2); without one the first record is refused.
 
         The file holds the store's write lock while it is decided: another writer waits, then
         decides its own file on the state this one left."""
-        with self._appending() as session:
-            return UnitOfWork(session, self.overlay).run(lines)
+        with self._appending() as (session, accounts):
+            return UnitOfWork(session, self.overlay, account if accounts else None, accounts).run(lines)
 
     def replay_records(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
         """Decide records again in this (scratch) store; returns the ones now refused."""
-        with self._appending() as session:
+        with self._appending() as (session, _):
             return UnitOfWork(session, self.overlay).replay(records)
 
-    def backup(self, path: Path, actor: str, role: str) -> int:
+    def backup(self, path: Path, actor: str, role: str, account: Account | None = None) -> int:
         """A consistent copy by SQLite's online backup API, recorded (BackupTaken) so that a later `forget`
         can name it; returns how many events it holds. A failed copy leaves no file behind."""
         if self.store.path is None:
@@ -97,31 +102,91 @@ class Ledger(Application[str]):
                 source.backup(target)
                 count = target.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
             # recorded, or no copy at all: a copy `forget` could not name would keep a customer's key
-            self._record("BackupTaken", actor, role, path=str(path.resolve()), head=head)
+            self._record("BackupTaken", actor, role, account, path=str(path.resolve()), head=head)
         except BaseException:
             for left in (path, path.with_name(path.name + "-journal")):
                 left.unlink(missing_ok=True)
             raise
         return count
 
-    def forget(self, customer_id: str, actor: str, role: str, reason: str) -> Forgotten:
+    def forget(self, customer_id: str, actor: str, role: str, reason: str, account: Account | None = None
+               ) -> Forgotten:
         """Destroy the customer's data key and record who did it, when and why (once: a customer forgotten
         already is left as they are); with the backups taken before, which still hold the key."""
         earlier = [e for _, e in self.events_of([f"customer:{customer_id}"]) if isinstance(e, CustomerForgotten)]
         if not earlier:
             try:
-                self._record("CustomerForgotten", actor, role, customer_id=customer_id, reason=reason)
+                self._record("CustomerForgotten", actor, role, account, customer_id=customer_id, reason=reason)
             except LineError as error:
-                if error.status == 3:
+                if isinstance(error.error, Refused) and error.error.rule == "REF":
                     raise UnknownCustomer(customer_id) from None
                 raise
         return Forgotten(earlier[0] if earlier else None, self.recorder.after_erasure(),
                          [e for _, e in self.events_of(["backups"]) if isinstance(e, BackupTaken)])
 
-    def _record(self, type_: str, actor: str, role: str, **fields: str) -> None:
+    def _record(self, type_: str, actor: str, role: str, account: Account | None, **fields: str) -> None:
         """A record the ledger writes itself, appended like any other."""
         now = datetime.now(timezone.utc).isoformat()
-        self.append([orjson.dumps({"type": type_, "at": now, "actor": actor, "role": role, **fields}).decode()])
+        self.append([orjson.dumps({"type": type_, "at": now, "actor": actor, "role": role, **fields}).decode()],
+                    account)
+
+    # -- staff accounts (SPEC section 14) -------------------------------------------------------
+
+    def has_accounts(self) -> bool:
+        with self.recorder.reading() as cursor:
+            return accounts_view.any_account(cursor)
+
+    def account(self, name: str) -> Account | None:
+        with self.recorder.reading() as cursor:
+            row = accounts_view.account(cursor, name)
+        return Account(name, row["role"], row["left_at"] is not None) if row else None
+
+    def sign_in(self, name: str, password: str) -> Account:
+        """The account whose password this is; otherwise, after a short delay, SignInFailed."""
+        with self.recorder.reading() as cursor:
+            right = accounts.verify_password(cursor, name, password)
+        found = self.account(name) if right else None
+        if found is None:
+            accounts.fail_slowly()
+            raise SignInFailed()
+        return found
+
+    def sign_in_with_token(self, token: str) -> Account:
+        with self.recorder.reading() as cursor:
+            owner = accounts.token_owner(cursor, token)
+        found = self.account(owner) if owner else None
+        if found is None:
+            accounts.fail_slowly()
+            raise SignInFailed()
+        return found
+
+    @contextmanager
+    def _credentials(self) -> Iterator[Any]:
+        with self.recorder.writing() as cursor:
+            yield self.recorder.sql_cursor(cursor)
+
+    def set_password(self, staff: str, password: str) -> None:
+        with self._credentials() as cursor:
+            accounts.set_password(cursor, staff, password)
+
+    def make_token(self, staff: str, label: str) -> tuple[str, str]:
+        with self._credentials() as cursor:
+            return accounts.make_token(cursor, staff, label)
+
+    def revoke_token(self, token_id: str) -> str | None:
+        with self._credentials() as cursor:
+            return accounts.revoke_token(cursor, token_id)
+
+    def staff_list(self) -> list[dict]:
+        """`staff list --json`'s accounts, each with its tokens (never a secret)."""
+        with self.recorder.reading() as cursor:
+            rows = accounts_view.ACCOUNTS.read(cursor, order="staff")
+            made = accounts.tokens(cursor)
+        zone = self.latest_policy().zone
+        return [{"staff": row["staff"], "role": row["role"],
+                 **{name: accounts_view.ACCOUNTS.json(row, zone)[column] for name, column in
+                    (("since", "since"), ("left", "left_at"))},
+                 "tokens": made.get(row["staff"], [])} for row in rows]
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -160,10 +160,52 @@ def emit_json(obj) -> None:
 @click.group()
 @click.version_option(package_name="ledger", message="%(prog)s %(version)s")
 @click.option("--store", default=None, metavar="URL", help="the store for every command (see each command)")
+@click.option("--as", "as_", default=None, metavar="NAME",
+              help="the staff account that appends, in a store with accounts (default: LEDGER_AS; the password "
+                   "from LEDGER_PASSWORD or asked on the terminal; or LEDGER_TOKEN)")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None) -> None:
+def cli(ctx: click.Context, store: str | None, as_: str | None) -> None:
     """An event-sourced order and after-sales ledger for online shops."""
-    ctx.obj = {"store": store}
+    ctx.obj = {"store": store, "as": as_}
+
+
+def signed_in(ledger):
+    """Who appends (AU-2): nobody in a store without accounts; else the account `--as` (or LEDGER_AS) with
+    LEDGER_PASSWORD or the password asked on the terminal, or LEDGER_TOKEN's. Exit 2 without one, or after a
+    short delay when the name, password or token is wrong (one message for all three)."""
+    from ledger.accounts import SignInFailed
+
+    if not ledger.has_accounts():
+        return None
+    name = click.get_current_context().find_root().obj.get("as") or os.environ.get("LEDGER_AS")
+    token = os.environ.get("LEDGER_TOKEN")
+    try:
+        if name:
+            return ledger.sign_in(name, os.environ.get("LEDGER_PASSWORD") or ask_password(name))
+        if token:
+            return ledger.sign_in_with_token(token)
+    except SignInFailed:
+        raise Failure(say("sign_in_failed"), INVALID) from None
+    raise Failure(say("sign_in_needed"), INVALID)
+
+
+def terminal():
+    """The controlling terminal, to ask a person (not standard input, which may carry records); None in a
+    script."""
+    try:
+        return open(os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY), "r+b", buffering=0)
+    except OSError:
+        return None
+
+
+def ask_password(name: str) -> str:
+    import getpass
+
+    tty = terminal()
+    if tty is None:
+        raise Failure(say("password_needed"), INVALID)
+    tty.close()
+    return getpass.getpass(say("password_for", name=name))
 
 
 @cli.command()
@@ -174,10 +216,11 @@ def append(ledger, file) -> None:
     from ledger.application import LineError
     from ledger.reading import LineTooLong, bounded_lines
 
+    account = signed_in(ledger)
     try:
         with progress(_size(file), "appending") as advance:
             lines = bounded_lines(file)
-            result = ledger.append(lines if advance is None else _advancing(lines, advance))
+            result = ledger.append(lines if advance is None else _advancing(lines, advance), account)
     except LineTooLong as error:
         raise Failure(str(LineError(error.number, error)), INVALID) from None
     except LineError as error:
@@ -240,12 +283,13 @@ def add(ledger, type_: str, words: tuple[str, ...], future: bool) -> None:
     from ledger.reading import Invalid
     from ledger.typed import record_from_words
 
+    account = signed_in(ledger)
     try:
         record = record_from_words(type_, list(words), now=datetime.now(timezone.utc),
                                    zone=ledger.policy_book().latest().zone,
-                                   actor=os.environ.get("LEDGER_ACTOR") or getpass.getuser(),
-                                   role=os.environ.get("LEDGER_ROLE"), future=future)
-        result = ledger.append([orjson.dumps(record).decode()])
+                                   actor=account.name if account else os.environ.get("LEDGER_ACTOR") or getpass.getuser(),
+                                   role=account.role if account else os.environ.get("LEDGER_ROLE"), future=future)
+        result = ledger.append([orjson.dumps(record).decode()], account)
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
     except LineError as error:
@@ -302,7 +346,8 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
                             as_of=parse_as_of(as_of), encoding=encoding)
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
-    lines = [orjson.dumps(record).decode() for record, _ in converted.records]
+    account = None if dry_run else signed_in(ledger)
+    lines = [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
     if dry_run:
         for line in lines:
             click.echo(line)
@@ -310,7 +355,7 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
         return
     try:
         with progress(len(lines), "importing") as advance:
-            result = ledger.append(lines if advance is None else _advancing(lines, lambda n: advance(1)))
+            result = ledger.append(lines if advance is None else _advancing(lines, lambda n: advance(1)), account)
     except LineError as error:
         source = converted.records[error.line - 1][1]
         raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail), error.status) from None
@@ -318,6 +363,11 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
                    unpaid=converted.unpaid))
     for note in converted.for_a_person:
         click.echo(say("needs_person", note=note))
+
+
+def signed_as(record: dict, account) -> dict:
+    """An imported record as the signed-in import account appends it: its actor and role are the account's."""
+    return record if account is None else {k: v for k, v in record.items() if k not in ("actor", "role")}
 
 
 def _size(file) -> int:
@@ -765,13 +815,20 @@ def verify(reader, expect_head: str | None) -> None:
 @click.option("--role", default="supervisor", type=click.Choice(["supervisor", "customer_service", "system"]),
               show_default=True)
 @click.option("--reason", default="the customer asked to be forgotten", show_default=True)
+@click.option("--yes", is_flag=True, help="do not ask to type the customer id again (on a terminal it is asked)")
 @store_option
-def forget(ledger, customer_id: str, actor: str, role: str, reason: str) -> None:
-    """Erase a customer's personal data for good by destroying their data key (SPEC section 5)."""
+def forget(ledger, customer_id: str, actor: str, role: str, reason: str, yes: bool) -> None:
+    """Erase a customer's personal data for good by destroying their data key (SPEC section 5). In a store
+    with accounts, a supervisor's alone (AU-3)."""
     from ledger.application import UnknownCustomer
 
+    account = signed_in(ledger)
+    if account is not None:
+        actor, role = account.name, account.role
+    if not yes:
+        confirm_on_terminal(customer_id)
     try:
-        done = ledger.forget(customer_id, actor, role, reason)
+        done = ledger.forget(customer_id, actor, role, reason, account)
     except UnknownCustomer:
         raise Failure(say("unknown_customer", id=quote(customer_id)), INVALID) from None
     if done.earlier is not None:
@@ -788,6 +845,18 @@ def forget(ledger, customer_id: str, actor: str, role: str, reason: str) -> None
             click.echo(say("backup_line", path=printable(taken.path), at=taken.at.isoformat(), head=taken.head))
 
 
+def confirm_on_terminal(customer_id: str) -> None:
+    """AU-3: on a terminal the operator types the customer id again; nothing is stored otherwise."""
+    tty = terminal()
+    if tty is None:
+        return  # a script: nobody to ask
+    with tty:
+        tty.write(say("type_again", id=printable(customer_id)).encode())
+        typed = tty.readline().decode(errors="replace").strip()
+    if typed != customer_id:
+        raise Failure(say("not_confirmed"), INVALID)
+
+
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--actor", default=lambda: os.environ.get("LEDGER_ACTOR") or os.environ.get("USER", "unknown"),
@@ -797,8 +866,9 @@ def backup(ledger, path: Path, actor: str) -> None:
     """Write a consistent copy of a SQLite store while it is in use, and record it (PostgreSQL: use pg_dump)."""
     from ledger.store import StoreError
 
+    account = signed_in(ledger)
     try:
-        copied = ledger.backup(path, actor, "system")
+        copied = ledger.backup(path, *((account.name, account.role) if account else (actor, "system")), account)
     except StoreError as error:
         raise Failure(str(error), INVALID) from None
     click.echo(say("backed_up", n=copied, path=path))
@@ -815,6 +885,150 @@ def export(ledger) -> None:
     out = sys.stdout.buffer
     for record in ledger.records():
         out.write(orjson.dumps(record_json(record)) + b"\n")
+
+
+@cli.group()
+def staff() -> None:
+    """Staff accounts (SPEC section 14): who may append what is checked against who is signed in."""
+
+
+ROLES = ("supervisor", "customer_service", "shipping_clerk", "system")
+
+
+def new_password(from_stdin: bool) -> str:
+    """A password read from standard input, or asked twice on the terminal; at least 10 characters."""
+    import getpass
+
+    from ledger.accounts import WeakPassword, check_password
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        tty = terminal()
+        if tty is None:
+            raise Failure(say("password_stdin"), INVALID)
+        tty.close()
+        password = getpass.getpass(say("new_password"))
+        if getpass.getpass(say("password_again")) != password:
+            raise Failure(say("passwords_differ"), INVALID)
+    try:
+        check_password(password)
+    except WeakPassword as weak:
+        raise Failure(str(weak), INVALID) from None
+    return password
+
+
+def staff_record(ledger, type_: str, staff_name: str, role: str | None = None, creates: bool = False):
+    """Append a staff record as the signed-in supervisor (or, in a store without accounts, as the person
+    enrolled)."""
+    import orjson
+    from datetime import datetime, timezone
+
+    account = signed_in(ledger)
+    record = {"type": type_, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "actor": account.name if account else staff_name, "staff": staff_name}
+    record["role"] = role if role is not None else account.role if account else "supervisor"
+    return ledger.append([orjson.dumps(record).decode()], account)
+
+
+def self_or_supervisor(ledger, name: str):
+    """The signed-in account, when it is `name`'s own or a supervisor's (AU-1)."""
+    account = signed_in(ledger)
+    if account is None or ledger.account(name) is None:
+        raise Failure(say("no_account", name=quote(name)), INVALID)
+    if account.left or (account.name != name and account.role != "supervisor"):
+        raise Failure(say("not_yours", name=quote(name)), REFUSED)
+    return account
+
+
+@staff.command()
+@click.argument("name")
+@click.option("--role", "role", required=True, type=click.Choice(ROLES))
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input (else asked twice)")
+@store_option(creates=True)
+def enrol(ledger, name: str, role: str, password_stdin: bool) -> None:
+    """Enrol NAME with ROLE (a supervisor's; the first account of a store is a supervisor's) and set the
+    password."""
+    password = new_password(password_stdin)
+    staff_record(ledger, "StaffEnrolled", name, role)
+    ledger.set_password(name, password)
+    click.echo(say("enrolled", name=printable(name), role=shown("role", role)))
+
+
+@staff.command(name="role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@store_option
+def change_role(ledger, name: str, role: str) -> None:
+    """Give NAME another role (a supervisor's)."""
+    staff_record(ledger, "StaffRoleChanged", name, role)
+    click.echo(say("role_changed", name=printable(name), role=shown("role", role)))
+
+
+@staff.command()
+@click.argument("name")
+@store_option
+def leave(ledger, name: str) -> None:
+    """NAME has left: the account can no longer sign in or append; its history stays (a supervisor's)."""
+    staff_record(ledger, "StaffLeft", name)
+    click.echo(say("left_staff", name=printable(name)))
+
+
+@staff.command()
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="read the new password from standard input")
+@store_option
+def password(ledger, name: str, password_stdin: bool) -> None:
+    """Set NAME's password (the person themself, or a supervisor)."""
+    self_or_supervisor(ledger, name)
+    ledger.set_password(name, new_password(password_stdin))
+    click.echo(say("password_set", name=printable(name)))
+
+
+@staff.command()
+@click.argument("name")
+@click.option("--label", default="", help="what the token is for (an import, a script)")
+@store_option
+def token(ledger, name: str, label: str) -> None:
+    """Make an API token for NAME (the person themself, or a supervisor); printed once, alone on the last
+    line. Scripts set it as LEDGER_TOKEN."""
+    self_or_supervisor(ledger, name)
+    token_id, made = ledger.make_token(name, label)
+    click.echo(say("token_made", id=token_id, name=printable(name)))
+    click.echo(made)
+
+
+@staff.command()
+@click.argument("token_id")
+@store_option
+def revoke(ledger, token_id: str) -> None:
+    """Revoke the token TOKEN_ID (its owner, or a supervisor)."""
+    owner = next((row["staff"] for row in ledger.staff_list() for made in row["tokens"] if made["id"] == token_id),
+                 None)
+    if owner is None:
+        raise Failure(say("no_token", id=quote(token_id)), INVALID)
+    self_or_supervisor(ledger, owner)
+    ledger.revoke_token(token_id)
+    click.echo(say("token_revoked", id=printable(token_id)))
+
+
+@staff.command(name="list")
+@json_option
+@store_option
+def list_staff(ledger, as_json: bool) -> None:
+    """The accounts: each one's role, since when, when they left, and their tokens (never a secret)."""
+    found = ledger.staff_list()
+    if as_json:
+        emit_json({"staff": found})
+        return
+    from ledger.projections.columns import minute
+    from ledger.tables import table
+
+    click.echo(table([heading(name) for name in ("staff", "role", "since", "left_at", "tokens")],
+                     [[row["staff"], shown("role", row["role"]), minute(row["since"]),
+                       minute(row["left"]) if row["left"] else "",
+                       ", ".join(f"{t['id']} {t['label']}".strip() for t in row["tokens"])] for row in found]))
+    click.echo("\n" + say("accounts", n=len(found)))
 
 
 @cli.command()
@@ -834,8 +1048,13 @@ def demo(ctx: click.Context, store: str | None) -> None:
 
 
 def main() -> None:
+    from ledger.unit_of_work import LineError
+
     try:
         cli.main(standalone_mode=False)
+    except LineError as error:  # a record the ledger writes for a command (forget, backup, staff): no line
+        click.echo(printable(error.detail), err=True)
+        sys.exit(error.status)
     except Failure as failure:
         click.echo(say("error", message=failure) if failure.status == FAILED else str(failure), err=True)
         sys.exit(failure.status)

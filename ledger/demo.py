@@ -9,14 +9,26 @@ import click
 from ledger.application import Ledger
 
 SHOP = "demo-shop.jsonl"  # package data: the demo runs from any folder
+STAFF = "demo-staff.jsonl"  # the shop's accounts, enrolled ahead of its fortnight
+
+
+def demo_password(name: str) -> str:
+    return f"demo-{name}-2026"  # the demo's own accounts, said in its guide; a real shop's are its staff's
 
 
 def run_demo(store: str) -> None:
-    """`store` names a store that does not exist yet."""
+    """`store` names a store that does not exist yet. The shop's fortnight comes in as a shop's past does
+    when it starts on the ledger: in one append, its staff enrolled at its head, each record under the name
+    of whoever recorded it then; from then on each account appends as itself (AU-2), which the guide shows."""
     ledger = Ledger(store)
-    with files("ledger").joinpath(SHOP).open(encoding="utf-8") as lines:
-        result = ledger.append(lines)
-    click.echo(f"the demo shop: stored {result.stored} record(s) and {result.decisions} decision(s)")
+    package = files("ledger")
+    result = ledger.append([*package.joinpath(STAFF).read_text(encoding="utf-8").splitlines(),
+                            *package.joinpath(SHOP).read_text(encoding="utf-8").splitlines()])
+    staff = ledger.staff_list()
+    for account in staff:
+        ledger.set_password(account["staff"], demo_password(account["staff"]))
+    click.echo(f"the demo shop: stored {result.stored} record(s) and {result.decisions} decision(s), with "
+               f"{len(staff)} staff accounts")
     click.echo("\nWhy was a refund paid, and who pays the postage? Every decision names its rule and facts:\n")
     click.echo(ledger.timeline(ledger.streams_of("O-1003")).explain_text(
         "Decisions on case C-1003", lambda decision: decision.stream == "case:C-1003"))
@@ -51,6 +63,9 @@ def run_demo(store: str) -> None:
         ("explain K-2003", "the third upheld complaint against wang in a month: the rest of his wage (ST-2)"),
         ("history wang", "a staff member's wage and penalties"),
         ("verify", "the head of the tamper-evident chain, to write down"),
+        ("staff list", "the shop's accounts (zhao the supervisor, lily and mei, wang, the platform's feeds)"),
+        ("--as lily add OrderNoted order_id=O-1003 note=回访", "a record appended as lily (her password, "
+         f"{demo_password('lily')}, asked on the terminal or taken from LEDGER_PASSWORD)"),
         ("kpi --by week", "sales, orders, same-day rate, satisfaction per week, against the month's target"),
     ]:
         click.echo(f"  {show} {command}\n      # {why}")

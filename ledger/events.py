@@ -33,6 +33,7 @@ class Event(BaseModel):
     originator_id: str = ""
     originator_version: int = 0
     timestamp: Time = EPOCH  # when the ledger recorded it
+    signed_in: bool | None = None  # true: appended by a signed-in account (AU-2, AU-4); set by the ledger
     at: Time  # when it happened in the shop
     actor: Name
     role: Role
@@ -346,6 +347,27 @@ class StaffWageSet(Record):
     STREAM = ("staff", "staff")
     staff: Name
     monthly_wage: Money
+
+
+class StaffRecord(Record):
+    """A staff account's records (SPEC section 14). An enrolment's and a role change's `role` is the
+    account's, not the writer's: the writer is the signed-in supervisor (or, in the append that gives a store
+    its first accounts, the supervisor `actor` names)."""
+
+    STREAM = ("staff", "staff")
+    staff: Name
+
+
+class StaffEnrolled(StaffRecord):
+    """An account; its password and tokens live outside the chain (`ledger/accounts.py`)."""
+
+
+class StaffRoleChanged(StaffRecord):
+    pass
+
+
+class StaffLeft(StaffRecord):
+    """The account can no longer sign in or append; its history stays."""
 
 
 class ComplaintRecord(Record):

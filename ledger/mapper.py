@@ -102,4 +102,4 @@ class PydanticMapper(Mapper):
 def record_json(record: Any) -> dict[str, Any]:
     """A record as it was appended, with its key: what `ledger export` writes."""
     return {"type": type(record).__name__,
-            **record.model_dump(mode="json", exclude=STREAM_FIELDS | {"timestamp"}, exclude_none=True)}
+            **record.model_dump(mode="json", exclude=STREAM_FIELDS | {"timestamp", "signed_in"}, exclude_none=True)}

@@ -38,6 +38,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "refused": ("{rule}: {reason}", "{rule}（{text}）：{reason}"),
     "stale_views": ("the views were built by an earlier version of ledger: run `ledger replay` to rebuild them (the "
                     "next append does too)", "视图是旧版本建的：运行 `ledger replay` 重建（下次追加记录时也会重建）"),
+    # staff accounts
+    "sign_in_failed": ("sign-in failed: unknown name, wrong password or revoked token",
+                       "登录失败：用户名、密码或令牌不对"),
+    "sign_in_needed": ("this store has staff accounts: sign in to append (ledger --as NAME, with LEDGER_PASSWORD "
+                       "or on a terminal; or LEDGER_TOKEN)", "此账本设有员工账号：请登录后录入（ledger --as 用户名，"
+                       "配合 LEDGER_PASSWORD 或在终端输入密码；或 LEDGER_TOKEN）"),
+    "password_needed": ("no terminal to ask the password on: set LEDGER_PASSWORD (or use LEDGER_TOKEN)",
+                        "没有终端可输入密码：请设置 LEDGER_PASSWORD（或使用 LEDGER_TOKEN）"),
+    "password_for": ("password for {name}: ", "{name} 的密码："),
+    "password_stdin": ("no terminal to ask the password on: give it on standard input with --password-stdin",
+                       "没有终端可输入密码：请用 --password-stdin 从标准输入提供"),
+    "new_password": ("new password: ", "新密码："),
+    "password_again": ("the same again: ", "再输入一次："),
+    "passwords_differ": ("the two passwords differ; nothing was changed", "两次密码不一致；没有修改"),
+    "enrolled": ("enrolled {name} as {role}", "已开通账号 {name}（{role}）"),
+    "role_changed": ("{name} is now {role}", "{name} 现在是{role}"),
+    "left_staff": ("{name} has left: the account can no longer sign in", "{name} 已离职：账号不能再登录"),
+    "password_set": ("set a new password for {name}", "已为 {name} 设置新密码"),
+    "token_made": ("token {id} for {name}; it is shown once, on the next line:",
+                   "已为 {name} 生成令牌 {id}；只显示这一次，在下一行："),
+    "token_revoked": ("revoked token {id}", "已吊销令牌 {id}"),
+    "no_token": ("no token {id}", "没有令牌 {id}"),
+    "no_account": ("no account {name}", "没有账号 {name}"),
+    "not_yours": ("AU-1: only {name} themself or a supervisor may do that", "AU-1：只有 {name} 本人或主管可以这样做"),
+    "accounts": ("{n} account(s)", "{n} 个账号"),
+    "type_again": ("type the customer id again to erase their data for good: ", "再输入一次客户编号以永久删除其信息："),
+    "not_confirmed": ("not the same customer id; nothing was erased", "客户编号不一致；没有删除"),
     # history, explain
     "unknown_id": ("unknown id {id}", "未知的编号 {id}"),
     "not_explained": ("{id} is a {kind}; explain takes an order, case, dispute, complaint or staff member",
@@ -190,7 +217,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "target_orders": ("target orders", "订单目标"), "achieved": ("achieved", "达成"),
     "same_day_rate": ("same day", "当日发货率"), "breaches": ("breaches", "超时"), "satisfaction": ("satisfied", "满意度"),
     "complaints": ("complaints", "投诉"), "upheld": ("upheld", "成立"), "penalties": ("penalties", "罚款"),
-    "at": ("at", "时间"), "pos": ("pos", "位置"), "actor": ("actor", "录入人"), "event": ("event", "事件"), "month": ("month", "月份"), "amount": ("amount", "金额"), "entry": ("entry", "款项"),
+    "since": ("since", "开通"), "left_at": ("left", "离职"), "tokens": ("tokens", "令牌"),
+    "at": ("at", "时间"), "pos": ("pos", "位置"), "actor": ("actor", "录入人"), "event": ("event", "事件"),
+    "month": ("month", "月份"), "amount": ("amount", "金额"), "entry": ("entry", "款项"),
 }
 
 # values a table shows in the reader's words (keys and values beyond words.py's input words)

@@ -97,7 +97,7 @@ def _has_surrogate(value: Any) -> bool:
 def validate(obj: dict[str, Any], cls: type[Record], key: str) -> Record:
     fields = {name: value for name, value in obj.items() if name != "type"}
     fields["key"] = key
-    for reserved in ("originator_id", "originator_version", "timestamp"):
+    for reserved in ("originator_id", "originator_version", "timestamp", "signed_in"):
         if reserved in fields:
             raise Invalid(f"unknown key {reserved!r}")
     try:

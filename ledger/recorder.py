@@ -23,6 +23,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger import chain
+from ledger.accounts import ACCOUNT_TABLES
 from ledger.crypto import KEY_TABLES
 from ledger.index import INDEX_TABLES
 from ledger.reader import SQLITE, Dialect
@@ -59,7 +60,7 @@ class LedgerRecorder:
         from ledger.projections import view_ddl
 
         return [statement.replace("BLOB", self.BLOB)
-                for statement in (*INDEX_TABLES, *CHAIN_TABLES, *KEY_TABLES, *view_ddl())]
+                for statement in (*INDEX_TABLES, *CHAIN_TABLES, *KEY_TABLES, *ACCOUNT_TABLES, *view_ddl())]
 
     def sql_cursor(self, cursor: Any) -> Any:
         """A cursor taking `?` parameters and returning tuples, over the dialect's own."""

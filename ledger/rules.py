@@ -331,3 +331,62 @@ def check_ruled_before_reship(case_id: str, escalated: bool, ruled: bool) -> Non
 
 
 RULING = "AU-1"  # a ruling's payer and refund are decisions citing AU-1
+
+
+# AU-2 子账号, 责任到人 ---------------------------------------------------------------------------
+
+STAFF_RECORDS = ("StaffEnrolled", "StaffRoleChanged")  # their `role` is the account's, not the writer's
+IMPORTER_PREFIXES = ("taobao:",)  # keys only an import (a `system` account) writes
+
+
+@rule("AU-2")
+def signed(record: dict, name: str, role: str, left: bool) -> dict:
+    """A record as the signed-in account appends it: its `actor` and `role` filled in from the account, or
+    refused when they name another (a staff record's `role` is the account's it enrols, not its writer's)."""
+    if left:
+        raise Refused("AU-2", f"the account {name} has left; it can no longer append")
+    given = record.get("actor")
+    if given is not None and given != name:
+        raise Refused("AU-2", f"signed in as {name}, the record says actor {given}")
+    own_role = record.get("type") not in STAFF_RECORDS
+    if own_role and record.get("role") is not None and record["role"] != role:
+        raise Refused("AU-2", f"{name} is {role}, the record says role {record['role']}")
+    return {**record, "actor": name, **({"role": role} if own_role else {})}
+
+
+# AU-3 客户信息保护 -------------------------------------------------------------------------------
+
+@rule("AU-3")
+def check_may_forget(role: str) -> None:
+    if role != "supervisor":
+        raise Refused("AU-3", f"in a store with accounts only a supervisor forgets a customer, not {role}")
+
+
+# AU-4 如实记录 -----------------------------------------------------------------------------------
+
+# the records that excuse or meet a deadline: AU-4 counts them from when they were entered, when late
+WITNESSED = ("DispatchDelayNotified", "ExchangeDelayNotified", "BuyerContacted", "ComplaintAnswered")
+
+
+@rule("AU-4")
+def counted_at(at: datetime, recorded: datetime, role: str, signed_in: bool | None) -> datetime:
+    """When a record that excuses or meets a deadline counts: its `at`, unless an account other than a
+    supervisor's entered it later than that, when it counts from its entry (so a backdated excuse entered
+    after its deadline passed excuses nothing, and the breach stands)."""
+    if not signed_in or role == "supervisor":
+        return at
+    return max(at, recorded)
+
+
+@rule("AU-4")
+def check_importer_key(key: str, role: str) -> None:
+    if key.startswith(IMPORTER_PREFIXES) and role != "system":
+        raise Refused("AU-4", f"key {key} is an importer's; only a system account writes it")
+
+
+# CP-3 利益冲突 -----------------------------------------------------------------------------------
+
+@rule("CP-3")
+def check_not_against_oneself(actor: str, against: str | None, doing: str) -> None:
+    if against is not None and actor == against:
+        raise Refused("CP-3", f"{actor} cannot {doing} a complaint against themself")

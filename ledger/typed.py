@@ -27,7 +27,7 @@ WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits only: not "²", not "--5"
 SHORT_MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")  # 89 or 44.5, as staff type it: "89.00", "44.50"
 LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?")  # a local time without offset
 AHEAD = timedelta(days=1)  # a time further ahead is a typo (2062 for 2026) unless --future
-HIDDEN = {"originator_id", "originator_version", "timestamp"}
+HIDDEN = {"originator_id", "originator_version", "timestamp", "signed_in"}
 
 
 def keys_of(cls: type[Record]) -> list[str]:

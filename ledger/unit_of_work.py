@@ -20,6 +20,8 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, Protocol
 
+from ledger import rules
+from ledger.accounts import Account
 from ledger.aggregates import HANDLERS, Aggregate, PolicyBook, fold
 from ledger.events import Event, Record
 from ledger.index import claimed_form
@@ -84,19 +86,26 @@ class Line:
     number: int
     key: str | None = None
     record: Record | None = None
-    invalid: Invalid | None = None
+    invalid: Invalid | Refused | None = None
 
 
-def read_line(number: int, text: str) -> Line:
+def read_line(number: int, text: str, account: Account | None = None) -> Line:
+    """`account`: who is signed in (AU-2): the record's actor and role are theirs, and it is marked
+    `signed_in`."""
     try:
         obj = parse_json(text)
         cls = record_class(obj)
+        if account is not None and isinstance(obj, dict):
+            obj = rules.signed(obj, account.name, account.role, account.left)
         key = record_key(obj, cls)
-    except Invalid as error:
+    except (Invalid, Refused) as error:
         return Line(number, invalid=error)
     try:
-        return Line(number, key, validate(obj, cls, key))
-    except Invalid as error:
+        if account is not None:
+            rules.check_importer_key(key, account.role)
+        record = validate(obj, cls, key)
+        return Line(number, key, record if account is None else record.model_copy(update={"signed_in": True}))
+    except (Invalid, Refused) as error:
         return Line(number, key, invalid=error)  # unless its key is stored: then it is skipped
 
 
@@ -127,8 +136,14 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 class UnitOfWork:
-    def __init__(self, session: Session, overlay: PolicyParams | None = None):
+    def __init__(self, session: Session, overlay: PolicyParams | None = None, account: Account | None = None,
+                 accounts: bool = False):
+        """`account`: who appends (AU-2); `accounts`: whether the store had accounts when the append began
+        (then an account is required)."""
         self.session = session
+        self.account = account
+        self.accounts = accounts
+        self.accounts_added = False  # an enrolment of this append
         self.aggregates: OrderedDict[str, Aggregate | None] = OrderedDict()  # least recently used first
         self.decisions = 0
         self.policies: PolicyBook = (self._load("policy") or PolicyBook()).with_overlay(overlay)
@@ -153,7 +168,7 @@ class UnitOfWork:
         last = None
         numbered = ((number, text) for number, text in enumerate(lines, 1) if text.strip())
         for chunk in chunks(numbered, CHUNK):
-            read = [read_line(number, text) for number, text in chunk]
+            read = [read_line(number, text, self.account) for number, text in chunk]
             self._prefetch([line.record for line in read if line.record is not None],
                            [line.key for line in read if line.key is not None])
             for line in read:
@@ -190,7 +205,22 @@ class UnitOfWork:
         return refused
 
     def decide(self, record: Record) -> None:
+        if self.accounts and self.account is None and not record.signed_in:
+            raise Refused("AU-2", "this store has staff accounts: sign in to append (ledger --as NAME)")
         HANDLERS[type(record)](self, record)
+
+    def has_accounts(self) -> bool:
+        return self.accounts or self.accounts_added
+
+    def writer_role(self, record: Record) -> str:
+        """The role of whoever appends `record`: the signed-in account's; without one (the append that
+        gives a store its first accounts), for a staff record the role of the account its actor names."""
+        if self.account is not None:
+            return self.account.role
+        if type(record).__name__ in rules.STAFF_RECORDS:
+            writer = self.get(f"staff:{record.actor}")
+            return writer.role if writer is not None and writer.active else "no account"
+        return record.role
 
     def _prefetch(self, records: list[Record], keys: list[str]) -> None:
         """Look up at once what the chunk's records name; anything missed is looked up when needed."""

@@ -61,7 +61,7 @@ def test_add_an_order_a_dispatch_and_a_delivery_with_defaults(add):
 def test_add_a_ruling_and_a_policy_with_flags_and_objects(add):
     assert add("add", "StaffWageSet", "staff=lily", "monthly_wage=3000.00", role="supervisor").returncode == 0
     assert add("add", "ComplaintLodged", "complaint_id=K-1", "customer_id=CU-1", "category=service",
-               "against=lily", "text=态度差").returncode == 0
+               "against=lily", "text=态度差", actor="mei").returncode == 0
     ruled = add("add", "ComplaintRuled", "complaint_id=K-1", "upheld=true", "note=属实", role="supervisor",
                 actor="zhao")
     assert ruled.stdout.splitlines()[0] == "stored ComplaintRuled and 1 decision(s)", ruled.stderr

@@ -182,7 +182,8 @@ def test_view_text_is_aligned_with_money_right_aligned(run):
     assert header.endswith("owed")
     assert all(len(line) == len(lines_[2]) for line in lines_[2:])  # money columns end on one edge
     grand = text.splitlines()[-1]
-    assert grand.startswith("Both together:") and grand.endswith(f"outstanding {report['totals']['refund_outstanding']}")
+    assert grand.startswith("Both together:")
+    assert grand.endswith(f"outstanding {report['totals']['refund_outstanding']}")
     assert run("sla", "--as-of", "tomorrow").returncode == 2
 
 
@@ -436,8 +437,8 @@ def test_a_command_that_creates_a_store_says_so_once_so_a_mistyped_name_is_seen(
     again = subprocess.run([LEDGER, "append", "-"], input=lines(placed("O-2", "11-02 10:00")), capture_output=True,
                            text=True, env=env)
     assert again.returncode == 0 and again.stderr == ""
-    read = subprocess.run([LEDGER, "stock"], capture_output=True, text=True, env={**env, "LEDGER_STORE": "sqlite:///x.db"},
-                          cwd=tmp_path)
+    read = subprocess.run([LEDGER, "stock"], capture_output=True, text=True,
+                          env={**env, "LEDGER_STORE": "sqlite:///x.db"}, cwd=tmp_path)
     assert read.returncode == 2 and "no store at" in read.stderr and not (tmp_path / "x.db").exists()
 
 

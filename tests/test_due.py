@@ -6,11 +6,12 @@ import os
 import subprocess
 import sys
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from tests.shop import (
     answered, complaint, complaint_ruled, confirmed, contacted, dispatched, inspected, order_refunded, cancelled,
-    parcel_received, placed, requested, review, ruled, shipped_order, stock, wage,
+    parcel_received, placed, refunded, requested, review, ruled, shipped_order, stock, wage,
 )
 
 LEDGER = str(Path(sys.executable).with_name("ledger"))
@@ -43,6 +44,24 @@ def test_a_cancelled_order_is_only_to_refund(shop):
     assert items(shop, "11-02 16:00") == [("refund", "O-1", "OR-1", "customer_service", None, False)]
     shop.append(order_refunded("O-1", "11-02 17:00", "184.00"))
     assert items(shop, "11-02 18:00") == []
+    assert [i[0] for i in items(shop, "11-02 16:59")] == ["refund"]  # not yet paid then
+    assert items(shop, "11-02 14:30") == [("dispatch", "O-1", "SH-1", "shipping_clerk", "2026-11-03T00:00:00+08:00",
+                                           False), ("confirm_address", "O-1", "SH-3", "customer_service",
+                                                    "2026-11-03T00:00:00+08:00", False)]  # nor cancelled
+
+
+def test_a_cases_refund_is_due_from_its_approval_until_it_is_paid_in_full(shop):
+    shop.append(shipped_order("O-1", dispatched_at="11-02 16:00", delivered_at="11-03 10:00"),
+                requested("C-1", "O-1", "11-04 10:00", "return", "quality", {"TEE": 1}),
+                parcel_received("C-1", "11-05 10:00", "express", "10.00", "BK-0001"),
+                inspected("C-1", "11-05 12:00", "quality_confirmed"))
+    refund = ("refund", "C-1", "RT-1", "customer_service", None, False)
+    assert refund not in items(shop, "11-05 11:59") and refund in items(shop, "11-05 12:00")
+    approved = shop.ledger.liability("C-1")["cases"][0]["refund_approved"]
+    half = f"{Decimal(approved) / 2:.2f}"
+    rest = f"{Decimal(approved) - Decimal(half):.2f}"
+    shop.append(refunded("C-1", "11-06 10:00", half), refunded("C-1", "11-07 10:00", rest))
+    assert refund in items(shop, "11-06 11:00") and refund not in items(shop, "11-07 10:00")
 
 
 def test_a_cases_steps_inspect_rule_and_reship(shop):

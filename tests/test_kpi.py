@@ -119,7 +119,7 @@ def test_a_later_target_for_the_period_replaces_it(shop):
 def test_staff_rows_for_every_actor_in_every_period_zeros_included(shop):
     shop.append(wage("lily", "3000.00"), wage("mei", "3000.00"),
                 placed("O-1", "11-02 10:00"), review("D-1", "O-1", "11-02 12:00"), contacted("D-1", "11-02 13:00"),
-                upheld("K-1", "11-09 10:00", "11-10 10:00", against="mei"))
+                *({**r, "actor": "lily"} for r in upheld("K-1", "11-09 10:00", "11-10 10:00", against="mei")))
     rows = shop.ledger.kpi("week", LATER, staff=True)["rows"]
     assert [(r["period"], r["staff"], r["orders"], r["disputes_contacted"], r["complaints_upheld"], r["penalties"])
             for r in rows] == [

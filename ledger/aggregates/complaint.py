@@ -46,6 +46,7 @@ class Complaint(Aggregate):
 def lodge_complaint(uow, record: ComplaintLodged) -> None:
     if record.order_id is not None:
         uow.existing("order", record.order_id).check_not_before_opening(record)
+    rules.check_not_against_oneself(record.actor, record.against, "lodge")
     if record.against is not None:
         if record.category != "service":
             raise refuse(f"a {record.category} complaint names nobody; `against` is for service complaints")
@@ -62,6 +63,7 @@ def rule_complaint(uow, record: ComplaintRuled) -> None:
     rules.check_supervisor(type(record).__name__, record.role)
     complaint: Complaint = uow.existing("complaint", record.complaint_id)
     complaint.check_not_before_opening(record)
+    rules.check_not_against_oneself(record.actor, complaint.lodged.against, "rule on")
     ruling = complaint.rule(record)
     uow.emit(complaint)
     lodged = complaint.lodged

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ledger.aggregates.base import Aggregate, handles
 from ledger.events import CustomerForgotten
+from ledger import rules
 from ledger.rules import refuse
 
 
@@ -15,6 +16,8 @@ class Customer(Aggregate):
 def forget_customer(uow, record: CustomerForgotten) -> None:
     """Destroys the customer's data key: their personal fields read "[erased]" everywhere at once, and a
     later record of theirs is stored erased."""
+    if uow.has_accounts():
+        rules.check_may_forget(record.role)
     if not any(uow.children(record.customer_id, kind) for kind in ("order", "complaint")):
         raise refuse(f"unknown customer {record.customer_id}")
     uow.session.forget_customer(record.customer_id)

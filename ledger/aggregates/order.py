@@ -110,7 +110,8 @@ class Order(Refunds, Aggregate):
         if rules.shipped_on_time(dispatch.at, due):
             self.decide(ShippedSameDay, dispatch, rests_on=rests_on, **cite, **facts)
             return
-        notices = [n for n in self.delay_notices if rules.dispatch_delay_excused([n.at], due)]
+        notices = [n for n in self.delay_notices
+                   if rules.dispatch_delay_excused([rules.counted_at(n.at, n.timestamp, n.role, n.signed_in)], due)]
         self.decide(ShippedLate, dispatch, rests_on=rests_on + tuple(n.ref for n in notices),
                     notified=bool(notices), **cite, **facts)
 

@@ -1,4 +1,5 @@
-"""A staff member's stream: their wage from each StaffWageSet on, and the penalties assessed on them (ST-2)."""
+"""A staff member's stream: their account (SPEC section 14: enrolled, role, left), their wage from each
+StaffWageSet on, and the penalties assessed on them (ST-2)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,8 +7,12 @@ from decimal import Decimal
 
 from ledger import rules
 from ledger.aggregates.base import Aggregate, applies, handles
-from ledger.events import ComplaintLodged, ComplaintRuled, PenaltyAssessed, StaffWageSet
+from ledger.events import (
+    ComplaintLodged, ComplaintRuled, PenaltyAssessed, StaffEnrolled, StaffLeft, StaffRecord, StaffRoleChanged,
+    StaffWageSet,
+)
 from ledger.policy import Policy
+from ledger.rules import refuse
 from ledger.values import ZERO
 
 
@@ -18,6 +23,24 @@ class Staff(Aggregate):
         super().__init__(stream)
         self.wages: list[StaffWageSet] = []  # in business time order
         self.penalties: list[PenaltyAssessed] = []
+        self.role: str | None = None  # the account's role; None: no account
+        self.left = False
+
+    @applies(StaffEnrolled)
+    def _enrolled(self, event: StaffEnrolled) -> None:
+        self.role, self.left = event.role, False
+
+    @applies(StaffRoleChanged)
+    def _role_changed(self, event: StaffRoleChanged) -> None:
+        self.role = event.role
+
+    @applies(StaffLeft)
+    def _left(self, event: StaffLeft) -> None:
+        self.left = True
+
+    @property
+    def active(self) -> bool:
+        return self.role is not None and not self.left
 
     @applies(StaffWageSet)
     def _wage_set(self, event: StaffWageSet) -> None:
@@ -58,4 +81,28 @@ class Staff(Aggregate):
 @handles(StaffWageSet)
 def set_wage(uow, record: StaffWageSet) -> None:
     rules.check_supervisor(type(record).__name__, record.role)
+    Staff.extend(uow, record)
+
+
+@handles(StaffEnrolled)
+def enrol(uow, record: StaffEnrolled) -> None:
+    """AU-1: a supervisor enrols; the first account of a store that has none must be a supervisor's."""
+    staff = uow.get(f"staff:{record.staff}")
+    if staff is not None and staff.active:
+        raise refuse(f"staff {record.staff} is enrolled already (as {staff.role})")
+    if uow.has_accounts():
+        rules.check_supervisor(type(record).__name__, uow.writer_role(record))
+    elif record.role != "supervisor":
+        raise rules.Refused("AU-1", f"the first account of a store is a supervisor's; {record.staff} would be "
+                                    f"{record.role}")
+    uow.accounts_added = True
+    Staff.extend(uow, record)
+
+
+@handles(StaffRoleChanged, StaffLeft)
+def change_account(uow, record: StaffRecord) -> None:
+    staff = uow.get(f"staff:{record.staff}")
+    if staff is None or not staff.active:
+        raise refuse(f"staff {record.staff} has no account" + (" (they have left)" if staff and staff.left else ""))
+    rules.check_supervisor(type(record).__name__, uow.writer_role(record))
     Staff.extend(uow, record)

@@ -18,11 +18,11 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from ledger.projections import due, find, fund, kpi, liability, policy, sla, stock
+from ledger.projections import accounts, due, find, fund, kpi, liability, policy, sla, stock
 from ledger.projections.columns import Table
 from ledger.sql import insert_rows, select_among
 
-VIEWS = (stock, liability, sla, fund, kpi, policy, find, due)
+VIEWS = (stock, liability, sla, fund, kpi, policy, find, due, accounts)
 VIEW_TABLES: list[Table] = [table for view in VIEWS for table in view.TABLES]
 
 Handler = Callable[["Projector", dict], None]

@@ -12,8 +12,7 @@ from typing import Any
 from ledger import rules
 from ledger.projections import sla
 from ledger.projections.columns import BOOL, JSON, TIME, Column, Table, registry
-from ledger.projections.liability import CASES as LIABILITY_CASES, ORDERS as LIABILITY_ORDERS
-from ledger.values import from_micros, micros
+from ledger.values import cents_of, from_micros, micros
 
 # a case's steps: its accepted parcels ([at, ref], a refused one taken off again), its inspection, its
 # escalation, its rulings' times, and a freight-collect parcel refused while no ruling let it in
@@ -23,7 +22,12 @@ CASE_STEPS = Table("view_due_cases", (
 ))
 COMPLAINT_STEPS = Table("view_due_complaints", (Column("complaint_id", key=True), Column("answered_at", TIME),
                                                   Column("ruled_at", TIME)))
-TABLES = (CASE_STEPS, COMPLAINT_STEPS)
+# a case's or cancelled order's refund: its approvals ([at, cents], each replacing the one before it) and the
+# refunds paid ([at, cents]), so that what is outstanding at T counts what was approved and paid by then
+REFUNDS = Table("view_due_refunds", (
+    Column("subject", key=True), Column("rule"), Column("approvals", JSON), Column("paid", JSON),
+), fields=())
+TABLES = (CASE_STEPS, COMPLAINT_STEPS, REFUNDS)
 HANDLERS, on = registry()
 
 KINDS = ("dispatch", "confirm_address", "inspect", "rule_case", "reship", "refund", "contact_buyer",
@@ -78,6 +82,19 @@ def ruled(p, e: dict) -> None:
     row["rulings"] = [*(row["rulings"] or []), micros(e["at"])]
 
 
+@on("RefundApproved")
+def refund_approved(p, e: dict) -> None:
+    row = p.row(REFUNDS, e.get("case_id") or e["order_id"])
+    row["rule"] = rules.refund_on_finding.rule if e.get("case_id") else rules.cancellation_refund.rule
+    row["approvals"] = [*(row["approvals"] or []), [micros(e["at"]), cents_of(e["amount"])]]
+
+
+@on("RefundIssued")
+def refund_issued(p, e: dict) -> None:
+    row = p.row(REFUNDS, e.get("case_id") or e["order_id"])
+    row["paid"] = [*(row["paid"] or []), [micros(e["at"]), cents_of(e["amount"])]]
+
+
 @on("ComplaintAnswered")
 def complaint_answered(p, e: dict) -> None:
     _earliest(p, COMPLAINT_STEPS, e["complaint_id"], "answered_at", e["at"])
@@ -127,15 +144,26 @@ def items(cursor: Any, as_of: datetime, zone: tzinfo) -> list[dict]:
         waiting = by(steps["waiting_at"]) and not any(at >= steps["waiting_at"] for at in rulings)
         if escalated or waiting:
             found.append(("rule_case", case_id, rules.RULING, None))
-    for case in LIABILITY_CASES.read(cursor, "accepted = 1 AND refund_approved > refunded"):
-        found.append(("refund", case["case_id"], rules.refund_on_finding.rule, None))
-    for order in LIABILITY_ORDERS.read(cursor, "refund_approved > refunded"):
-        found.append(("refund", order["order_id"], rules.cancellation_refund.rule, None))
+    for row in REFUNDS.read(cursor, "approvals IS NOT NULL"):
+        row = REFUNDS.loaded(tuple(row.values()))
+        if outstanding_at(row, t) > 0:
+            found.append(("refund", row["subject"], row["rule"], None))
     found.sort(key=lambda item: (item[3] is None, item[3] or 0, item[1], KINDS.index(item[0])))
     return [{"kind": kind, "subject": subject, "rule": rule, "role": ROLE[kind],
              "due": from_micros(due).astimezone(zone).isoformat() if due is not None else None,
              "overdue": due is not None and overdue(kind, as_of, from_micros(due))}
             for kind, subject, rule, due in found]
+
+
+def outstanding_at(row: dict, t: int) -> int:
+    """A refund's approved and not yet paid at T: the latest approval by then (of two at one time, the one
+    appended last) less what was paid by then."""
+    approved = 0
+    latest = None
+    for at, cents in row["approvals"]:
+        if at <= t and (latest is None or at >= latest):
+            latest, approved = at, cents
+    return approved - sum(cents for at, cents in row["paid"] or [] if at <= t)
 
 
 def overdue(kind: str, as_of: datetime, due: datetime) -> bool:
