@@ -284,10 +284,10 @@ def add(ledger, type_: str, words: tuple[str, ...], future: bool) -> None:
     from ledger.typed import record_from_words
 
     account = signed_in(ledger)
+    actor = account.name if account else os.environ.get("LEDGER_ACTOR") or getpass.getuser()
     try:
         record = record_from_words(type_, list(words), now=datetime.now(timezone.utc),
-                                   zone=ledger.policy_book().latest().zone,
-                                   actor=account.name if account else os.environ.get("LEDGER_ACTOR") or getpass.getuser(),
+                                   zone=ledger.policy_book().latest().zone, actor=actor,
                                    role=account.role if account else os.environ.get("LEDGER_ROLE"), future=future)
         result = ledger.append([orjson.dumps(record).decode()], account)
     except Invalid as error:
@@ -532,10 +532,13 @@ def find(reader, text: str, as_json: bool) -> None:
     """Find what TEXT names: an order, shipment, case, dispute, complaint or SKU id, a staff name, a tracking
     number (dispatched or returned; letter case and spaces do not matter); exact matches first, then what
     starts with TEXT (4 characters or more)."""
-    found = reader.find(text)
+    from ledger.messages import english
+
     if as_json:
-        emit_json({"matches": found})
+        with english():  # the summaries are JSON values
+            emit_json({"matches": reader.find(text)})
         return
+    found = reader.find(text)
     from ledger.projections.find import MOST
     from ledger.tables import table
 

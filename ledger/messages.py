@@ -7,8 +7,11 @@ reader's language shows it (in Chinese, the shop's word beside it: `quality 质�
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
+from collections.abc import Iterator
 from typing import Any
 
 EN, ZH = "en", "zh"
@@ -99,7 +102,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "balance": ("balance {balance}", "余额 {balance}"),
     "matches": ("{n} match(es) for {text}{more}", "{text} 找到 {n} 项{more}"),
     "matches_more": (" (the first {most}: type more of it to narrow them)", "（只列前 {most} 项：多输入几个字缩小范围）"),
-    "see_history": ("ledger history {id}", "ledger history {id}"),
+    "found_sent": ("{carrier} {tracking}: parcel to the buyer for order {order}",
+                   "{carrier} {tracking}：寄给买家的包裹，订单 {order}"),
+    "found_reshipped": ("{carrier} {tracking}: parcel to the buyer for exchange {case}",
+                        "{carrier} {tracking}：换货寄出的包裹，售后单 {case}"),
+    "found_returned": ("{tracking}: parcel the buyer returned for case {case} ({method})",
+                       "{tracking}：买家寄回的包裹，售后单 {case}（{method}）"),
+    "found_id": ("{kind} {id}", "{kind} {id}"),
+    "found_of": ("{kind} {id} of {parent}", "{parent} 的{kind} {id}"),
+    "found_staff": ("staff member {name}", "员工 {name}"),
     "unknown_kind": ("--kind: unknown kind {kind}; the kinds are {kinds}", "--kind：未知的种类 {kind}；可选 {kinds}"),
     "as_of_bad": ("--as-of: {error}", "--as-of：{error}"),
     "date_bad": ("{option}: a local date such as 2026-11-01, got {value}",
@@ -237,8 +248,23 @@ SHOWN: dict[str, dict[str, str]] = {
 }
 
 
+FIXED: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", default=None)
+
+
+@contextlib.contextmanager
+def english() -> Iterator[None]:
+    """Texts said inside are English whatever the reader's language: a JSON value never changes with it."""
+    token = FIXED.set(EN)
+    try:
+        yield
+    finally:
+        FIXED.reset(token)
+
+
 def lang() -> str:
     """The reader's language: LEDGER_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG)."""
+    if (fixed := FIXED.get()) is not None:
+        return fixed
     for name in ("LEDGER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
         if value:

@@ -54,7 +54,8 @@ def accounts(shop: Shop) -> Shop:
                 enrolment("wang", "shipping_clerk"), enrolment("import:taobao", "system"))
     for name, password in PASSWORDS.items():
         shop.ledger.set_password(name, password)
-    shop.ledger.append(lines(*map(unsigned, (wage("lily", "3000.00"), wage("wang", "3000.00"), stock("TEE", 50)))), ZHAO)
+    opening = (wage("lily", "3000.00"), wage("wang", "3000.00"), stock("TEE", 50))
+    shop.ledger.append(lines(*map(unsigned, opening)), ZHAO)
     return shop
 
 

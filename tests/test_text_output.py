@@ -72,7 +72,11 @@ def test_chinese_output_shows_the_shops_word_beside_the_value_and_json_never_cha
     due_zh = run(store, "due", "--as-of", "2026-11-02T12:00:00+08:00", lang="zh").stdout
     assert "dispatch 发货" in due_zh and "shipping_clerk 发货" in due_zh and "待办 2：" in due_zh
     assert "12小时 0分" in due_zh  # SH-1's midnight, 12 hours ahead
-    for command in (("due", "--as-of", "2026-11-02T12:00:00+08:00"), ("stock",), ("liability",), ("history", "O-1")):
+    assert "CU-1 的订单 O-1" in run(store, "find", "O-1", lang="zh").stdout
+    assert json.loads(run(store, "find", "O-1", "--json", lang="zh").stdout)["matches"][0]["summary"] == \
+        "order O-1 of CU-1"
+    for command in (("due", "--as-of", "2026-11-02T12:00:00+08:00"), ("stock",), ("liability",), ("history", "O-1"),
+                    ("find", "O-1")):
         assert run(store, *command, "--json").stdout == run(store, *command, "--json", lang="zh").stdout
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
+from ledger.messages import say, word
 from ledger.projections import kpi
-from ledger.projections.columns import Column, Table, registry
+from ledger.projections.columns import JSON, Column, Table, registry
 
 # one row per parcel that carries the number (a merged parcel's number names each of its shipments)
 TRACKING = Table("view_find_tracking", (
     Column("term", key=True, index=True), Column("ref", key=True), Column("kind"), Column("id"),
-    Column("stream"), Column("summary"),
+    Column("stream"), Column("summary", JSON),  # [message key, its values]: said in the reader's language
 ), fields=())
 TABLES = (TRACKING,)
 HANDLERS, on = registry()
@@ -26,17 +29,18 @@ def term(text: str) -> str:
 @on("ParcelDispatched")
 def dispatched(p, e: dict) -> None:
     if e["tracking_no"]:
-        goes_to = f"order {e['order_id']}" if e.get("order_id") else f"exchange {e['case_id']}"
+        said = ["found_sent", {"carrier": e["carrier"], "tracking": e["tracking_no"], "order": e["order_id"]}] \
+            if e.get("order_id") else ["found_reshipped", {"carrier": e["carrier"], "tracking": e["tracking_no"],
+                                                          "case": e["case_id"]}]
         p.new(TRACKING, (term(e["tracking_no"]), e["ref"])).update(
-            kind="shipment", id=e["shipment_id"], stream=f"shipment:{e['shipment_id']}",
-            summary=f"{e['carrier']} {e['tracking_no']}: parcel to the buyer for {goes_to}")
+            kind="shipment", id=e["shipment_id"], stream=f"shipment:{e['shipment_id']}", summary=said)
 
 
 @on("ReturnParcelReceived")
 def returned(p, e: dict) -> None:
     p.new(TRACKING, (term(e["tracking_no"]), e["ref"])).update(
         kind="case", id=e["case_id"], stream=f"case:{e['case_id']}",
-        summary=f"{e['tracking_no']}: parcel the buyer returned for case {e['case_id']} ({e['method']})")
+        summary=["found_returned", {"tracking": e["tracking_no"], "case": e["case_id"], "method": e["method"]}])
 
 
 def matches(cursor: Any, text: str) -> list[dict]:
@@ -52,18 +56,22 @@ def matches(cursor: Any, text: str) -> list[dict]:
     def ids(where: str, value: str) -> None:
         cursor.execute(f"SELECT id, kind, parent FROM ledger_ids WHERE {where} ORDER BY id LIMIT {MOST}", (value,))
         for id_, kind, parent in cursor.fetchall():
-            add(kind, id_, f"{kind}:{id_}", f"{kind} {id_}" + (f" of {parent}" if parent else ""))
+            add(kind, id_, f"{kind}:{id_}", say("found_of" if parent else "found_id", kind=word("kind", kind),
+                                                id=id_, parent=parent))
 
     def tracking(where: str, value: str) -> None:
         cursor.execute(f"SELECT kind, id, stream, summary FROM {TRACKING.name} WHERE {where} ORDER BY term, ref "
                        f"LIMIT {MOST}", (value,))
         for kind, id_, stream, summary in cursor.fetchall():
-            add(kind, id_, stream, summary)
+            key, values = orjson.loads(summary)
+            if "method" in values:
+                values["method"] = word("method", values["method"])
+            add(kind, id_, stream, say(key, **values))
 
     ids("id = ?", exact_id)
     cursor.execute(f"SELECT staff FROM {kpi.STAFF.name} WHERE staff = ?", (exact_id,))  # a wage or a penalty
     for (staff,) in cursor.fetchall():
-        add("staff", staff, f"staff:{staff}", f"staff member {staff}")
+        add("staff", staff, f"staff:{staff}", say("found_staff", name=staff))
     tracking("term = ?", wanted)
     if len(wanted) >= PREFIX:
         pattern = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
