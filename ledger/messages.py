@@ -78,6 +78,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "decision_head": ("#{position} {type}: rule {rule} ({text}), policy {policy}",
                       "#{position} {type}：规则 {rule}（{text}），制度版本 {policy}"),
     "rests_on": ("rests on:", "依据："),
+    "entered_late": ("(entered {at}: AU-4, it counts from then)", "（{at} 才录入：按 AU-4 从录入时起算）"),
     "paid_by": ("paid by:", "已退款："),
     "decision_cited": ("[{rule}, policy {policy}, caused by #{cause}]", "[{rule}，制度 {policy}，由 #{cause} 引起]"),
     "at_in": ("at ({zone})", "时间（{zone}）"),

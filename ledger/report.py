@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+from ledger import rules
 from ledger.messages import heading, rule_text, say, shown, yes_no
 from ledger.tables import pad
 from ledger.values import printable
 
-COMMON = {"timestamp", "at", "actor", "role", "key", "rule", "caused_by"}
+COMMON = {"timestamp", "at", "actor", "role", "key", "rule", "caused_by", "signed_in"}
 TIMES = {"due", "window_from", "window_until"}  # the time-typed fields besides `at` and `timestamp`
 
 
@@ -114,11 +115,21 @@ class Timeline:
         head = (f"{entry.position:>7}  {self.clock(entry.at)}  {pad(printable(state['actor']), 10)} "
                 f"{pad(shown('role', state['role']), 16)} ")
         if not entry.decision:
-            return f"{head}{entry.type}  {self.summary(entry)}"
+            return f"{head}{entry.type}  {self.summary(entry)}{self.entered_late(entry)}"
         cause = self.position(state["caused_by"])
         return (f"{head}  => {entry.type} " + say("decision_cited", rule=state["rule"],
                                                   policy=printable(state["policy_version"]), cause=cause)
                 + f"  {self.summary(entry)}")
+
+    def entered_late(self, entry: Stored) -> str:
+        """AU-4's note on a record that counts from its entry rather than its `at`: both times."""
+        state = entry.state
+        if entry.type not in rules.WITNESSED or not state.get("signed_in"):
+            return ""
+        entered = datetime.fromisoformat(state["timestamp"])
+        if rules.counted_at(entry.at, entered, state["role"], True) == entry.at:
+            return ""
+        return "  " + say("entered_late", at=self.clock(entered))
 
     def history_text(self, title: str) -> str:
         header = (f"{pad(heading('pos'), 7, right=True)}  {pad(say('at_in', zone=self.zone), 19)}  "

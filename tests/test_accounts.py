@@ -162,7 +162,12 @@ def test_a_backdated_excuse_entered_after_its_deadline_leaves_the_breach_standin
     assert late == {"O-1"}
     assert [accounts.decision(order, "ShippedLate").notified for order in ("O-1", "O-2", "O-3")] == [False, True, True]
     notice = next(e for e in accounts.events("O-1") if type(e).__name__ == "DispatchDelayNotified")
-    assert notice.timestamp > notice.at  # history and explain show both times
+    assert notice.timestamp > notice.at
+    explained = accounts.ledger.timeline(accounts.ledger.streams_of("O-1")).history_text("O-1")
+    late_line = next(line for line in explained.splitlines() if "DispatchDelayNotified" in line)
+    assert "2026-11-02 12:00:00" in late_line and "AU-4, it counts from then" in late_line  # both times
+    on_time = accounts.ledger.timeline(accounts.ledger.streams_of("O-3")).history_text("O-3")
+    assert "(entered 2026-11-02 13:00:00: AU-4" in on_time  # in time: it counts, from its entry
 
 
 def test_staff_records_are_in_the_staff_members_history_and_their_secrets_nowhere(accounts, store, tmp_path):
