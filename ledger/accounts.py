@@ -8,6 +8,7 @@ random and long, so a slow hash adds nothing) and shown once, when it is made.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -16,9 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 ACCOUNT_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_passwords (staff TEXT PRIMARY KEY, hash TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS ledger_tokens (id TEXT PRIMARY KEY, staff TEXT NOT NULL, label TEXT NOT NULL, "
@@ -26,8 +24,20 @@ ACCOUNT_TABLES = [
 ]
 SHORTEST = 10  # a password's fewest characters
 FAILED_DELAY = 0.6  # seconds after a failed sign-in: a guesser gets few tries a minute per process
-HASHER = PasswordHasher()  # argon2id with the library's recommended parameters
-_DECOY = HASHER.hash("a password no account has")  # verified for an unknown name, so both take as long
+
+
+@functools.cache
+def hasher() -> Any:
+    """argon2id with the library's recommended parameters; loaded when a password is set or checked, so that
+    other commands start without it."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+@functools.cache
+def decoy() -> str:
+    return hasher().hash("a password no account has")  # checked for an unknown name, so both take as long
 
 
 class SignInFailed(Exception):
@@ -58,15 +68,17 @@ def check_password(password: str) -> None:
 def set_password(cursor: Any, staff: str, password: str) -> None:
     check_password(password)
     cursor.execute("DELETE FROM ledger_passwords WHERE staff = ?", (staff,))
-    cursor.execute("INSERT INTO ledger_passwords (staff, hash) VALUES (?, ?)", (staff, HASHER.hash(password)))
+    cursor.execute("INSERT INTO ledger_passwords (staff, hash) VALUES (?, ?)", (staff, hasher().hash(password)))
 
 
 def verify_password(cursor: Any, staff: str, password: str) -> bool:
     """Whether `password` is the staff member's; as slow for an unknown name as for a known one."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     cursor.execute("SELECT hash FROM ledger_passwords WHERE staff = ?", (staff,))
     row = cursor.fetchone()
     try:
-        return HASHER.verify(row[0] if row else _DECOY, password) and row is not None
+        return hasher().verify(row[0] if row else decoy(), password) and row is not None
     except (VerificationError, InvalidHashError):
         return False
 

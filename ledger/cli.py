@@ -1051,13 +1051,8 @@ def demo(ctx: click.Context, store: str | None) -> None:
 
 
 def main() -> None:
-    from ledger.unit_of_work import LineError
-
     try:
         cli.main(standalone_mode=False)
-    except LineError as error:  # a record the ledger writes for a command (forget, backup, staff): no line
-        click.echo(printable(error.detail), err=True)
-        sys.exit(error.status)
     except Failure as failure:
         click.echo(say("error", message=failure) if failure.status == FAILED else str(failure), err=True)
         sys.exit(failure.status)
@@ -1076,6 +1071,10 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(FAILED)
     except Exception as error:  # the last line of defence: a one-line reason, never a traceback
+        written = sys.modules.get("ledger.unit_of_work")  # loaded by whatever appended
+        if written is not None and isinstance(error, written.LineError):  # a record a command writes: no line
+            click.echo(printable(error.detail), err=True)
+            sys.exit(error.status)
         first = (str(error).strip().splitlines() or [""])[0]
         if type(error).__module__.startswith("ledger."):  # the ledger's own words (a master key's problem)
             click.echo(printable(say("error", message=first)), err=True)
