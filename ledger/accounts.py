@@ -41,14 +41,12 @@ def decoy() -> str:
 
 
 class SignInFailed(Exception):
-    """A wrong name, password or token; the message never says which."""
-
-    def __init__(self) -> None:
-        super().__init__("sign-in failed: unknown name, wrong password or revoked token")
+    """A wrong name, password or token; what the person is told (messages `sign_in_failed`) never says
+    which."""
 
 
 class WeakPassword(ValueError):
-    pass
+    """Shorter than SHORTEST (messages `password_short`)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class Account:
 
 def check_password(password: str) -> None:
     if len(password) < SHORTEST:
-        raise WeakPassword(f"a password has at least {SHORTEST} characters")
+        raise WeakPassword()
 
 
 def set_password(cursor: Any, staff: str, password: str) -> None:

@@ -27,7 +27,7 @@ from ledger.projections import TOPICS, Projector, fact, recreate_views
 from ledger.projections import accounts as accounts_view, fund as fund_view, kpi as kpi_view, sla as sla_view
 from ledger.reader import Reader
 from ledger.report import Timeline
-from ledger.rules import Refused
+from ledger.rules import REF, Refused
 from ledger.store import Store, StoreError, parse_store
 from ledger.unit_of_work import Appended, LineError, UnitOfWork, collector_paused
 
@@ -118,7 +118,7 @@ class Ledger(Application[str]):
             try:
                 self._record("CustomerForgotten", actor, role, account, customer_id=customer_id, reason=reason)
             except LineError as error:
-                if isinstance(error.error, Refused) and error.error.rule == "REF":
+                if isinstance(error.error, Refused) and error.error.rule == REF:
                     raise UnknownCustomer(customer_id) from None
                 raise
         return Forgotten(earlier[0] if earlier else None, self.recorder.after_erasure(),
@@ -145,16 +145,14 @@ class Ledger(Application[str]):
         """The account whose password this is; otherwise, after a short delay, SignInFailed."""
         with self.recorder.reading() as cursor:
             right = accounts.verify_password(cursor, name, password)
-        found = self.account(name) if right else None
-        if found is None:
-            accounts.fail_slowly()
-            raise SignInFailed()
-        return found
+        return self._signed_in(name if right else None)
 
     def sign_in_with_token(self, token: str) -> Account:
         with self.recorder.reading() as cursor:
-            owner = accounts.token_owner(cursor, token)
-        found = self.account(owner) if owner else None
+            return self._signed_in(accounts.token_owner(cursor, token))
+
+    def _signed_in(self, name: str | None) -> Account:
+        found = self.account(name) if name else None
         if found is None:
             accounts.fail_slowly()
             raise SignInFailed()
@@ -183,10 +181,9 @@ class Ledger(Application[str]):
             rows = accounts_view.ACCOUNTS.read(cursor, order="staff")
             made = accounts.tokens(cursor)
         zone = self.latest_policy().zone
-        return [{"staff": row["staff"], "role": row["role"],
-                 **{name: accounts_view.ACCOUNTS.json(row, zone)[column] for name, column in
-                    (("since", "since"), ("left", "left_at"))},
-                 "tokens": made.get(row["staff"], [])} for row in rows]
+        listed = [accounts_view.ACCOUNTS.json(row, zone) for row in rows]
+        return [{"staff": row["staff"], "role": row["role"], "since": row["since"], "left": row["left_at"],
+                 "tokens": made.get(row["staff"], [])} for row in listed]
 
     # -- reading --------------------------------------------------------------------------------
 

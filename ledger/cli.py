@@ -181,7 +181,8 @@ def signed_in(ledger):
     token = os.environ.get("LEDGER_TOKEN")
     try:
         if name:
-            return ledger.sign_in(name, os.environ.get("LEDGER_PASSWORD") or ask_password(name))
+            password = os.environ.get("LEDGER_PASSWORD") or asked(say("password_for", name=name), "password_needed")
+            return ledger.sign_in(name, password)
         if token:
             return ledger.sign_in_with_token(token)
     except SignInFailed:
@@ -198,14 +199,15 @@ def terminal():
         return None
 
 
-def ask_password(name: str) -> str:
+def asked(prompt: str, without: str) -> str:
+    """A secret typed at the terminal (getpass opens it itself); with no terminal, exit 2 saying `without`."""
     import getpass
 
     tty = terminal()
     if tty is None:
-        raise Failure(say("password_needed"), INVALID)
+        raise Failure(say(without), INVALID)
     tty.close()
-    return getpass.getpass(say("password_for", name=name))
+    return getpass.getpass(prompt)
 
 
 @cli.command()
@@ -543,9 +545,8 @@ def find(reader, text: str, as_json: bool) -> None:
     from ledger.tables import table
 
     if found:
-        click.echo(table(["", "", "", ""], [[shown("kind", match["kind"]), match["id"], match["summary"],
-                                             f"(ledger history {match['id']})"] for match in found]
-                         ).split("\n", 2)[2])
+        click.echo(table(None, [[shown("kind", match["kind"]), match["id"], match["summary"],
+                                 f"(ledger history {match['id']})"] for match in found]))
     more = say("matches_more", most=MOST) if len(found) == MOST else ""
     click.echo(say("matches", n=len(found), text=quote(text), more=more))
 
@@ -596,9 +597,7 @@ def sla(reader, as_of: str | None, subject: str | None, kinds: tuple[str, ...], 
     if as_json:
         emit_json({"as_of": t.astimezone(zone).isoformat(), "counts": counts, "breaches": rows})
         return
-    from ledger.projections.columns import text_table
-
-    from ledger.projections.columns import minute
+    from ledger.projections.columns import minute, text_table
 
     click.echo(say("sla_head", at=minute(t.astimezone(zone).isoformat()), n=len(rows)) + "\n")
     if rows:
@@ -900,28 +899,22 @@ ROLES = ("supervisor", "customer_service", "shipping_clerk", "system")
 
 def new_password(from_stdin: bool) -> str:
     """A password read from standard input, or asked twice on the terminal; at least 10 characters."""
-    import getpass
-
-    from ledger.accounts import WeakPassword, check_password
+    from ledger.accounts import SHORTEST, WeakPassword, check_password
 
     if from_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        tty = terminal()
-        if tty is None:
-            raise Failure(say("password_stdin"), INVALID)
-        tty.close()
-        password = getpass.getpass(say("new_password"))
-        if getpass.getpass(say("password_again")) != password:
+        password = asked(say("new_password"), "password_stdin")
+        if asked(say("password_again"), "password_stdin") != password:
             raise Failure(say("passwords_differ"), INVALID)
     try:
         check_password(password)
-    except WeakPassword as weak:
-        raise Failure(str(weak), INVALID) from None
+    except WeakPassword:
+        raise Failure(say("password_short", n=SHORTEST), INVALID) from None
     return password
 
 
-def staff_record(ledger, type_: str, staff_name: str, role: str | None = None, creates: bool = False):
+def staff_record(ledger, type_: str, staff_name: str, role: str | None = None):
     """Append a staff record as the signed-in supervisor (or, in a store without accounts, as the person
     enrolled)."""
     import orjson

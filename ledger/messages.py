@@ -54,6 +54,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                        "没有终端可输入密码：请用 --password-stdin 从标准输入提供"),
     "new_password": ("new password: ", "新密码："),
     "password_again": ("the same again: ", "再输入一次："),
+    "password_short": ("a password has at least {n} characters", "密码至少 {n} 个字符"),
     "passwords_differ": ("the two passwords differ; nothing was changed", "两次密码不一致；没有修改"),
     "enrolled": ("enrolled {name} as {role}", "已开通账号 {name}（{role}）"),
     "role_changed": ("{name} is now {role}", "{name} 现在是{role}"),

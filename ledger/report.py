@@ -123,13 +123,8 @@ class Timeline:
 
     def entered_late(self, entry: Stored) -> str:
         """AU-4's note on a record that counts from its entry rather than its `at`: both times."""
-        state = entry.state
-        if entry.type not in rules.WITNESSED or not state.get("signed_in"):
-            return ""
-        entered = datetime.fromisoformat(state["timestamp"])
-        if rules.counted_at(entry.at, entered, state["role"], True) == entry.at:
-            return ""
-        return "  " + say("entered_late", at=self.clock(entered))
+        counted = rules.counted_from(entry.type, entry.at, entry.state)
+        return "" if counted == entry.at else "  " + say("entered_late", at=self.clock(counted))
 
     def history_text(self, title: str) -> str:
         header = (f"{pad(heading('pos'), 7, right=True)}  {pad(say('at_in', zone=self.zone), 19)}  "

@@ -379,6 +379,15 @@ def counted_at(at: datetime, recorded: datetime, role: str, signed_in: bool | No
 
 
 @rule("AU-4")
+def counted_from(record_type: str, at: datetime, state: dict) -> datetime:
+    """`counted_at` of a stored record's state (its `timestamp` as stored): what the views and the timeline
+    read."""
+    if record_type not in WITNESSED or not state.get("signed_in"):
+        return at
+    return counted_at(at, datetime.fromisoformat(state["timestamp"]), state["role"], True)
+
+
+@rule("AU-4")
 def check_importer_key(key: str, role: str) -> None:
     if key.startswith(IMPORTER_PREFIXES) and role != "system":
         raise Refused("AU-4", f"key {key} is an importer's; only a system account writes it")

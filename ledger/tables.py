@@ -19,15 +19,17 @@ def pad(text: str, columns: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[int] = ()) -> str:
-    """`right`: the indexes of the right-aligned columns."""
+def table(headers: Sequence[str] | None, rows: Sequence[Sequence[object]], right: Sequence[int] = ()) -> str:
+    """`right`: the indexes of the right-aligned columns; `headers` None: the rows alone (a list of finds)."""
     cells = [[("" if value is None else printable(str(value))) for value in row] for row in rows]
-    widths = [max([width(h), *(width(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    heads = list(headers) if headers is not None else [""] * len(cells[0] if cells else ())
+    widths = [max([width(h), *(width(row[i]) for row in cells)]) for i, h in enumerate(heads)]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(pad(v, w, i in right) for i, (v, w) in enumerate(zip(values, widths))).rstrip()
 
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(row) for row in cells)])
+    top = [line(heads), line(["-" * w for w in widths])] if headers is not None else []
+    return "\n".join([*top, *(line(row) for row in cells)])
 
 
 WIDE = 100  # the columns text output keeps within

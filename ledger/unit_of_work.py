@@ -205,7 +205,7 @@ class UnitOfWork:
         return refused
 
     def decide(self, record: Record) -> None:
-        if self.accounts and self.account is None and not record.signed_in:
+        if self.accounts and self.account is None:
             raise Refused("AU-2", "this store has staff accounts: sign in to append (ledger --as NAME)")
         HANDLERS[type(record)](self, record)
 

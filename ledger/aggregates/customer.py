@@ -1,9 +1,9 @@
 """A customer's stream: their erasure (SPEC section 5). The customer's orders live on their own streams."""
 from __future__ import annotations
 
+from ledger import rules
 from ledger.aggregates.base import Aggregate, handles
 from ledger.events import CustomerForgotten
-from ledger import rules
 from ledger.rules import refuse
 
 

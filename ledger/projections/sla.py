@@ -146,16 +146,9 @@ MARKS = [
     ("ComplaintAnswered", "done_at", COMPLAINT_RESPONSE, "complaint_id"),
     ("ComplaintClosed", "done_at", COMPLAINT_RESOLUTION, "complaint_id"),
 ]
-def counted(e: dict) -> datetime:
-    """When a record counts for its deadline (AU-4: a late entry by other than a supervisor, from its entry)."""
-    if e["type"] not in rules.WITNESSED or not e.get("signed_in"):
-        return e["at"]
-    return rules.counted_at(e["at"], datetime.fromisoformat(e["timestamp"]), e["role"], True)
-
-
-for _record, _column, _kind, _subject in MARKS:
-    on(_record)(lambda p, e, column=_column, kind=_kind, subject=_subject: _first(p, column, kind, e[subject],
-                                                                              counted(e)))
+for _record, _column, _kind, _subject in MARKS:  # AU-4: a late entry by other than a supervisor, from its entry
+    on(_record)(lambda p, e, column=_column, kind=_kind, subject=_subject: _first(
+        p, column, kind, e[subject], rules.counted_from(e["type"], e["at"], e)))
 
 # Whether a thing done at `done` meets `due`: SH-1's due is exclusive, the hours deadlines inclusive.
 ON_TIME = {SAME_DAY: rules.shipped_on_time, **dict.fromkeys(
