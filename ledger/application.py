@@ -17,9 +17,12 @@ from eventsourcing.application import Application
 from ledger import accounts
 from ledger.accounts import Account, SignInFailed
 from ledger.aggregates import PolicyBook, fold
+from ledger.corrections import as_read, effective_pages
 from ledger.crypto import Keyring
-from ledger.events import BackupTaken, CustomerForgotten, Event, Record
-from ledger.index import fold_claims
+from ledger.events import BackupTaken, CustomerForgotten, Event, Record, RecordVoided
+from ledger.index import Lookups, fold_claims
+from ledger.messages import say
+from ledger.sql import insert_rows
 from ledger.lookups import StoreSession
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import Policy, PolicyParams
@@ -80,7 +83,10 @@ class Ledger(Application[str]):
         The file holds the store's write lock while it is decided: another writer waits, then
         decides its own file on the state this one left."""
         with self._appending() as (session, accounts):
-            return UnitOfWork(session, self.overlay, account if accounts else None, accounts).run(lines)
+            appended = UnitOfWork(session, self.overlay, account if accounts else None, accounts).run(lines)
+            if session.views_stale:  # a void: every view as if its record had never been appended (VO-1)
+                self._project_log(self.recorder.sql_cursor(session.raw))
+            return appended
 
     def replay_records(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
         """Decide records again in this (scratch) store; returns the ones now refused."""
@@ -124,11 +130,34 @@ class Ledger(Application[str]):
         return Forgotten(earlier[0] if earlier else None, self.recorder.after_erasure(),
                          [e for _, e in self.events_of(["backups"]) if isinstance(e, BackupTaken)])
 
-    def _record(self, type_: str, actor: str, role: str, account: Account | None, **fields: str) -> None:
+    def void(self, position: int | None, key: str | None, reason: str, actor: str, role: str,
+             account: Account | None = None) -> tuple[Record, Appended]:
+        """`ledger void` (VO-1): the RecordVoided of the record at `position` (or under `key`), naming its key;
+        returns the voided record and what the void appended."""
+        if key is None:
+            found = self.event_at(position)
+            if found is None:
+                raise LineError(1, Refused(REF, say("void_no_record", position=position)))
+            if not isinstance(found, Record):
+                raise LineError(1, Refused(REF, say("void_not_voidable", position=position,
+                                                    type=type(found).__name__)))
+            key = found.key
+        appended = self._record("RecordVoided", actor, role, account, record=key, reason=reason)
+        with self.recorder.reading() as c:
+            stream, version = Lookups(c).keyed([key])[key]
+        return next(e for _, e in self.events_of([stream]) if e.originator_version == version), appended
+
+    def event_at(self, position: int) -> Event | None:
+        found = self.recorder.select_notifications(position, 1)
+        if not found or found[0].id != position:
+            return None
+        return self.mapper.to_domain_event(found[0], personal=False)
+
+    def _record(self, type_: str, actor: str, role: str, account: Account | None, **fields: str) -> Appended:
         """A record the ledger writes itself, appended like any other."""
         now = datetime.now(timezone.utc).isoformat()
-        self.append([orjson.dumps({"type": type_, "at": now, "actor": actor, "role": role, **fields}).decode()],
-                    account)
+        return self.append([orjson.dumps({"type": type_, "at": now, "actor": actor, "role": role, **fields})
+                            .decode()], account)
 
     # -- staff accounts (SPEC section 14) -------------------------------------------------------
 
@@ -239,34 +268,65 @@ class Ledger(Application[str]):
 
     def rebuild_views(self, progress: Callable[[int], None] = lambda read: None) -> int:
         """Drop every view and project the whole log again, in one transaction; returns events read."""
-        read = 0
-        state = self.mapper.stored_state
         with self.recorder.writing() as cursor:
-            fold_claims(cursor)  # a store of an earlier version: its views are rebuilt, its claims folded
-            recreate_views(cursor)
-            projector = Projector(cursor, PolicyBook().with_overlay(self.overlay), empty=True)
-            with collector_paused():
-                for page in self.recorder.pages(TOPICS):
-                    projector.apply(fact(n.topic.rpartition(":")[2], f"{n.originator_id}@{n.originator_version}",
-                                         None, state(n.topic, n.state)) for n in page)
-                    progress(page[-1].id - read)
-                    read = page[-1].id
-                    gc.collect(0)
+            fold_claims(cursor)  # a store of an earlier version: its views are rebuilt, its claims folded,
+            self._index_record_keys(self.recorder.sql_cursor(cursor))  # its keys told where their records are
+            read = self._project_log(cursor, progress)
         total = self.total_events()
         progress(total - read)
         return total
 
+    def _index_record_keys(self, c: Any) -> None:
+        c.execute("SELECT 1 FROM ledger_record_keys LIMIT 1")
+        if c.fetchone() is not None:
+            return
+        state = self.mapper.stored_state
+        for page in self.recorder.pages():
+            insert_rows(c, "ledger_record_keys", [
+                (key, n.originator_id, n.originator_version) for n in page
+                if (key := state(n.topic, n.state).get("key")) is not None])
+        c.execute("DROP TABLE IF EXISTS ledger_keys")
+
+    def _project_log(self, cursor: Any, progress: Callable[[int], None] = lambda read: None) -> int:
+        """Every view made again from the log in effect (corrections.py), inside the caller's transaction;
+        returns the last position read."""
+        recreate_views(cursor)
+        projector = Projector(cursor, PolicyBook().with_overlay(self.overlay), empty=True)
+        state = self.mapper.stored_state
+        read = 0
+        with collector_paused():
+            for page in effective_pages(self.recorder, cursor, TOPICS):
+                projector.apply(fact(n.topic.rpartition(":")[2], f"{n.originator_id}@{n.originator_version}",
+                                     None, as_read(state(n.topic, n.state), follows))
+                                for n, follows in page)
+                last = max(n.id for n, _ in page)
+                progress(max(last - read, 0))
+                read = max(read, last)
+                gc.collect(0)
+        return read
+
     def total_events(self) -> int:
         return self.recorder.max_notification_id() or 0
 
-    def records(self, personal: bool = True) -> Iterator[Record]:
+    def records(self, personal: bool = True, effective: bool = False) -> Iterator[Record]:
         """Every record in position order (decisions left out); `personal=False` leaves the customers' data
-        sealed (read as "[erased]"), for work that decides rather than shows."""
+        sealed (read as "[erased]"), for work that decides rather than shows; `effective`: as if every voided
+        record had never been appended (voids left out too), for work that decides again (VO-1)."""
+        void = self.voided() if effective else set()
         for page in self.recorder.pages():
             for notification in page:
+                if (notification.originator_id, notification.originator_version) in void:
+                    continue
                 event = self.mapper.to_domain_event(notification, personal)
-                if isinstance(event, Record):
+                if isinstance(event, Record) and not (effective and isinstance(event, RecordVoided)):
                     yield event
+
+    def voided(self) -> set[tuple[str, int]]:
+        """The (stream, version) of every event that reads as never appended: voided records, withdrawn
+        decisions."""
+        with self.recorder.reading() as c:
+            c.execute("SELECT stream, version FROM ledger_voided WHERE follows IS NULL")
+            return {(stream, version) for stream, version in c.fetchall()}
 
     def timeline(self, streams: Iterable[str]) -> Timeline:
         """Times are shown in the time zone of the latest adopted policy."""

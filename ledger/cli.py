@@ -15,6 +15,7 @@ from ledger.messages import heading, say, shown
 from ledger.values import printable, quote
 
 INVALID, REFUSED, TAMPERED, FAILED = 2, 3, 4, 1
+ROLES = ("supervisor", "customer_service", "shipping_clerk", "system")
 
 
 class Failure(Exception):
@@ -229,7 +230,8 @@ def append(ledger, file) -> None:
         raise Failure(str(error), error.status) from None
     except UnicodeDecodeError as error:
         raise Failure(say("not_utf8", reason=error.reason), INVALID) from None
-    click.echo(say("stored", stored=result.stored, decisions=result.decisions, skipped=result.skipped))
+    click.echo(say("stored", stored=result.stored, decisions=result.decisions, skipped=result.skipped)
+               + (say("voided_skipped", voided=result.voided) if result.voided else ""))
     if result.stored == 1 and result.skipped == 0:  # one person's record: the answer to it
         tell(ledger, result)
 
@@ -877,6 +879,37 @@ def backup(ledger, path: Path, actor: str) -> None:
 
 
 @cli.command()
+@click.argument("position", type=int, required=False)
+@click.option("--key", help="the key of the record to void, instead of its position")
+@click.option("--reason", required=True, help="why the record is a mistake (shown in its history)")
+@click.option("--actor", default=lambda: os.environ.get("LEDGER_ACTOR") or os.environ.get("USER", "unknown"),
+              help="who voids (default: $LEDGER_ACTOR, else $USER)")
+@click.option("--role", default=lambda: os.environ.get("LEDGER_ROLE") or "customer_service",
+              type=click.Choice(ROLES), help="their role (default: $LEDGER_ROLE, else customer_service)")
+@store_option
+def void(ledger, position: int | None, key: str | None, reason: str, actor: str, role: str) -> None:
+    """Void the record at POSITION (SPEC section 13): every view reads as if it had never been appended, and
+    the decisions that rested on it are recomputed."""
+    from ledger.application import LineError
+
+    if (position is None) == (key is None):
+        raise Failure(say("void_which"), INVALID)
+    account = signed_in(ledger)
+    if account is not None:
+        actor, role = account.name, account.role
+    try:
+        voided, appended = ledger.void(position, key, reason, actor, role, account)
+    except LineError as error:
+        raise Failure(error.detail, error.status) from None
+    if not appended.stored:
+        click.echo(say("skipped_one", type="RecordVoided"))
+        return
+    withdrawn = sum(type(decision).__name__ == "DecisionWithdrawn" for decision in appended.answer)
+    click.echo(say("voided", position=ledger.reader.position_of(voided.originator_id, voided.originator_version), type=type(voided).__name__,
+                   withdrawn=withdrawn, stored=len(appended.answer) - withdrawn))
+
+
+@cli.command()
 @store_option
 def export(ledger) -> None:
     """Every record as JSON Lines, in position order, each with its key (decisions are left out)."""
@@ -894,7 +927,6 @@ def staff() -> None:
     """Staff accounts (SPEC section 14): who may append what is checked against who is signed in."""
 
 
-ROLES = ("supervisor", "customer_service", "shipping_clerk", "system")
 
 
 def new_password(from_stdin: bool) -> str:

@@ -192,6 +192,15 @@ class DispatchDelayNotified(OrderRecord):
     reason: Text
 
 
+class AddressChanged(OrderRecord):
+    """改地址 (VO-2): the order's address and phone from now on; SH-3 asks for a confirmation after it."""
+
+    PERSONAL = ("address", "phone")
+    SEALED_FOR = CustomerOf("order_id", via="order")
+    address: Text
+    phone: Phone
+
+
 # -- shipments -----------------------------------------------------------------------------------
 
 class ParcelDispatched(Record):
@@ -439,6 +448,21 @@ class BackupTaken(Record):
     head: Annotated[str, Field(pattern=r"^\d+:[0-9a-f]{64}$")]
 
 
+class RecordVoided(Record):
+    """`ledger void` (VO-1): the record whose key is `record` reads as never appended. It joins the voided
+    record's stream, which its handler finds from the key."""
+
+    STREAM = ("void", None)  # until its handler puts it on the voided record's stream
+    record: Annotated[str, BeforeValidator(check_key)]
+    reason: Text
+
+    def stream_of(self) -> tuple[str, str | None]:
+        if self.originator_id:
+            kind, _, id_ = self.originator_id.partition(":")
+            return kind, id_ or None
+        return super().stream_of()
+
+
 # -- decisions (SPEC section 3) ------------------------------------------------------------------
 
 class DispatchDecision(Decision):
@@ -512,6 +536,12 @@ class PenaltyAssessed(Decision):
     nth: int
     amount: Money
     whole_wage: bool
+
+
+class DecisionWithdrawn(Decision):
+    """VO-1: the decision at `position` (of this stream) no longer holds after a void."""
+
+    position: int
 
 
 def subclasses(base: type) -> list[type]:

@@ -14,7 +14,12 @@ INDEX_TABLES = [
     "CREATE TABLE IF NOT EXISTS ledger_ids (id TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT)",
     "CREATE INDEX IF NOT EXISTS ledger_ids_parent ON ledger_ids (parent)",
     "CREATE TABLE IF NOT EXISTS ledger_tracking (tracking_no TEXT PRIMARY KEY, shipment_id TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS ledger_keys (key TEXT PRIMARY KEY)",
+    # every stored record's key and where it is: a record under a stored key is compared with it (section 13)
+    "CREATE TABLE IF NOT EXISTS ledger_record_keys (key TEXT PRIMARY KEY, stream TEXT NOT NULL, version BIGINT NOT NULL)",
+    # VO-1: the events that read as never appended (voided records, withdrawn decisions; `follows` null), and
+    # the decisions a void stored, which read as following the record at position `follows`
+    "CREATE TABLE IF NOT EXISTS ledger_voided (stream TEXT NOT NULL, version BIGINT NOT NULL, follows BIGINT, "
+    "PRIMARY KEY (stream, version))",
 ]
 # A namespace of claimed values (Record.CLAIMS) -> its table, value column, owner column.
 CLAIM_TABLES = {"tracking": ("ledger_tracking", "tracking_no", "shipment_id")}
@@ -44,7 +49,27 @@ class Lookups:
         return select_among(self.c, statement, values)
 
     def keys(self, keys: Iterable[str]) -> set[str]:
-        return {row[0] for row in self._lookup("SELECT key FROM ledger_keys WHERE key {}", keys)}
+        return set(self.keyed(keys))
+
+    def keyed(self, keys: Iterable[str]) -> dict[str, tuple[str, int]]:
+        """Where the records of these stored keys are: stream and version."""
+        return {key: (stream, version) for key, stream, version in
+                self._lookup("SELECT key, stream, version FROM ledger_record_keys WHERE key {}", keys)}
+
+    def marks(self, streams: Iterable[str]) -> dict[tuple[str, int], int | None]:
+        """The voiding marks of these streams' events: (stream, version) -> follows (None: reads as never
+        appended)."""
+        return {(stream, version): follows for stream, version, follows in
+                self._lookup("SELECT stream, version, follows FROM ledger_voided WHERE stream {}", streams)}
+
+    def voided_any(self) -> bool:
+        self.c.execute("SELECT 1 FROM ledger_voided LIMIT 1")
+        return self.c.fetchone() is not None
+
+    def claims_owned(self, namespace: str, owners: Iterable[str]) -> dict[str, str]:
+        """The values these owners hold (a void frees its record's)."""
+        table, value, owner = CLAIM_TABLES[namespace]
+        return dict(self._lookup(f"SELECT {value}, {owner} FROM {table} WHERE {owner} {{}}", owners))
 
     def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
         return {row[0]: (row[1], row[2])
@@ -62,10 +87,21 @@ class Lookups:
         return found
 
     def write_index(self, index: IndexRows) -> None:
+        """What a void freed goes first, so that a later record of the same chunk can take it again."""
+        if index.freed_ids:
+            self.c.executemany("DELETE FROM ledger_ids WHERE id = ?", [(id_,) for id_ in index.freed_ids])
+        for namespace, (table, value, _) in CLAIM_TABLES.items():
+            freed = [(v,) for space, v in index.freed_claims if space == namespace]
+            if freed:
+                self.c.executemany(f"DELETE FROM {table} WHERE {value} = ?", freed)
         insert_rows(self.c, "ledger_ids", index.ids)
         for namespace, (table, _, _) in CLAIM_TABLES.items():
             insert_rows(self.c, table, [(value, owner) for space, value, owner in index.claims if space == namespace])
-        insert_rows(self.c, "ledger_keys", [(key,) for key in index.keys])
+        insert_rows(self.c, "ledger_record_keys", index.keys)
+        # a replacement a later void withdraws is marked again
+        self.c.executemany("DELETE FROM ledger_voided WHERE stream = ? AND version = ?",
+                           [(stream, version) for stream, version, _ in index.marks])
+        insert_rows(self.c, "ledger_voided", index.marks)
 
 
 def streams_of(lookups: Any, id_: str) -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ledger.aggregates import PolicyBook, fold
+from ledger.corrections import MOVED, in_effect
 from ledger.events import Event
 from ledger.index import Lookups
 from ledger.policy import PolicyParams
@@ -27,6 +28,7 @@ class StoreSession(Lookups):
         self.recorder = recorder
         self.raw = cursor
         self.mapper = mapper
+        self.views_stale = False  # a void of this append: its views are rebuilt once it is decided
         self.pending: dict[str, str | None] = {}  # id -> parent, of the chunk being written
         self.registered: dict[str, tuple[str, str | None]] = {}  # stored ids the chunk's sealed records go via
         policies = fold(self.events(["policy"]).get("policy", [])) or PolicyBook()
@@ -45,15 +47,38 @@ class StoreSession(Lookups):
             raise LookupError(f"{id_} is a {found[0]}, not a {kind}")
         return found[1]
 
-    def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
+    def positioned(self, streams: Iterable[str], personal: bool = False) -> dict[str, list[tuple[int, Event]]]:
+        """Every event of these streams as stored, with its position, in version order (the rules read no
+        personal field)."""
         recorder = self.recorder
         rows = self._lookup(f"SELECT {recorder.POSITION}, originator_id, originator_version, topic, state "
                             f"FROM {recorder.EVENTS} WHERE originator_id {{}}", streams)
-        found: dict[str, list[Event]] = {}
+        found: dict[str, list[tuple[int, Event]]] = {}
         for notification in recorder.notifications(sorted(rows, key=lambda row: (row[1], row[2]))):
-            event = self.mapper.to_domain_event(notification, personal=False)  # the rules read no personal field
-            found.setdefault(notification.originator_id, []).append(event)
+            event = self.mapper.to_domain_event(notification, personal=personal)
+            found.setdefault(notification.originator_id, []).append((notification.id, event))
         return found
+
+    def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
+        """The streams in effect (corrections.py): as the rules read them after any void."""
+        found = self.positioned(streams)
+        marks = self.marks(found) if found else {}
+        return {stream: [event for _, event in in_effect(events, marks)] for stream, events in found.items()}
+
+    def record_at(self, stream: str, version: int) -> tuple[int, Any, bool]:
+        """A stored record with its personal fields as far as they can still be read, its position, and
+        whether it is voided."""
+        recorder = self.recorder
+        self.c.execute(f"SELECT {recorder.POSITION}, originator_id, originator_version, topic, state "
+                       f"FROM {recorder.EVENTS} WHERE originator_id = ? AND originator_version = ?", (stream, version))
+        notification = recorder.notifications(self.c.fetchall())[0]
+        self.c.execute("SELECT follows FROM ledger_voided WHERE stream = ? AND version = ?", (stream, version))
+        mark = self.c.fetchone()
+        return notification.id, self.mapper.to_domain_event(notification, personal=True), bool(mark) and mark[0] is None
+
+    def all_streams(self) -> list[str]:
+        self.c.execute(f"SELECT DISTINCT originator_id FROM {self.recorder.EVENTS}")
+        return [row[0] for row in self.c.fetchall()]
 
     def forget_customer(self, customer: str) -> None:
         self.recorder.erasing(self.c)
@@ -78,6 +103,8 @@ class StoreSession(Lookups):
             facts.append(fact(type(event).__name__, event.ref, event.at, state))
         self.recorder.insert(self.raw, stored)
         self.write_index(index)
-        self.projector.apply(facts)
+        self.views_stale = self.views_stale or bool(index.marks)
+        if not self.views_stale:
+            self.projector.apply(facts)
         self.pending = {}
         self.mapper.keyring.trim()

@@ -38,6 +38,20 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "记录类型及其字段（* 为必填；所有类型都有 at、actor、role 和 key）："),
     "allowed": ("one of", "可选"),
     "line": ("line {n}: {detail}", "第 {n} 行：{detail}"),
+    "voided_skipped": ("; {voided} of them voided", "，其中 {voided} 条已作废"),
+    # corrections (section 13)
+    "key_differs": ("key {name} is stored with other values: {fields}; to correct it, void record {position} "
+                    "or use AddressChanged",
+                    "键 {name} 已存有不同的值：{fields}；要更正，请作废第 {position} 条记录或使用 AddressChanged"),
+    "void_unknown": ("no stored record has key {name}", "没有键为 {name} 的记录"),
+    "void_not_voidable": ("record {position} ({type}) cannot be voided", "第 {position} 条记录（{type}）不能作废"),
+    "void_again": ("record {position} ({type}) is already voided", "第 {position} 条记录（{type}）已经作废"),
+    "void_rests_on": ("record {position} ({type}) rests on it; void that first",
+                      "第 {position} 条记录（{type}）依赖于它；请先作废那一条"),
+    "voided": ("voided record {position} ({type}); {withdrawn} decision(s) withdrawn, {stored} stored in their place",
+               "已作废第 {position} 条记录（{type}）；撤回 {withdrawn} 条决定，另存 {stored} 条"),
+    "void_which": ("name the record to void: its POSITION or --key KEY, not both", "请指明要作废的记录：位置或 --key，只选其一"),
+    "void_no_record": ("no record at position {position}", "第 {position} 位没有记录"),
     "refused": ("{rule}: {reason}", "{rule}（{text}）：{reason}"),
     "stale_views": ("the views were built by an earlier version of ledger: run `ledger replay` to rebuild them (the "
                     "next append does too)", "视图是旧版本建的：运行 `ledger replay` 重建（下次追加记录时也会重建）"),
@@ -81,6 +95,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rests_on": ("rests on:", "依据："),
     "entered_late": ("(entered {at}: AU-4, it counts from then)", "（{at} 才录入：按 AU-4 从录入时起算）"),
     "paid_by": ("paid by:", "已退款："),
+    "voided_mark": ("[voided by #{position}]", "[已由 #{position} 作废]"),
+    "replaced_by": ("withdrawn; in its place: {positions}", "已撤回；取而代之的是：{positions}"),
+    "replaced_by_none": ("withdrawn; nothing in its place", "已撤回；没有取而代之的决定"),
     "decision_cited": ("[{rule}, policy {policy}, caused by #{cause}]", "[{rule}，制度 {policy}，由 #{cause} 引起]"),
     "at_in": ("at ({zone})", "时间（{zone}）"),
     # views
@@ -210,6 +227,7 @@ RULES: dict[str, tuple[str, str]] = {
     "CP-3": ("no ruling on a complaint against oneself", "利益冲突"),
     "VO-1": ("a mistake is corrected by a record of its own", "差错更正"),
     "VO-2": ("a changed address is confirmed again", "改地址"),
+    "KEY": ("a stored key names one record", "一个键只对应一条记录"),
     "REF": ("a record the ledger cannot take", "账本不能接受的记录"),
 }
 

@@ -57,6 +57,25 @@ class Timeline:
         self._positions = {(e.stream, e.version): e.position for e in entries}
         self._by_position = {e.position: e for e in entries}
         self._position_of = position_of  # (stream, version) -> position, for refs outside the timeline
+        self.voided_by = self._voids()
+
+    def _voids(self) -> dict[int, int]:
+        """Position of a voided record or withdrawn decision -> the void's (VO-1)."""
+        keyed = {e.state["key"]: e.position for e in self.entries if e.state.get("key")}
+        found = {}
+        for e in self.entries:
+            if e.type == "RecordVoided" and e.state["record"] in keyed:
+                found[keyed[e.state["record"]]] = e.position
+            elif e.type == "DecisionWithdrawn":
+                found[e.state["position"]] = self.position(e.state["caused_by"])
+        return found
+
+    def replaced_by(self, withdrawn: Stored) -> list[int]:
+        """The decisions a void stored for the same record as a decision it withdrew."""
+        void = self.voided_by.get(withdrawn.position)
+        return [e.position for e in self.entries if e.decision and e.type != "DecisionWithdrawn"
+                and e.rests_on and self.position(e.state["caused_by"]) == void
+                and e.rests_on[0] == withdrawn.state["caused_by"]]
 
     def position(self, ref: str) -> int | None:
         stream, version = ref_parts(ref)
@@ -75,7 +94,8 @@ class Timeline:
 
     def as_json(self, entry: Stored) -> dict[str, Any]:
         state = entry.state
-        return {
+        voided = {"voided_by": self.voided_by[entry.position]} if entry.position in self.voided_by else {}
+        return {**voided,
             "position": entry.position,
             "stream": entry.stream,
             "type": entry.type,
@@ -114,12 +134,14 @@ class Timeline:
         state = entry.state
         head = (f"{entry.position:>7}  {self.clock(entry.at)}  {pad(printable(state['actor']), 10)} "
                 f"{pad(shown('role', state['role']), 16)} ")
+        void = self.voided_by.get(entry.position)
+        mark = "" if void is None else "  " + say("voided_mark", position=void)
         if not entry.decision:
-            return f"{head}{entry.type}  {self.summary(entry)}{self.entered_late(entry)}"
+            return f"{head}{entry.type}  {self.summary(entry)}{self.entered_late(entry)}{mark}"
         cause = self.position(state["caused_by"])
         return (f"{head}  => {entry.type} " + say("decision_cited", rule=state["rule"],
                                                   policy=printable(state["policy_version"]), cause=cause)
-                + f"  {self.summary(entry)}")
+                + f"  {self.summary(entry)}{mark}")
 
     def entered_late(self, entry: Stored) -> str:
         """AU-4's note on a record that counts from its entry rather than its `at`: both times."""
@@ -143,7 +165,8 @@ class Timeline:
     def explain_json(self, about: Callable[[Stored], bool]) -> dict[str, Any]:
         return {"decisions": [
             {**self.as_json(entry), "policy_version": entry.state["policy_version"],
-             "rests_on": [self.as_json(basis) for basis in self.basis(entry)]}
+             "rests_on": [self.as_json(basis) for basis in self.basis(entry)],
+             **({"replaced_by": self.replaced_by(entry)} if entry.position in self.voided_by else {})}
             for entry in self.decisions(about)
         ]}
 
@@ -157,6 +180,10 @@ class Timeline:
                             text=rule_text(entry.state["rule"]), policy=printable(entry.state["policy_version"])),
                     f"    {self.summary(entry)}", "    " + say("rests_on")]
             out += [f"    {self.line(basis)}" for basis in self.basis(entry)]
+            if entry.position in self.voided_by:
+                replaced = self.replaced_by(entry)
+                out.append("    " + (say("replaced_by", positions=", ".join(f"#{p}" for p in replaced)) if replaced
+                                     else say("replaced_by_none")))
             paid = self.paid_by(entry)
             if paid:
                 out += ["    " + say("paid_by"), *(f"    {self.line(refund)}" for refund in paid)]

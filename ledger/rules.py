@@ -91,8 +91,12 @@ def dispatch_delay_excused(notices: Iterable[datetime], due: datetime) -> bool:
 # SH-3 请顾客核实收货地址及手机号码 ----------------------------------------------------------------
 
 @rule("SH-3")
-def address_confirmed(confirmations: Iterable[datetime], dispatched_at: datetime) -> bool:
-    return any(confirmed <= dispatched_at for confirmed in confirmations)
+def address_confirmed(confirmations: Iterable[datetime], dispatched_at: datetime,
+                      changes: Iterable[datetime] = ()) -> bool:
+    """A confirmation by the dispatch counts when no address change (VO-2) came after it by then."""
+    changed = max((at for at in changes if at <= dispatched_at), default=None)
+    return any(confirmed <= dispatched_at and (changed is None or confirmed >= changed)
+               for confirmed in confirmations)
 
 
 # SH-4 避免重发多发 ----------------------------------------------------------------------------
@@ -399,3 +403,26 @@ def check_importer_key(key: str, role: str) -> None:
 def check_not_against_oneself(actor: str, against: str | None, doing: str) -> None:
     if against is not None and actor == against:
         raise Refused("CP-3", f"{actor} cannot {doing} a complaint against themself")
+
+
+# VO-1 差错更正 ---------------------------------------------------------------------------------
+
+VOID = "VO-1"  # a withdrawal cites VO-1; a void some later record rests on is refused under it
+KEY = "KEY"  # a record under a stored key with other values (section 13)
+
+
+@rule("AU-1")
+def check_may_void(actor: str, appended_by: str, role: str, position: int) -> None:
+    """A record is voided by whoever appended it, or by a supervisor."""
+    if actor != appended_by and role != "supervisor":
+        raise Refused("AU-1", f"record {position} was appended by {appended_by}; only they or a supervisor "
+                              f"may void it, not {actor} ({role})")
+
+
+# VO-2 改地址 -----------------------------------------------------------------------------------
+
+@rule("VO-2")
+def check_address_changeable(order_id: str, parcels_out: int) -> None:
+    if parcels_out:
+        raise refuse(f"order {order_id} has {parcels_out} parcel(s) on the way or delivered; "
+                     "its address can no longer change")

@@ -20,10 +20,11 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, Protocol
 
-from ledger import rules
+from ledger import corrections, rules
 from ledger.accounts import Account
-from ledger.aggregates import HANDLERS, Aggregate, PolicyBook, fold
-from ledger.events import Event, Record
+from ledger.aggregates import HANDLERS, Aggregate, PolicyBook, folded
+from ledger.corrections import differing
+from ledger.events import Event, Record, RecordVoided
 from ledger.index import claimed_form
 from ledger.messages import rule_text, say
 from ledger.policy import Policy, PolicyParams
@@ -40,13 +41,22 @@ class IndexRows:
 
     ids: list[tuple[str, str, str | None]] = field(default_factory=list)  # id, kind, parent
     claims: list[tuple[str, str, str]] = field(default_factory=list)  # namespace, value, owner
-    keys: list[str] = field(default_factory=list)
+    keys: list[tuple[str, str, int]] = field(default_factory=list)  # key, stream, version
+    marks: list[tuple[str, int, int | None]] = field(default_factory=list)  # VO-1: stream, version, follows
+    freed_ids: list[str] = field(default_factory=list)  # ids a void gave back
+    freed_claims: list[tuple[str, str]] = field(default_factory=list)  # namespace, value
 
 
 class Session(Protocol):
     """What a unit of work needs of a store, inside one write transaction (lookups.py; tests/memory.py)."""
 
-    def keys(self, keys: Iterable[str]) -> set[str]: ...
+    def keyed(self, keys: Iterable[str]) -> dict[str, tuple[str, int]]: ...
+    def record_at(self, stream: str, version: int) -> tuple[int, Record, bool]: ...
+    def positioned(self, streams: Iterable[str]) -> dict[str, list[tuple[int, Event]]]: ...
+    def marks(self, streams: Iterable[str]) -> dict[tuple[str, int], int | None]: ...
+    def claims_owned(self, namespace: str, owners: Iterable[str]) -> dict[str, str]: ...
+    def all_streams(self) -> list[str]: ...
+    def voided_any(self) -> bool: ...
     def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]: ...
     def claims(self, namespace: str, values: Iterable[str]) -> dict[str, str]: ...
     def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]: ...
@@ -75,6 +85,7 @@ class Appended:
     stored: int  # records stored
     skipped: int  # records whose key was already stored
     decisions: int
+    voided: int = 0  # of the skipped, those whose stored record is voided (section 13)
     answer: list = field(default_factory=list)  # the decisions the last stored record caused, for its writer
     last: Record | None = None  # the last stored record
 
@@ -144,26 +155,33 @@ class UnitOfWork:
         self.account = account
         self.accounts = accounts
         self.accounts_added = False  # an enrolment of this append
+        self.overlay = overlay
         self.aggregates: OrderedDict[str, Aggregate | None] = OrderedDict()  # least recently used first
+        self.versions: dict[str, int] = {}  # streams a void left reading as empty: where they stand
         self.decisions = 0
-        self.policies: PolicyBook = (self._load("policy") or PolicyBook()).with_overlay(overlay)
+        self.made: list[Event] = []  # what the record being decided made
+        self.voided_any = session.voided_any()
+        self.policies = self._policy_book()
         self._start_chunk()
 
     def _start_chunk(self) -> None:
+        self._forget_lookups()
+        self.keys: dict[str, tuple[str, int] | Record] = {}  # where a stored key's record is, or this chunk's
+        self.events: list[Event] = []
+        self.index = IndexRows()
+
+    def _forget_lookups(self) -> None:
         self.ids: dict[str, tuple[str, str | None] | None] = {}
         self.stored_children: dict[str, list[tuple[str, str]]] = {}
         self.children_added: dict[str, list[tuple[str, str]]] = {}
         self.claimed_values: dict[tuple[str, str], str | None] = {}
-        self.keys: set[str] = set()  # stored, or taken by an earlier line of this chunk
         self.unknown: set[str] = set()  # ids the store did not know when the chunk began
-        self.events: list[Event] = []
-        self.index = IndexRows()
 
     # -- the file -------------------------------------------------------------------------------
 
     def run(self, lines: Iterable[str]) -> Appended:
         """All or nothing: the first bad line raises LineError."""
-        stored = skipped = 0
+        stored = skipped = voided = 0
         answer: list = []
         last = None
         numbered = ((number, text) for number, text in enumerate(lines, 1) if text.strip())
@@ -173,23 +191,38 @@ class UnitOfWork:
                            [line.key for line in read if line.key is not None])
             for line in read:
                 if line.key is not None and line.key in self.keys:
+                    voided += self._check_same(line)
                     skipped += 1
                     continue
-                start = len(self.events)
+                self.made = []
                 try:
                     if line.invalid is not None:
                         raise line.invalid
                     self.decide(line.record)
                 except (Invalid, Refused) as error:
                     raise LineError(line.number, error) from None
-                answer = [event for event in self.events[start:] if not isinstance(event, Record)]
+                answer = [event for event in self.made if not isinstance(event, Record)]
                 last = line.record
-                self.keys.add(line.key)
-                self.index.keys.append(line.key)
+                self.keys[line.key] = line.record
+                self.index.keys.append((line.key, line.record.originator_id, line.record.originator_version))
                 stored += 1
             self._flush()
-        return Appended(stored=stored, skipped=skipped, decisions=self.decisions, answer=answer if stored else [],
-                        last=last)
+        return Appended(stored=stored, skipped=skipped, voided=voided, decisions=self.decisions,
+                        answer=answer if stored else [], last=last)
+
+    def _check_same(self, line: Line) -> bool:
+        """A line under a stored key is skipped only when it is the same record (section 13); returns whether
+        the stored one is voided."""
+        held = self.keys[line.key]
+        if isinstance(held, Record):  # an earlier line of this chunk: written, so that it has a position
+            self._write()
+            held = (held.originator_id, held.originator_version)
+        position, stored, voided = self.session.record_at(*held)
+        fields = differing(stored, line.record) if line.record is not None else []
+        if fields:
+            raise LineError(line.number, Refused("KEY", say("key_differs", name=line.key, fields=", ".join(fields),
+                                                            position=position)))
+        return voided
 
     def replay(self, records: Iterable[Record]) -> list[tuple[Record, Refused]]:
         """Decide stored records again; a record now refused is skipped and returned with its refusal."""
@@ -225,7 +258,7 @@ class UnitOfWork:
     def _prefetch(self, records: list[Record], keys: list[str]) -> None:
         """Look up at once what the chunk's records name; anything missed is looked up when needed."""
         session = self.session
-        self.keys = session.keys(keys)
+        self.keys = dict(session.keyed(keys))
         named = {value for r in records for name in r.id_fields() if (value := getattr(r, name)) is not None}
         found = session.ids(named)
         self.ids = {id_: found.get(id_) for id_ in named}
@@ -235,10 +268,12 @@ class UnitOfWork:
         streams = {f"{seen[0]}:{id_}" for id_, seen in self.ids.items() if seen}
         streams |= {f"{kind}:{child}" for children in self.stored_children.values() for child, kind in children}
         streams |= {f"{kind}:{id_}" for id_, (kind, _) in owners.items()}
+        if self.voided_any:  # a record may open a stream whose earlier events were all voided
+            streams |= {record.stream for record in records if not isinstance(record, RecordVoided)}
         missing = streams - self.aggregates.keys()
         loaded = session.events(missing)
         for stream in missing:
-            self.aggregates[stream] = fold(loaded.get(stream, []))
+            self._fold(stream, loaded.get(stream, []))
         self.unknown = {id_ for id_, seen in self.ids.items() if seen is None}
         wanted: dict[str, set[str]] = {}
         for record in records:
@@ -249,14 +284,49 @@ class UnitOfWork:
             self.claimed_values.update({(namespace, value): owners.get(value) for value in values})
 
     def _load(self, stream: str) -> Aggregate | None:
-        return fold(self.session.events([stream]).get(stream, []))
+        return self._fold(stream, self.session.events([stream]).get(stream, []))
 
-    def _flush(self) -> None:
+    def _fold(self, stream: str, events: list[Event]) -> Aggregate | None:
+        aggregate, top = folded(events)
+        self.aggregates[stream] = aggregate
+        if aggregate is None and top:
+            self.versions[stream] = top
+        return aggregate
+
+    def version_of(self, stream: str) -> int:
+        """Where a new aggregate's stream stands: 0, unless a void left its events reading as none."""
+        return self.versions.get(stream, 0)
+
+    def _write(self) -> None:
+        """Write what the chunk has decided so far, keeping what it looked up."""
         if self.events:
             self.session.write(self.events, self.index)
+        self.events, self.index = [], IndexRows()
+
+    def _flush(self) -> None:
+        self._write()
         while len(self.aggregates) > CACHE:
             self.aggregates.popitem(last=False)
         self._start_chunk()
+
+    def void(self, record: RecordVoided) -> None:
+        """VO-1 (corrections.py): the void and what it changes are written at once, and everything this unit
+        of work held of the store is read again, so the records after it see the history it describes."""
+        self._write()
+        outcome = corrections.void(self, record)
+        self.events, self.index = outcome.events, outcome.index
+        self.made += outcome.events
+        self.decisions += sum(not isinstance(event, Record) for event in outcome.events)
+        self._write()
+        self.aggregates.clear()
+        self.versions.clear()
+        self._forget_lookups()
+        self.voided_any = True
+        self.policies = self._policy_book()
+
+    def _policy_book(self) -> PolicyBook:
+        book = self._load("policy") or PolicyBook(version=self.version_of("policy"))
+        return book.with_overlay(self.overlay)
 
     # -- what handlers use ----------------------------------------------------------------------
 
@@ -266,7 +336,7 @@ class UnitOfWork:
         elif stream.partition(":")[2] in self.unknown:
             return None  # an id unknown to the store has no stream there; what this chunk opened is in memory
         else:
-            self.aggregates[stream] = self._load(stream)
+            self._load(stream)
         return self.aggregates[stream]
 
     def emit(self, *aggregates: Aggregate) -> None:
@@ -274,6 +344,7 @@ class UnitOfWork:
             self.aggregates[aggregate.id] = aggregate
             for event in aggregate.collect_events():
                 self.events.append(event)
+                self.made.append(event)
                 self.decisions += not isinstance(event, Record)
 
     def all_of(self, kind: type[Aggregate]) -> list[Any]:

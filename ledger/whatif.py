@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from ledger.application import Ledger
+from ledger.corrections import effective_pages
 from ledger.events import (
     DispatchDecision, NegativeReviewEscalated, ParcelDispatched, Record, ShippingCostAssigned, WindowDecision,
 )
@@ -71,9 +72,10 @@ class Outcomes:
         from ledger.events import subclasses
 
         topics = [get_topic(cls) for base in DECIDED for cls in (base, *subclasses(base))]
-        for page in ledger.recorder.pages(topics):
-            self.put(side, (outcome for n in page
-                            for outcome in decided(ledger.mapper.to_domain_event(n, personal=False))))
+        with ledger.recorder.reading() as cursor:  # in effect (VO-1): a void's replacement in its cause's place
+            for page in effective_pages(ledger.recorder, cursor, topics):
+                self.put(side, (outcome for n, _ in page
+                                for outcome in decided(ledger.mapper.to_domain_event(n, personal=False))))
         totals = liability_view.Totals()
 
         def costs(cursor: Any) -> Iterator[tuple[str, str, str]]:
@@ -135,7 +137,7 @@ def what_if(ledger: Ledger, overlay: PolicyParams) -> Iterator[WhatIf]:
         latest: list[datetime] = []
 
         def records() -> Iterator[Record]:
-            for record in ledger.records(personal=False):  # no rule reads them
+            for record in ledger.records(personal=False, effective=True):  # no rule reads personal fields
                 if not latest or record.at > latest[0]:
                     latest[:] = [record.at]
                 yield record

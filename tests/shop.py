@@ -255,3 +255,22 @@ def order_refunded(order_id: str, when: str, amount: str) -> dict:
 
 def target(period: str, when: str = "10-01 09:00", role: str = "supervisor", **figures) -> dict:
     return rec("TargetSet", when, role, "zhao", period=period, **figures)
+
+
+# -- corrections (section 13) ----------------------------------------------------------------------
+
+def key_of(record: dict) -> str:
+    """The key the ledger gives a record (its explicit one, or the hash of its fields)."""
+    from ledger.reading import record_class, record_key
+
+    return record_key(record, record_class(record))
+
+
+def voided(record: dict, when: str, actor: str = "zhao", role: str = "supervisor", reason: str = "entered twice",
+           **extra) -> dict:
+    return rec("RecordVoided", when, role, actor, record=key_of(record), reason=reason, **extra)
+
+
+def address_changed(order_id: str, when: str, address: str = "北京市朝阳区建国路88号", phone: str = "13900000000"
+                    ) -> dict:
+    return rec("AddressChanged", when, order_id=order_id, address=address, phone=phone)

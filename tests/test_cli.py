@@ -36,17 +36,24 @@ def test_append_from_stdin_and_again_skips_what_is_stored(run):
     assert again.returncode == 0 and "stored 0 record(s)" in again.stdout and "skipped 4" in again.stdout
 
 
-def test_explicit_key_makes_a_changed_record_a_duplicate(run):
+def test_a_stored_key_with_other_values_is_refused_naming_the_fields(run):
     run("append", "-", stdin=lines(placed("O-1", "11-02 10:00", key="import-1")))
     again = run("append", "-", stdin=lines(placed("O-1", "11-02 11:00", key="import-1")))
-    assert again.returncode == 0 and "skipped 1" in again.stdout
+    assert again.returncode == 3
+    assert again.stderr.strip() == ("line 1: KEY: key import-1 is stored with other values: at; to correct it, "
+                                    "void record 1 or use AddressChanged")
+    same = run("append", "-", stdin=lines(placed("O-1", "11-02 10:00", key="import-1")))
+    assert same.returncode == 0 and "skipped 1" in same.stdout
 
 
-def test_personal_fields_are_left_out_of_the_key(run):
+def test_an_order_entered_again_with_a_changed_address_is_refused_not_dropped(run):
     run("append", "-", stdin=lines(placed("O-1", "11-02 10:00")))
     moved = placed("O-1", "11-02 10:00")
     moved["address"] = "北京市朝阳区建国路88号"
-    assert "skipped 1" in run("append", "-", stdin=lines(moved)).stdout
+    again = run("append", "-", stdin=lines(moved))
+    assert again.returncode == 3
+    assert "KEY: key " in again.stderr and "is stored with other values: address; to correct it, void record 1 " \
+        "or use AddressChanged" in again.stderr
 
 
 @pytest.mark.parametrize("text, status, message", [

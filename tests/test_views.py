@@ -235,7 +235,7 @@ def test_a_refusal_anywhere_in_a_file_stores_nothing_of_it(shop):
                          cancelled("O-1", "11-02 17:00"))
     assert str(error).startswith("line 3: REF")
     assert shop.ledger.kind_of("O-1") is None
-    assert shop.raw("SELECT COUNT(*) FROM ledger_keys") == [(0,)]
+    assert shop.raw("SELECT COUNT(*) FROM ledger_record_keys") == [(0,)]
     assert shop.raw("SELECT COUNT(*) FROM view_stock") == [(0,)]
 
 

@@ -80,9 +80,11 @@ class Aggregate:
                 for event_type in getattr(value, "applies", ()):
                     cls.CHANGES[event_type] = value
 
-    def __init__(self, stream: str):
+    def __init__(self, stream: str, version: int = 0):
+        """`version`: where a new aggregate's stream stands (above 0 only for a stream whose events a void
+        left reading as none: its id was freed and is taken again)."""
         self.id = stream
-        self.version = 0
+        self.version = version
         self.pending: list[Event] = []
 
     @property
@@ -96,7 +98,7 @@ class Aggregate:
         except KeyError:
             raise TypeError(f"{type(self).__name__} has no state change for {type(event).__name__}") from None
         change(self, event)
-        self.version = event.originator_version
+        self.version = max(self.version, event.originator_version)  # a void's replacement reads in its cause's place
 
     @property
     def opened(self) -> Record:
@@ -108,9 +110,9 @@ class Aggregate:
         rules.check_not_before(record, self.opened, f"{self.prefix} {self.name}")
 
     @classmethod
-    def start(cls, record: Record) -> Any:
-        """A new stream whose first event is `record`."""
-        aggregate = cls(record.stream)
+    def start(cls, record: Record, version: int) -> Any:
+        """A new stream whose first event is `record`; `version`: the unit of work's `version_of` it."""
+        aggregate = cls(record.stream, version)
         aggregate.trigger(record)
         return aggregate
 
@@ -118,14 +120,15 @@ class Aggregate:
     def extend(cls, uow: Any, record: Record) -> Any:
         """`record` appended to its stream through the unit of work, the stream opened if it has no events
         yet (a SKU's, a staff member's, the fund's)."""
-        aggregate = uow.get(record.stream) or cls(record.stream)
+        aggregate = uow.get(record.stream) or cls(record.stream, uow.version_of(record.stream))
         aggregate.trigger(record)
         uow.emit(aggregate)
         return aggregate
 
     def trigger(self, event: E) -> E:
+        """A record decided again (replay, a void's recompute) keeps when it was recorded (AU-4)."""
         stamp = {"originator_id": self.id, "originator_version": self.version + 1,
-                 "timestamp": datetime.now(timezone.utc)}
+                 "timestamp": event.timestamp if event.originator_id else datetime.now(timezone.utc)}
         if event.originator_id:
             stamped = event.model_copy(update=stamp)
         else:  # a record just read or a decision just made belongs to no stream yet: stamped as it is, not copied

@@ -24,8 +24,8 @@ class Case(Refunds, Aggregate):
     prefix = "case"
     UNCHANGED = (ReturnAccepted, ShippingCostAssigned, ReturnInspected, ExchangeDelayNotified, ExchangeShipped)
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+    def __init__(self, stream: str, version: int = 0):
+        super().__init__(stream, version)
         self.case_id = self.name
         self.request: ReturnRequested | None = None
         self.rejected = False
@@ -80,7 +80,7 @@ class Case(Refunds, Aggregate):
 
     @classmethod
     def request_return(cls, record: ReturnRequested, order: Order, shipments: list[Shipment],
-                       earlier: list[Case], policy: Policy) -> Case:
+                       earlier: list[Case], policy: Policy, version: int) -> Case:
         """AS-6 decides acceptance; on acceptance the claimed reason sets the payer."""
         outbound = [s for s in shipments if s.dispatch is not None]
         if not outbound:
@@ -98,7 +98,7 @@ class Case(Refunds, Aggregate):
         deliveries = [s.delivery for s in outbound if s.delivery is not None]
         start = min(deliveries, key=lambda event: event.at) if deliveries else first
         until = rules.return_window_until(start.at, policy)
-        case = cls.start(record)
+        case = cls.start(record, version)
         facts = dict(case_id=case.case_id, order_id=order.order_id, window_from=start.at, window_until=until)
         cite = dict(rule=rules.return_window_until.rule, policy_version=policy.version, rests_on=(start.ref,))
         if not rules.within_window(record.at, until):
@@ -185,7 +185,8 @@ def request_return(uow, record: ReturnRequested) -> None:
     order: Order = uow.existing("order", record.order_id)
     shipments = uow.children(order.order_id, "shipment")
     earlier = uow.children(order.order_id, "case")
-    case = Case.request_return(record, order, shipments, earlier, uow.policy_at(record.at))
+    case = Case.request_return(record, order, shipments, earlier, uow.policy_at(record.at),
+                              uow.version_of(record.stream))
     uow.register(record.case_id, "case", record.order_id)
     uow.emit(case)
 

@@ -14,8 +14,8 @@ class Complaint(Aggregate):
     UNCHANGED = (ComplaintAnswered, ComplaintClosed)
     RECORDED = (ComplaintAnswered,)
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+    def __init__(self, stream: str, version: int = 0):
+        super().__init__(stream, version)
         self.lodged: ComplaintLodged | None = None
         self.ruling: ComplaintRuled | None = None
 
@@ -54,7 +54,7 @@ def lodge_complaint(uow, record: ComplaintLodged) -> None:
         if staff is None or not staff.wages:
             raise refuse(f"staff {record.against} has no wage recorded (StaffWageSet)")
     uow.register(record.complaint_id, "complaint", record.customer_id)
-    uow.emit(Complaint.start(record))
+    uow.emit(Complaint.start(record, uow.version_of(record.stream)))
 
 
 @handles(ComplaintRuled)

@@ -15,8 +15,8 @@ class Dispute(Aggregate):
     prefix = "dispute"
     UNCHANGED = (BuyerContacted, ResolutionOffered, NegotiationFailed, DisputeSettled, NegativeReviewEscalated)
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+    def __init__(self, stream: str, version: int = 0):
+        super().__init__(stream, version)
         self.dispute_id = self.name
         self.review: ReviewPosted | None = None
 
@@ -48,4 +48,4 @@ class Dispute(Aggregate):
 def post_review(uow, record: ReviewPosted) -> None:
     uow.existing("order", record.order_id).check_not_before_opening(record)
     uow.register(record.dispute_id, "dispute", record.order_id)
-    uow.emit(Dispute.start(record))
+    uow.emit(Dispute.start(record, uow.version_of(record.stream)))

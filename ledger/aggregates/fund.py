@@ -11,8 +11,8 @@ from ledger.values import ZERO
 class Fund(Aggregate):
     prefix = "fund"
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+    def __init__(self, stream: str, version: int = 0):
+        super().__init__(stream, version)
         self.spent = ZERO
 
     @applies(FundSpent)

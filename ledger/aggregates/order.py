@@ -10,7 +10,7 @@ from typing import Any
 from ledger import rules
 from ledger.aggregates.base import Aggregate, Refunds, applies, handles
 from ledger.events import (
-    AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderNoted, OrderPlaced,
+    AddressChanged, AddressConfirmed, DispatchDecision, DispatchDelayNotified, OrderCancelled, OrderNoted, OrderPlaced,
     ParcelDispatched, RefundApproved, RefundIssued, ShippedLate, ShippedSameDay, units_by_sku,
 )
 from ledger.policy import Policy
@@ -22,11 +22,12 @@ class Order(Refunds, Aggregate):
     UNCHANGED = (OrderNoted,)
     RECORDED = (AddressConfirmed, OrderNoted, DispatchDelayNotified)
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+    def __init__(self, stream: str, version: int = 0):
+        super().__init__(stream, version)
         self.order_id = self.name
         self.placed: OrderPlaced | None = None
         self.confirmations: list[AddressConfirmed] = []
+        self.address_changes: list[AddressChanged] = []
         self.delay_notices: list[DispatchDelayNotified] = []
         self.cancelled = False
         self.dispatched = False
@@ -38,6 +39,10 @@ class Order(Refunds, Aggregate):
     @applies(AddressConfirmed)
     def _confirmed(self, event: AddressConfirmed) -> None:
         self.confirmations.append(event)
+
+    @applies(AddressChanged)
+    def _address_changed(self, event: AddressChanged) -> None:
+        self.address_changes.append(event)
 
     @applies(DispatchDelayNotified)
     def _delay_notified(self, event: DispatchDelayNotified) -> None:
@@ -102,11 +107,13 @@ class Order(Refunds, Aggregate):
         if self.dispatched:
             return
         due = rules.dispatch_due(self.placed_at, policy)
-        confirmations = [c for c in self.confirmations if rules.address_confirmed([c.at], dispatch.at)]
+        changes = [c for c in self.address_changes if c.at <= dispatch.at]
+        confirmations = [c for c in self.confirmations
+                         if rules.address_confirmed([c.at], dispatch.at, [change.at for change in changes])]
         facts = dict(order_id=self.order_id, shipment_id=dispatch.shipment_id, due=due,
                      address_confirmed=bool(confirmations))
         cite = dict(rule=rules.dispatch_due.rule, policy_version=policy.version)
-        rests_on = (self.placed.ref, *(c.ref for c in confirmations))
+        rests_on = (self.placed.ref, *(c.ref for c in changes), *(c.ref for c in confirmations))
         if rules.shipped_on_time(dispatch.at, due):
             self.decide(ShippedSameDay, dispatch, rests_on=rests_on, **cite, **facts)
             return
@@ -130,7 +137,18 @@ def counted_units(shipments: Iterable[Any]) -> Counter[str]:
 @handles(OrderPlaced)
 def place_order(uow, record: OrderPlaced) -> None:
     uow.register(record.order_id, "order", record.customer_id)
-    uow.emit(Order.start(record))
+    uow.emit(Order.start(record, uow.version_of(record.stream)))
+
+
+@handles(AddressChanged)
+def change_address(uow, record: AddressChanged) -> None:
+    """VO-2: only while no parcel of the order is on its way or delivered."""
+    order: Order = uow.existing("order", record.order_id)
+    order.check_not_before_opening(record)
+    rules.check_address_changeable(order.order_id,
+                                   sum(s.under_way_or_delivered for s in uow.children(order.order_id, "shipment")))
+    order.trigger(record)
+    uow.emit(order)
 
 
 @handles(OrderCancelled)

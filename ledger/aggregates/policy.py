@@ -12,8 +12,8 @@ from ledger.policy import WHAT_IF, Policy, PolicyParams, default_policy
 class PolicyBook(Aggregate):
     prefix = "policy"
 
-    def __init__(self, stream: str = "policy"):
-        super().__init__(stream)
+    def __init__(self, stream: str = "policy", version: int = 0):
+        super().__init__(stream, version)
         self.adopted: list[tuple[datetime, Policy]] = []  # sorted by business time
         self.overlay: PolicyParams | None = None  # a what-if's keys, over whatever policy is in force
         self._overlaid: dict[int, Policy] = {}

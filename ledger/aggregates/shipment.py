@@ -17,8 +17,8 @@ from ledger.rules import refuse
 class Shipment(Aggregate):
     prefix = "shipment"
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+    def __init__(self, stream: str, version: int = 0):
+        super().__init__(stream, version)
         self.dispatch: ParcelDispatched | None = None
         self.outcome: ParcelOutcome | None = None
 
@@ -72,7 +72,7 @@ def dispatch_parcel(uow, record: ParcelDispatched) -> None:
         order.check_not_before_opening(record)
         order.check_dispatch(record, counted_units(uow.children(order.order_id, "shipment")))
         uow.register(record.shipment_id, "shipment", record.order_id)
-        shipment = Shipment.start(record)
+        shipment = Shipment.start(record, uow.version_of(record.stream))
         order.decide_dispatch(shipment.dispatch, uow.policy_at(order.placed_at))
         uow.emit(shipment, order)
     else:
@@ -80,7 +80,7 @@ def dispatch_parcel(uow, record: ParcelDispatched) -> None:
         case.check_not_before_opening(record)
         case.check_replacement(record, sum(counted_units(uow.children(case.case_id, "shipment")).values()))
         uow.register(record.shipment_id, "shipment", record.case_id)
-        shipment = Shipment.start(record)
+        shipment = Shipment.start(record, uow.version_of(record.stream))
         case.decide_replacement(shipment.dispatch, uow.policy_at(record.at))
         uow.emit(shipment, case)
     if number and owner is None:  # a merged parcel's number stays its first shipment's

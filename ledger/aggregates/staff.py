@@ -19,8 +19,8 @@ from ledger.values import ZERO
 class Staff(Aggregate):
     prefix = "staff"
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
+    def __init__(self, stream: str, version: int = 0):
+        super().__init__(stream, version)
         self.wages: list[StaffWageSet] = []  # in business time order
         self.penalties: list[PenaltyAssessed] = []
         self.role: str | None = None  # the account's role; None: no account

@@ -123,7 +123,7 @@ def items(cursor: Any, as_of: datetime, zone: tzinfo) -> list[dict]:
         if kind == sla.SAME_DAY:
             found.append(("dispatch", subject, row["rule"], row["due"]))
             address = deadlines.get((sla.ADDRESS, subject))
-            if address is not None and not by(address["excused_at"]):
+            if address is not None and not sla.confirmed(address, t):
                 found.append(("confirm_address", subject, address["rule"], row["due"]))
         elif kind == sla.RESHIP:
             if subject in cases:

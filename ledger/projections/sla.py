@@ -1,13 +1,16 @@
 """Deadlines per order, case and dispute, and the breaches among them as of a time T (SPEC section 7).
 
 The table holds each deadline once with what happened to it (done, excused,
-voided, each at its earliest business time, whatever order the records came in);
+voided, each at its earliest business time, whatever order the records came in; an order's address
+confirmations and changes, every one);
 which of them are breaches depends on T and is worked out when the view is read.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from ledger import rules
 from ledger.projections.columns import JSON, TIME, Column, Table, registry
@@ -17,7 +20,7 @@ DEADLINES = Table("view_deadlines", (
     Column("kind", key=True), Column("subject", key=True, index=True), Column("rule"),
     Column("opened_at", TIME, shown=False), Column("due", TIME, index=True), Column("done_at", TIME, none="not_done"),
     Column("excused_at", TIME, shown=False), Column("void_at", TIME, shown=False), Column("source", shown=False),
-    Column("starts", JSON, shown=False),
+    Column("starts", JSON, shown=False), Column("changes", JSON, shown=False),
 ), lookup="subject", fields=("order_id", "case_id", "dispute_id", "complaint_id"))
 TABLES = (DEADLINES,)
 ESCALATED = "escalated"  # the `source` of an exchange's deadline that waits for, or counts from, a ruling
@@ -59,9 +62,28 @@ def parcel_dispatched(p, e: dict) -> None:
         _first(p, "done_at", ADDRESS, e["order_id"], e["at"])
 
 
+def _add_time(p, column: str, order_id: str, at: datetime) -> None:
+    """SH-3 keeps every confirmation (`starts`) and address change (`changes`, VO-2): only a confirmation
+    after the latest change before the dispatch counts, whatever order they came in."""
+    row = p.find(DEADLINES, (ADDRESS, order_id))
+    if row is not None:
+        p.row(DEADLINES, (ADDRESS, order_id))[column] = sorted([*(row[column] or []), micros(at)])
+
+
 @on("AddressConfirmed")
 def address_confirmed(p, e: dict) -> None:
-    _first(p, "excused_at", ADDRESS, e["order_id"], e["at"])
+    _add_time(p, "starts", e["order_id"], e["at"])
+
+
+@on("AddressChanged")
+def address_changed(p, e: dict) -> None:
+    _add_time(p, "changes", e["order_id"], e["at"])
+
+
+def confirmed(row: dict, by: int) -> bool:
+    """Whether an order's SH-3 row (as stored) holds a confirmation that counts at `by` (microseconds)."""
+    times = {name: [from_micros(at) for at in orjson.loads(row[name] or "[]")] for name in ("starts", "changes")}
+    return rules.address_confirmed(times["starts"], from_micros(by), times["changes"])
 
 
 @on("ReturnRequested")
@@ -171,7 +193,7 @@ def breaches(cursor: Any, as_of: datetime, subject: str | None = None) -> list[d
             continue  # a cancelled order has no dispatch deadline
         row["done_at"] = done if done is not None and done <= t else None
         if kind == ADDRESS:
-            if excused is not None and rules.address_confirmed([from_micros(excused)], from_micros(due)):
+            if confirmed(row, due):
                 continue  # confirmed before the earliest dispatch
         else:
             on_time = ON_TIME[kind]
