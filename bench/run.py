@@ -7,7 +7,7 @@ For each store it measures, on the same generated history:
   anchor  eventsourcing's own bulk path, Application.save(*aggregates), 1,000 one-event aggregates a call;
   ledger  `ledger append` of the whole history (records/s, peak RSS), `ledger replay` (records/s, peak RSS),
           `ledger replay --policy` of a what-if (seconds, peak RSS),
-          one more record appended to the full store, `ledger history ID`, `ledger stock --json`,
+          one more record appended to the full store and voided again, `ledger history ID`, `ledger stock --json`,
           `ledger due --json` and `ledger find TRACKING` (wall time, beside a bare `python -c pass`);
 and prints a table with the ratios ledger/anchor and ledger/limit. Then, on SQLite, the time of 100,000
 and of 1,000,000 records appended to one SKU's stream (`--one-stream`, the default sizes): an append's
@@ -113,11 +113,13 @@ def measure(store: str, anchor_env: dict, limit, lines: list[str], history: Path
     what_if = folder / "what-if.toml"
     what_if.write_text("review_contact_hours = 12\n")
     figures["what_if_s"], figures["what_if_rss_mib"] = isolated([LEDGER, "replay", "--policy", str(what_if)], env)
-    one = folder / "one.jsonl"
+    one, key = folder / "one.jsonl", f"bench-{time.time_ns()}"
     one.write_text(json.dumps({"type": "StockReceived", "at": "2027-01-01T08:00:00+08:00", "actor": "bench",
-                               "role": "shipping_clerk", "sku": "SKU-BENCH", "quantity": 1,
-                               "key": f"bench-{time.time_ns()}"}) + "\n")
+                               "role": "shipping_clerk", "sku": "SKU-BENCH", "quantity": 1, "key": key}) + "\n")
     figures["one_more_s"] = isolated([LEDGER, "append", str(one)], env)[0]
+    # VO-1: that record voided again: its family recomputed, then every view rebuilt in the void's transaction
+    figures["void_s"] = isolated([LEDGER, "void", "--key", key, "--reason", "bench", "--actor", "bench",
+                                  "--role", "shipping_clerk"], env)[0]
     figures.update(queries(env, lines))
     events = subprocess.run([LEDGER, "verify"], env=env, capture_output=True, text=True).stdout.splitlines()[-1]
     figures["events"] = int(events.split()[1].split(":")[0])
@@ -156,6 +158,7 @@ def table(results: dict, bare: float) -> str:
     add("ledger replay --policy, s", lambda f: f"{f['what_if_s']:.1f}")
     add("ledger replay --policy peak RSS, MiB", lambda f: f"{f['what_if_rss_mib']:.0f}")
     add("one more record appended, s", lambda f: f"{f['one_more_s']:.3f} ({f['one_more_s'] / bare:.1f}x bare)")
+    add("that record voided, s", lambda f: f"{f['void_s']:.1f}")
     for name, key in QUERIES:
         add(f"{name}, s", lambda f, key=key: f"{f[key]:.3f} ({f[key] / bare:.1f}x bare)")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -131,9 +131,9 @@ class Ledger(Application[str]):
                          [e for _, e in self.events_of(["backups"]) if isinstance(e, BackupTaken)])
 
     def void(self, position: int | None, key: str | None, reason: str, actor: str, role: str,
-             account: Account | None = None) -> tuple[Record, Appended]:
+             account: Account | None = None) -> tuple[int, Record, Appended]:
         """`ledger void` (VO-1): the RecordVoided of the record at `position` (or under `key`), naming its key;
-        returns the voided record and what the void appended."""
+        returns the voided record's position, the record and what the void appended."""
         if key is None:
             found = self.event_at(position)
             if found is None:
@@ -145,7 +145,7 @@ class Ledger(Application[str]):
         appended = self._record("RecordVoided", actor, role, account, record=key, reason=reason)
         with self.recorder.reading() as c:
             stream, version = Lookups(c).keyed([key])[key]
-        return next(e for _, e in self.events_of([stream]) if e.originator_version == version), appended
+        return next((p, e) for p, e in self.events_of([stream]) if e.originator_version == version) + (appended,)
 
     def event_at(self, position: int) -> Event | None:
         found = self.recorder.select_notifications(position, 1)

@@ -898,15 +898,15 @@ def void(ledger, position: int | None, key: str | None, reason: str, actor: str,
     if account is not None:
         actor, role = account.name, account.role
     try:
-        voided, appended = ledger.void(position, key, reason, actor, role, account)
+        position, voided, appended = ledger.void(position, key, reason, actor, role, account)
     except LineError as error:
         raise Failure(error.detail, error.status) from None
     if not appended.stored:
         click.echo(say("skipped_one", type="RecordVoided"))
         return
     withdrawn = sum(type(decision).__name__ == "DecisionWithdrawn" for decision in appended.answer)
-    click.echo(say("voided", position=ledger.reader.position_of(voided.originator_id, voided.originator_version), type=type(voided).__name__,
-                   withdrawn=withdrawn, stored=len(appended.answer) - withdrawn))
+    click.echo(say("voided", position=position, type=type(voided).__name__, withdrawn=withdrawn,
+                   stored=len(appended.answer) - withdrawn))
 
 
 @cli.command()

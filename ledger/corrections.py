@@ -150,7 +150,6 @@ def void(uow: Any, record: RecordVoided) -> Outcome:
     if voided:
         raise refuse(say("void_again", position=position, type=name))
     rules.check_may_void(record.actor, target.actor, uow.writer_role(record), position)
-    rules.check_not_before(record, target, f"record {position}")
 
     family = family_of(session, target)
     raw = session.positioned(family)

@@ -58,6 +58,8 @@ def run_demo(store: str) -> None:
         (f"sla --as-of {as_of.isoformat()}", "every missed deadline, by due time"),
         (f"due --as-of {as_of.isoformat()}", "what was still to do then, soonest first, and who does it"),
         ("find YT5550001008", "a returned parcel found by its tracking number: its case"),
+        ("history O-1072", "a returned parcel entered twice by mistake, the second voided (VO-1): postage once"),
+        ("explain O-1073", "an address changed after it was confirmed: dispatched unconfirmed (VO-2, SH-3)"),
         ("stock", "on hand, reserved, available; LOW below the threshold (ST-1)"),
         ("fund", "the growth fund: every penalty paid in, every spending, the balance (ST-3)"),
         ("explain K-2003", "the third upheld complaint against wang in a month: the rest of his wage (ST-2)"),

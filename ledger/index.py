@@ -15,7 +15,8 @@ INDEX_TABLES = [
     "CREATE INDEX IF NOT EXISTS ledger_ids_parent ON ledger_ids (parent)",
     "CREATE TABLE IF NOT EXISTS ledger_tracking (tracking_no TEXT PRIMARY KEY, shipment_id TEXT NOT NULL)",
     # every stored record's key and where it is: a record under a stored key is compared with it (section 13)
-    "CREATE TABLE IF NOT EXISTS ledger_record_keys (key TEXT PRIMARY KEY, stream TEXT NOT NULL, version BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS ledger_record_keys (key TEXT PRIMARY KEY, stream TEXT NOT NULL, "
+    "version BIGINT NOT NULL)",
     # VO-1: the events that read as never appended (voided records, withdrawn decisions; `follows` null), and
     # the decisions a void stored, which read as following the record at position `follows`
     "CREATE TABLE IF NOT EXISTS ledger_voided (stream TEXT NOT NULL, version BIGINT NOT NULL, follows BIGINT, "

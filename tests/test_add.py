@@ -68,9 +68,12 @@ def test_add_a_ruling_and_a_policy_with_flags_and_objects(add):
     assert ruled.stdout.splitlines()[1].startswith("  PenaltyAssessed (ST-2): lily's upheld complaint no. 1 of ")
     assert ruled.stdout.rstrip().endswith(": 50.00")
     adopt = ("add", "PolicyAdopted", "version=v2", 'params={"return_window_days": 10}', "key=adopt-v2")
-    adopted = add(*adopt, role="supervisor")
+    adopted = add(*adopt, "at=2026-11-20T10:00:00+08:00", role="supervisor")
     assert adopted.returncode == 0, adopted.stderr
-    assert add(*adopt, role="supervisor").stdout == "skipped: this PolicyAdopted is already stored\n"
+    assert add(*adopt, "at=2026-11-20T10:00:00+08:00", role="supervisor").stdout == \
+        "skipped: this PolicyAdopted is already stored\n"
+    later = add(*adopt, role="supervisor")  # `at` is now: the same key with another value (section 13)
+    assert later.returncode == 3 and "KEY: key adopt-v2 is stored with other values: at;" in later.stderr
 
 
 @pytest.mark.parametrize("args, message", [

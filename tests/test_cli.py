@@ -196,9 +196,9 @@ def test_view_text_is_aligned_with_money_right_aligned(run):
 
 def test_replay_export_and_what_if_from_the_command_line(run, tmp_path):
     run("append", str(FIXTURE))
-    assert run("replay").stdout.strip() == "rebuilt the views from 473 event(s)"
+    assert run("replay").stdout.strip() == "rebuilt the views from 492 event(s)"
     exported = run("export").stdout.splitlines()
-    assert len(exported) == 356 and all('"key"' in line for line in exported)
+    assert len(exported) == 369 and all('"key"' in line for line in exported)
     (tmp_path / "long.toml").write_text('return_window_days = 15\n')
     report = json.loads(run("replay", "--policy", str(tmp_path / "long.toml"), "--json").stdout)
     assert report["policy_version"] == "what-if"
@@ -213,7 +213,7 @@ def test_replay_export_and_what_if_from_the_command_line(run, tmp_path):
 def test_verify_exits_4_naming_the_tampered_position(run, store):
     run("append", str(FIXTURE))
     head = run("verify").stdout.splitlines()[-1]
-    assert head.startswith("head 473:")
+    assert head.startswith("head 492:")
     tamperer = Shop(store)
     tamperer.edit_state(15, b"lily", b"lilY")
     tamperer.ledger.close()
@@ -250,7 +250,7 @@ def test_backup_from_the_command_line(run, store, tmp_path):
     run("append", str(FIXTURE))
     result = run("backup", str(tmp_path / "copy.db"))
     if store.startswith("sqlite"):
-        assert result.returncode == 0 and "backed up 473 event(s)" in result.stdout
+        assert result.returncode == 0 and "backed up 492 event(s)" in result.stdout
         copy = run("--store", f"sqlite:///{tmp_path / 'copy.db'}", "verify").stdout.splitlines()[-1]
         taken = json.loads(run("export").stdout.splitlines()[-1])  # the backup is recorded, with its head
         assert (taken["type"], taken["path"], f"head {taken['head']}") == \
@@ -325,7 +325,7 @@ def test_piped_output_has_no_progress_noise(run, tmp_path):
     exports = ROOT / "fixtures" / "taobao"
     imported = run("import", "taobao", str(exports / "orders-2026-11-03.csv"), str(exports / "items-2026-11-03.csv"))
     assert (appended.stderr, replayed.stderr, imported.stderr) == ("", "", "")
-    assert replayed.stdout == "rebuilt the views from 473 event(s)\n" and imported.stdout.startswith("stored 9 ")
+    assert replayed.stdout == "rebuilt the views from 492 event(s)\n" and imported.stdout.startswith("stored 9 ")
 
 
 def test_a_binary_master_key_file_is_blamed_not_the_records(run, tmp_path):

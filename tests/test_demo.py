@@ -26,7 +26,7 @@ def test_the_demo_runs_from_an_empty_folder_and_every_command_it_suggests_answer
     assert "Decisions on case C-1003" in demo.stdout and "rests on:" in demo.stdout
     assert (tmp_path / "ledger.db").is_file() and (tmp_path / "demo-report.html").is_file()
     suggested = [line.strip() for line in demo.stdout.splitlines() if line.strip().startswith("ledger --store")]
-    assert len(suggested) == 17
+    assert len(suggested) == 19
     assert "demo-lily-2026" in demo.stdout  # the demo account's password, which the guide gives
     for command in suggested:
         answer = subprocess.run([LEDGER, *shlex.split(command)[1:]], capture_output=True, text=True, cwd=tmp_path,

@@ -94,13 +94,15 @@ def test_liability_of_the_fixture_cases(fixture_shop):
     assert (rows["C-1005"]["payer"], rows["C-1005"]["buyer_cost"], rows["C-1005"]["outbound_postage"]) == \
         ("buyer", "18.00", "0.00")
     assert "C-1010" not in rows  # rejected
-    # shop: 19 + 16 + 16 + 27 + 18; buyer: 18 + 17 + 24 + 14 + 18 + 10 + 24
+    # the parcel entered twice and voided (VO-1) counts once: 6 out, 12 back
+    assert (rows["C-1072"]["return_postage"], rows["C-1072"]["shop_cost"]) == ("12.00", "18.00")
+    # shop: 19 + 16 + 16 + 27 + 18 + 18; buyer: 18 + 17 + 24 + 14 + 18 + 10 + 24
     totals = fixture_shop.ledger.liability()["totals"]
-    assert (totals["shop_cost"], totals["buyer_cost"]) == ("96.00", "125.00")
-    # approved: 79 + 158 + 89 + 89 + 99.50 + 89 on cases, and under OR-1 2 x 199 + 10 on cancelled O-1015 and
+    assert (totals["shop_cost"], totals["buyer_cost"]) == ("114.00", "125.00")
+    # approved: 79 + 158 + 89 + 89 + 99.50 + 89 + 12 on cases, and under OR-1 2 x 199 + 10 on cancelled O-1015 and
     # 199 + 8 on intercepted O-1070; refunded: 79 + 158 + 89 + 99.50, and both orders' refunds whole
     assert (totals["refund_approved"], totals["refunded"], totals["refund_outstanding"]) == \
-        ("1218.50", "1040.50", "178.00")
+        ("1230.50", "1040.50", "190.00")
     assert fixture_shop.ledger.liability()["orders"] == [
         {"order_id": "O-1015", "cancelled": True, "refund_approved": "408.00", "refunded": "408.00",
          "refund_outstanding": "0.00", "returned_postage": "0.00", "lost_value": "0.00"},
