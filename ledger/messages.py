@@ -95,6 +95,41 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rests_on": ("rests on:", "依据："),
     "entered_late": ("(entered {at}: AU-4, it counts from then)", "（{at} 才录入：按 AU-4 从录入时起算）"),
     "paid_by": ("paid by:", "已退款："),
+    # the report page (section 12)
+    "page_title": ("Shop report", "店铺经营报告"),
+    "page_as_of": ("as of {at}", "截至 {at}"),
+    "page_summary": ("Today", "今日概况"),
+    "page_orders": ("orders", "订单"),
+    "page_sales": ("sales", "销售额"),
+    "page_due_today": ("due today", "今日待发"),
+    "page_late": ("late", "已超时"),
+    "page_refunds_owed": ("refunds owed", "待退款"),
+    "page_shop_postage": ("shop's postage", "店铺承担运费"),
+    "page_summary_note": ("Due today: still to do by midnight and not late yet; late: still to do past its "
+                          "deadline (`ledger due`).", "今日待发：今天午夜前要做、尚未超时的事；已超时：过了期限仍未做的事（ledger due）。"),
+    "page_liability": ("Postage and refunds owed", "运费与退款"),
+    "page_cases": ("Accepted cases ({n})", "已受理售后单（{n}）"),
+    "page_orders_lost": ("Orders that did not reach their buyer ({n})", "未送达买家的订单（{n}）"),
+    "page_sla": ("Deadlines missed", "超时"),
+    "page_open_breaches": ("Still open ({n})", "仍未完成（{n}）"),
+    "page_stock": ("Low stock ({n})", "低库存（{n}）"),
+    "page_kpi": ("Performance by {by}", "业绩（按{by}）"),
+    "page_by_day": ("day", "日"), "page_by_week": ("week", "周"), "page_by_month": ("month", "月"),
+    "page_chart_sales": ("Sales", "销售额"), "page_chart_orders": ("Orders", "订单数"),
+    "page_chart_same_day": ("Same-day dispatch", "当日发货率"), "page_chart_satisfaction": ("Satisfaction", "满意度"),
+    "page_unit_cny": ("CNY", "元"), "page_unit_orders": ("orders", "单"), "page_unit_share": ("%", "%"),
+    "page_staff": ("Complaints, penalties and the growth fund", "投诉、罚款与成长基金"),
+    "page_fund_balance": ("Fund balance", "基金余额"),
+    "page_timelines": ("Case timelines", "售后时间线"),
+    "page_timelines_note": ("Cases open at {at} or with a record in the 31 days before it ({n}); the other {others} "
+                            "are in the table above with their figures (`ledger history CASE`).",
+                            "截至 {at} 未结或前 31 天内有记录的售后单（{n} 个）；其余 {others} 个见上表（ledger history 单号）。"),
+    "page_audit": ("For the auditor", "审计"),
+    "page_audit_note": ("The chain's head when this page was written; check that the store still holds this history "
+                        "with", "本页生成时哈希链的头；核对账本是否仍是这段历史："),
+    "page_fund_kind": ("kind", "类别"), "page_purpose": ("purpose", "用途"), "page_recorded_by": ("recorded by", "录入人"),
+    "page_nth": ("no.", "次"), "page_complaint": ("complaint", "投诉单"),
+    "page_policy": ("policy", "制度"), "page_data": ("data", "内容"),
     "voided_mark": ("[voided by #{position}]", "[已由 #{position} 作废]"),
     "replaced_by": ("withdrawn; in its place: {positions}", "已撤回；取而代之的是：{positions}"),
     "replaced_by_none": ("withdrawn; nothing in its place", "已撤回；没有取而代之的决定"),
@@ -251,6 +286,8 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "since": ("since", "开通"), "left_at": ("left", "离职"), "tokens": ("tokens", "令牌"),
     "at": ("at", "时间"), "pos": ("pos", "位置"), "actor": ("actor", "录入人"), "event": ("event", "事件"),
     "month": ("month", "月份"), "amount": ("amount", "金额"), "entry": ("entry", "款项"),
+    "outbound_postage": ("outbound", "发货运费"), "return_postage": ("return", "退货运费"),
+    "reship_postage": ("reship", "换货运费"), "complaints_upheld": ("upheld", "投诉成立"),
 }
 
 # values a table shows in the reader's words (keys and values beyond words.py's input words)
@@ -272,13 +309,24 @@ FIXED: contextvars.ContextVar[str | None] = contextvars.ContextVar("language", d
 
 
 @contextlib.contextmanager
-def english() -> Iterator[None]:
-    """Texts said inside are English whatever the reader's language: a JSON value never changes with it."""
-    token = FIXED.set(EN)
+def speaking(language: str) -> Iterator[None]:
+    """Texts said inside are in `language` whatever the reader's."""
+    token = FIXED.set(language)
     try:
         yield
     finally:
         FIXED.reset(token)
+
+
+def english() -> contextlib.AbstractContextManager[None]:
+    """A JSON value never changes with the reader's language."""
+    return speaking(EN)
+
+
+def page_language() -> str:
+    """The report page's: Chinese, the shop's, unless LEDGER_LANG asks for English (section 12)."""
+    chosen = os.environ.get("LEDGER_LANG", "")
+    return EN if chosen and not chosen.lower().startswith("zh") else ZH
 
 
 def lang() -> str:

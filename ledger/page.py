@@ -8,14 +8,17 @@ section 5) is written: event data is shown without the fields its record type li
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
+from ledger import messages
 from ledger.events import Record, subclasses
+from ledger.messages import heading, say, yes_no
 from ledger.projections.sla import KINDS
 from ledger.values import printable
 
@@ -31,13 +34,20 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;margin:4px 0 12px}
 th,td{padding:3px 6px;border-bottom:1px solid #e3e5ec;text-align:left;white-space:nowrap}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.total td{font-weight:600;border-top:2px solid #99a}
+table.cases{table-layout:fixed}table.cases col.first{width:22%}table.cases th{white-space:normal;vertical-align:bottom}
+table.cases td{overflow:hidden;text-overflow:clip}table.cases small{display:block;color:#667;white-space:normal}
 .cards{display:flex;flex-wrap:wrap;gap:8px}.card{background:#f3f4f8;border-radius:6px;padding:8px 12px;min-width:120px}
-.card b{display:block;font-size:18px}.charts{display:flex;flex-wrap:wrap;gap:16px}
+.card b{display:block;font-size:18px}.summary .card{background:#e8eefb}.charts{display:flex;flex-wrap:wrap;gap:16px}
 .charts svg{max-width:100%;height:auto}
 details{margin:4px 0}summary{cursor:pointer}.muted{color:#667}code{word-break:break-all}
-@media (max-width:600px){body{padding:8px;font-size:13px}th,td{padding:2px 4px}}
+@media screen and (max-width:600px){body{padding:8px;font-size:13px}th,td{padding:2px 4px}
+table.cases,table.cases tbody{display:block}table.cases thead,table.cases colgroup{display:none}
+table.cases tr{display:grid;grid-template-columns:1fr 1fr;border-bottom:1px solid #ccd;padding:4px 0}
+table.cases td{display:flex;justify-content:space-between;gap:6px;border:0}table.cases td:first-child{grid-column:1/-1}
+table.cases td::before{color:#667}}
 @media print{@page{size:A4;margin:12mm}body{max-width:none;font-size:10px}.wrap{overflow:visible}
-details{display:block}details>*{display:block}h2{break-after:avoid}table{break-inside:auto}tr{break-inside:avoid}}
+th,td{padding:2px 3px}details{display:block}details>*{display:block}h2{break-after:avoid}table{break-inside:auto}
+tr{break-inside:avoid}}
 """
 
 
@@ -69,6 +79,7 @@ def bar_chart(title: str, unit: str, labels: list[str], values: list[float], nam
              f'aria-label="{escape(title)}" data-chart="{escape(name)}" xmlns="http://www.w3.org/2000/svg">',
              f'<text x="{left}" y="16" font-size="13" font-weight="600">{escape(title)} ({escape(unit)})</text>']
     tick = "{:,.2f}" if high < 10 else "{:,.0f}"
+    every = -(-len(labels) // 12)  # at most a dozen labels under the bars, so that none overlap
     for i in range(5):
         y = top + plot_h - plot_h * i / 4
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e5ec"/>'
@@ -80,11 +91,17 @@ def bar_chart(title: str, unit: str, labels: list[str], values: list[float], nam
         h = plot_h * value / high
         x = left + i * step + step * 0.15
         parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" '
-                     f'fill="#4c6fbf"><title>{escape(label)}: {value:,.2f} {escape(unit)}</title></rect>'
-                     f'<text x="{x + step * 0.35:.1f}" y="{height - 18}" font-size="10" text-anchor="middle">'
-                     f'{escape(label)}</text>')
+                     f'fill="#4c6fbf"><title>{escape(label)}: {value:,.2f} {escape(unit)}</title></rect>')
+        if i % every == 0:
+            parts.append(f'<text x="{x + step * 0.35:.1f}" y="{height - 18}" font-size="10" text-anchor="middle">'
+                         f'{escape(short(label))}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def short(period: str) -> str:
+    """A period as a bar's label: a day without its year (11-02), a week or month as it is."""
+    return period[5:] if len(period) == 10 else period
 
 
 class Refused(Exception):
@@ -142,85 +159,186 @@ def _umask() -> int:
     return mask
 
 
+MONEY = ("outbound_postage", "return_postage", "reship_postage", "shop_cost", "buyer_cost", "refund_approved",
+         "refunded", "refund_outstanding")  # the case table's columns; the rest fold into its first cell's line
+DETAIL = ("order_id", "kind", "reason", "payer", "rule")
+RATIOS = ("return_rate", "same_day_rate", "satisfaction", "achieved")  # shown as percentages
+RECENT = timedelta(days=31)  # a case touched since then keeps its timeline on the page
+
+
 def render(ledger: Any, as_of: datetime, head: str) -> Iterator[str]:
-    """The page as of `as_of`, piece by piece (a busy shop's page runs to tens of megabytes, written as it
-    is made): the chain's head, liability, SLA, stock, KPIs, staff and the fund, and a timeline per case."""
+    """The page as of `as_of`, piece by piece, in the page's language (Chinese unless LEDGER_LANG=en): the
+    owner's summary, liability, SLA, stock, KPIs, staff and the fund, the timelines of the open and recent
+    cases, and the auditor's section with the chain's head."""
+    language = messages.page_language()
+    with messages.speaking(language):
+        yield from _render(ledger, as_of, head, "zh-CN" if language == messages.ZH else "en")
+
+
+def _render(ledger: Any, as_of: datetime, head: str, lang: str) -> Iterator[str]:
     policy = ledger.latest_policy()
     zone = policy.zone
+    local = as_of.astimezone(zone)
     liability = ledger.liability()
-    breaches = ledger.breaches(as_of)
-
-    counts = {kind: sum(b["kind"] == kind for b in breaches) for kind in KINDS}
-    stock = ledger.stock()
-    kpi = ledger.kpi("month", as_of)
-    fund = ledger.fund()
-    yield (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">{GENERATOR}'
+    due = ledger.reader.due(as_of, policy)
+    shown_at = local.isoformat()
+    yield (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{GENERATOR}'
            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-           f"<title>Ledger audit report {escape(as_of.astimezone(zone).isoformat())}</title>"
-           f"<style>{STYLE}</style></head><body>"
-           "<h1>Ledger audit report</h1>"
+           f"<title>{escape(say('page_title'))} {escape(shown_at)}</title>"
+           f"<style>{STYLE}{stacked_labels()}</style></head><body>"
+           f"<h1>{escape(say('page_title'))}</h1>"
+           f'<p class="muted">{escape(say("page_as_of", at="")).strip()} '
+           f'<span data-figure="as_of">{escape(shown_at)}</span></p>')
+    yield summary(ledger, local, liability, due)
+    cases = sorted(liability["cases"], key=lambda case: id_order(case["case_id"]))
+    kept = timeline_cases(ledger, as_of, cases, due)
+    yield liability_section(liability, cases, kept)
+    yield sla_section(ledger.breaches(as_of))
+    yield stock_section(ledger.stock())
+    yield kpi_section(ledger, as_of)
+    yield staff_section(ledger.kpi("month", as_of, staff=True), ledger.fund())
+    yield (f"<h2>{escape(say('page_timelines'))}</h2><p class='muted'>"
+           + escape(say("page_timelines_note", at=shown_at, n=len(kept), others=len(cases) - len(kept))) + "</p>")
+    for case in cases:
+        if case["case_id"] in kept:
+            yield timeline(ledger, case["case_id"], policy)
+    yield (f"<h2>{escape(say('page_audit'))}</h2><p>{escape(say('page_audit_note'))}</p>"
            f'<p class="head" data-figure="head">head {escape(head)}</p>'
-           f'<p class="muted">As of <span data-figure="as_of">{escape(as_of.astimezone(zone).isoformat())}</span>; '
-           f"check the head with <code>ledger verify --expect-head {escape(head)}</code>.</p>")
+           f"<p><code>ledger verify --expect-head {escape(head)}</code></p></body></html>")
+
+
+def id_order(text: str) -> tuple:
+    """Ids in the order of their numbers: C-2 before C-10 (section 12)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def card(label: str, name: str, value: Any) -> str:
+    return f'<div class="card">{escape(label)}<b data-figure="{escape(name)}">{escape(str(value))}</b></div>'
+
+
+def summary(ledger: Any, local: datetime, liability: dict, due: list[dict]) -> str:
+    """The owner's questions first: today's orders and sales, what is due by midnight, what is late, refunds
+    owed, the shop's postage (ADR 20 says which command gives each)."""
+    today = local.date()
+    rows = ledger.kpi("day", local, first=today, last=today)["rows"]
+    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo)
+    due_today = [item for item in due if not item["overdue"] and item["due"] is not None
+                 and datetime.fromisoformat(item["due"]) < midnight]
+    late = [item for item in due if item["overdue"]]
     totals = liability["totals"]
-    yield ("<h2>Liability</h2><div class='cards'>" + "".join(
-        f'<div class="card">{escape(name)}<b data-figure="liability.totals.{name}">{escape(value)}</b></div>'
-        for name, value in totals.items()) + "</div>")
-    case_columns = [c for c in liability["cases"][0]] if liability["cases"] else []
-    money = {c for c in case_columns if c.endswith(("postage", "cost", "refunded", "approved", "outstanding"))}
+    return (f"<h2>{escape(say('page_summary'))}</h2><div class='cards summary'>"
+            + card(say("page_orders"), "summary.orders", rows[0]["orders"] if rows else 0)
+            + card(say("page_sales"), "summary.sales", rows[0]["sales"] if rows else "0.00")
+            + card(say("page_due_today"), "summary.due_today", len(due_today))
+            + card(say("page_late"), "summary.late", len(late))
+            + card(say("page_refunds_owed"), "summary.refund_outstanding", totals["refund_outstanding"])
+            + card(say("page_shop_postage"), "summary.shop_cost", totals["shop_cost"])
+            + f"</div><p class='muted'>{escape(say('page_summary_note'))}</p>")
+
+
+def timeline_cases(ledger: Any, as_of: datetime, cases: list[dict], due: list[dict]) -> set[str]:
+    """The cases whose timelines the page holds: open at `as_of` (something due, or a refund owed) or with
+    a record in the 31 days before it; so the page stays small whatever the history's size."""
+    listed = {case["case_id"] for case in cases}
+    open_ = {item["subject"] for item in due} | {c["case_id"] for c in cases if c["refund_outstanding"] != "0.00"}
+    return listed & (open_ | ledger.reader.recent_cases(as_of - RECENT))
+
+
+def liability_section(liability: dict, cases: list[dict], kept: set[str]) -> str:
+    totals = liability["totals"]
+    parts = [f"<h2>{escape(say('page_liability'))}</h2><div class='cards'>"
+             + "".join(card(heading(name), f"liability.totals.{name}", value) for name, value in totals.items())
+             + "</div>", f"<h3>{escape(say('page_cases', n=len(cases)))}</h3>"]
+    head = (f"<th>{escape(heading('case_id'))}</th>"
+            + "".join(f'<th class="n" data-column="{name}">{escape(heading(name))}</th>' for name in MONEY))
     rows = []
-    for case in liability["cases"]:
-        cells = "".join(
-            f'<td><a href="#timeline-{escape(case[c])}">{escape(case[c])}</a></td>' if c == "case_id" else
-            fig(f"liability.cases.{case['case_id']}.{c}", case[c], c in money) for c in case_columns)
-        rows.append(f"<tr>{cells}</tr>")
-    yield "<h3>Accepted cases</h3>" + table(case_columns, rows, money)
-    if liability["orders"]:
-        order_columns = list(liability["orders"][0])
-        rows = ["<tr>" + "".join(fig(f"liability.orders.{o['order_id']}.{c}", o[c], c != "order_id") for c in
-                                 order_columns) + "</tr>" for o in liability["orders"]]
-        yield "<h3>Orders that did not reach their buyer</h3>" + table(order_columns, rows, set(order_columns[1:]))
-    yield ("<h2>SLA breaches</h2><div class='cards'>" + "".join(
-        f'<div class="card">{escape(kind)}<b data-figure="sla.counts.{kind}">{n}</b></div>'
-        for kind, n in counts.items()) + "</div>")
-    still_open = [b for b in breaches if b["done_at"] is None]
-    yield (f"<h3>Open breaches ({len(still_open)})</h3>" + table(
-        ["kind", "subject", "rule", "due"],
-        [f"<tr><td>{escape(b['kind'])}</td><td>{escape(b['subject'])}</td><td>{escape(b['rule'])}</td>"
-         f"<td>{escape(b['due'])}</td></tr>" for b in still_open]))
-    low = [s for s in stock if s["low"]]
-    yield (f"<h2>Low stock ({len(low)})</h2>" + table(
-        ["sku", "on_hand", "reserved", "available"],
-        ["<tr><td>" + escape(s["sku"]) + "</td>" + "".join(fig(f"stock.{s['sku']}.{c}", s[c]) for c in
-                                                          ("on_hand", "reserved", "available")) + "</tr>"
-         for s in low], {"on_hand", "reserved", "available"}))
-    yield kpi_section(kpi)
-    yield staff_section(ledger.kpi("month", as_of, staff=True), fund)
-    yield "<h2>Case timelines</h2>"
-    for case in liability["cases"]:
-        yield timeline(ledger, case["case_id"], policy)
-    yield "</body></html>"
+    for case in cases:
+        case_id = escape(case["case_id"])
+        name = f'<a href="#t-{case_id}">{case_id}</a>' if case["case_id"] in kept else case_id
+        detail = " · ".join(escape(shown_word(key, case[key])) for key in DETAIL if case[key] is not None)
+        rows.append(f'<tr data-case="{case_id}"><td>{name}<small>{detail}</small></td>'
+                    + "".join(f'<td class="n">{escape(case[c])}</td>' for c in MONEY) + "</tr>")
+    parts.append(f'<table class="cases"><colgroup><col class="first">{"<col>" * len(MONEY)}</colgroup>'
+                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    orders = sorted(liability["orders"], key=lambda order: id_order(order["order_id"]))
+    if orders:
+        columns = list(orders[0])
+        body = ["<tr>" + "".join(fig(f"liability.orders.{o['order_id']}.{c}", shown_word(c, o[c]) if c == "cancelled"
+                                     else o[c], c != "order_id") for c in columns) + "</tr>" for o in orders]
+        parts.append(f"<h3>{escape(say('page_orders_lost', n=len(orders)))}</h3>"
+                     + table([heading(c) for c in columns], body, {heading(c) for c in columns[1:]}))
+    return "".join(parts)
 
 
-def kpi_section(kpi: dict) -> str:
+def shown_word(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return yes_no(value)
+    return messages.word(key, value) if messages.lang() == messages.ZH else str(value)
+
+
+def stacked_labels() -> str:
+    """On a narrow screen each case is a block of labelled figures: the labels, from the catalogue."""
+    labels = "".join(f'table.cases td:nth-child({n})::before{{content:"{heading(name)}"}}'
+                     for n, name in enumerate(MONEY, 2))
+    return f"@media screen and (max-width:600px){{{labels}}}"
+
+
+def sla_section(breaches: list[dict]) -> str:
+    counts = {kind: sum(b["kind"] == kind for b in breaches) for kind in KINDS}
+    still_open = sorted((b for b in breaches if b["done_at"] is None), key=lambda b: (b["due"], id_order(b["subject"])))
+    return (f"<h2>{escape(say('page_sla'))}</h2><div class='cards'>"
+            + "".join(card(shown_word("kind", kind), f"sla.counts.{kind}", n) for kind, n in counts.items()) + "</div>"
+            + f"<h3>{escape(say('page_open_breaches', n=len(still_open)))}</h3>"
+            + table([heading(c) for c in ("kind", "subject", "rule", "due")],
+                    [f"<tr><td>{escape(shown_word('kind', b['kind']))}</td><td>{escape(b['subject'])}</td>"
+                     f"<td>{escape(b['rule'])}</td><td>{escape(b['due'])}</td></tr>" for b in still_open]))
+
+
+def stock_section(stock: list[dict]) -> str:
+    low = sorted((s for s in stock if s["low"]), key=lambda s: id_order(s["sku"]))
+    columns = ("on_hand", "reserved", "available")
+    return (f"<h2>{escape(say('page_stock', n=len(low)))}</h2>"
+            + table([heading(c) for c in ("sku", *columns)],
+                    ["<tr><td>" + escape(s["sku"]) + "</td>" + "".join(fig(f"stock.{s['sku']}.{c}", s[c])
+                                                                      for c in columns) + "</tr>" for s in low],
+                    {heading(c) for c in columns}))
+
+
+def period_of(ledger: Any, as_of: datetime) -> str:
+    """Bars a person can read: a short history by day, a few months by week, longer by month."""
+    months = len(ledger.kpi("month", as_of)["rows"])
+    return "day" if months <= 2 else "week" if months <= 6 else "month"
+
+
+def kpi_section(ledger: Any, as_of: datetime) -> str:
+    by = period_of(ledger, as_of)
+    kpi = ledger.kpi(by, as_of)
     rows = kpi["rows"]
-    months = [row["period"] for row in rows]
+    periods = [row["period"] for row in rows]
     charts = [
-        bar_chart("Sales by month", "CNY", months, [float(row["sales"]) for row in rows], "sales"),
-        bar_chart("Orders by month", "orders", months, [row["orders"] for row in rows], "orders"),
-        bar_chart("Same-day rate", "share of first dispatches", months,
-                  [row["same_day_rate"] or 0.0 for row in rows], "same_day_rate", ceiling=1.0),
-        bar_chart("Satisfaction", "share of positive reviews", months,
-                  [row["satisfaction"] or 0.0 for row in rows], "satisfaction", ceiling=1.0),
+        bar_chart(say("page_chart_sales"), say("page_unit_cny"), periods, [float(row["sales"]) for row in rows],
+                  "sales"),
+        bar_chart(say("page_chart_orders"), say("page_unit_orders"), periods, [row["orders"] for row in rows],
+                  "orders"),
+        bar_chart(say("page_chart_same_day"), say("page_unit_share"), periods,
+                  [(row["same_day_rate"] or 0.0) * 100 for row in rows], "same_day_rate", ceiling=100.0),
+        bar_chart(say("page_chart_satisfaction"), say("page_unit_share"), periods,
+                  [(row["satisfaction"] or 0.0) * 100 for row in rows], "satisfaction", ceiling=100.0),
     ]
     names = ["orders", "sales", "aov", "refunds", "cases", "return_rate", "same_day_rate", "breaches",
              "satisfaction", "complaints", "upheld", "penalties", "target_sales", "achieved"]
-    body = ["<tr><td>" + escape(row["period"]) + "</td>" + "".join(fig(f"kpi.{row['period']}.{n}", row[n])
-                                                                   for n in names) + "</tr>" for row in rows]
-    body.append('<tr class="total"><td>total</td>' + "".join(fig(f"kpi.totals.{n}", kpi["totals"][n])
-                                                               for n in names) + "</tr>")
-    return ("<h2>Performance by month (业绩)</h2><div class='charts'>" + "".join(charts) + "</div>"
-            + table(["period", *names], body, set(names)))
+
+    def cells(prefix: str, row: dict) -> str:
+        return "".join(fig(f"{prefix}.{n}", percent(row[n]) if n in RATIOS else row[n]) for n in names)
+
+    body = [f"<tr><td>{escape(row['period'])}</td>{cells('kpi.' + row['period'], row)}</tr>" for row in rows]
+    body.append(f'<tr class="total"><td>{escape(say("total"))}</td>{cells("kpi.totals", kpi["totals"])}</tr>')
+    return (f"<h2>{escape(say('page_kpi', by=say('page_by_' + by)))}</h2><div class='charts'>" + "".join(charts)
+            + "</div>" + table([heading(c) for c in ("period", *names)], body, {heading(n) for n in names}))
 
 
 def staff_section(per_staff: dict, fund: dict) -> str:
@@ -232,11 +350,13 @@ def staff_section(per_staff: dict, fund: dict) -> str:
                                 for c in ("at", "kind", "staff", "complaint_id", "month", "nth"))
                + fig(f"fund.entries.{i}.amount", e["amount"]) + f"<td>{escape(e['purpose'] or '')}</td>"
                f"<td>{escape(e['recorded_by'])}</td></tr>" for i, e in enumerate(fund["entries"])]
-    return ("<h2>Complaints, penalties and the growth fund</h2>"
-            + table(["period", "staff", "complaints_upheld", "penalties"], people, {"complaints_upheld", "penalties"})
-            + table(["at", "kind", "staff", "complaint_id", "month", "nth", "amount", "purpose", "recorded_by"],
-                    entries, {"amount"})
-            + f'<p>Fund balance: <b data-figure="fund.balance">{escape(fund["balance"])}</b></p>')
+    return (f"<h2>{escape(say('page_staff'))}</h2>"
+            + table([heading(c) for c in ("period", "staff", "complaints_upheld", "penalties")], people,
+                    {heading("complaints_upheld"), heading("penalties")})
+            + table([heading("at"), say("page_fund_kind"), heading("staff"), say("page_complaint"), heading("month"),
+                     say("page_nth"), heading("amount"), say("page_purpose"), say("page_recorded_by")],
+                    entries, {heading("amount")})
+            + f'<p>{escape(say("page_fund_balance"))}: <b data-figure="fund.balance">{escape(fund["balance"])}</b></p>')
 
 
 def timeline(ledger: Any, case_id: str, policy: Any) -> str:
@@ -250,9 +370,10 @@ def timeline(ledger: Any, case_id: str, policy: Any) -> str:
         state, decision = entry.state, entry.decision
         what = ", ".join(f"{k}={v}" for k, v in data.items() if k != "rests_on")
         rows.append(f"<tr><td>{entry.position}</td><td>{escape(events.time(entry.at))}</td>"
-                    f"<td>{escape(state['actor'])}</td><td>{escape(state['role'])}</td>"
+                    f"<td>{escape(state['actor'])}</td><td>{escape(shown_word('role', state['role']))}</td>"
                     f"<td>{'⇒ ' if decision else ''}{escape(entry.type)}</td>"
                     f"<td>{escape(state['rule']) if decision else ''}</td>"
                     f"<td>{escape(state['policy_version']) if decision else ''}</td><td>{escape(what)}</td></tr>")
-    return (f'<details id="timeline-{escape(case_id)}" open><summary>{escape(case_id)}</summary>'
-            + table(["#", "at", "actor", "role", "event", "rule", "policy", "data"], rows) + "</details>")
+    return (f'<details id="t-{escape(case_id)}" open><summary>{escape(case_id)}</summary>'
+            + table([heading(c) for c in ("pos", "at", "actor", "role", "event", "rule")]
+                    + [say("page_policy"), say("page_data")], rows) + "</details>")

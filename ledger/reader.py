@@ -25,6 +25,7 @@ from ledger.projections import liability as liability_view, policy as policy_vie
 from ledger.report import Stored, Timeline
 from ledger.sql import QmarkCursor, among
 from ledger.store import EVENTS_TABLE, Store
+from ledger.values import micros
 
 DEFAULT_POLICY = Path(__file__).with_name("default-policy.toml")
 
@@ -105,6 +106,10 @@ class Reader:
         """`liability --json`; `narrowed`: liability_view.report's outstanding_only, since and until."""
         with self.views() as cursor:
             return liability_view.report(cursor, case_id, order_id, **narrowed)
+
+    def recent_cases(self, since: datetime) -> set[str]:
+        with self.views() as cursor:
+            return liability_view.recent_cases(cursor, micros(since))
 
     def due(self, as_of: datetime, policy: Any = None) -> list[dict]:
         """`due --json`'s items at `as_of`, times in the time zone of the latest adopted policy."""

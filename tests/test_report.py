@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -48,6 +50,9 @@ class Page(HTMLParser):
             if name:
                 self.figures[name] += data
 
+    def text_only(self) -> str:
+        return "".join(self.text)
+
 
 @pytest.fixture
 def made(store, tmp_path):
@@ -66,37 +71,98 @@ def shown(value) -> str:
     return "–" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def percent(value) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+class Cases(HTMLParser):
+    """The case table's rows: case id -> the texts of its money cells, in the header's column order."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.columns: list[str] = []
+        self.rows: dict[str, list[str]] = {}
+        self._case: str | None = None
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "th" and attrs.get("data-column"):
+            self.columns.append(attrs["data-column"])
+        elif tag == "tr" and attrs.get("data-case"):
+            self._case = attrs["data-case"]
+            self.rows[self._case] = []
+        elif tag == "td" and self._case and attrs.get("class") == "n":
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.rows[self._case].append("".join(self._cell))
+            self._cell = None
+        elif tag == "tr":
+            self._case = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
 def test_every_figure_equals_what_the_json_commands_print(made):
     run, path = made
-    page = Page(path.read_text(encoding="utf-8"))
+    html = path.read_text(encoding="utf-8")
+    page = Page(html)
     head = run("verify").stdout.splitlines()[-1]
     assert page.figures["head"] == head and page.figures["as_of"] == AS_OF
     liability = json.loads(run("liability", "--json").stdout)
     for name, value in liability["totals"].items():
         assert page.figures[f"liability.totals.{name}"] == value
-    for case in liability["cases"]:
-        for name, value in case.items():
-            if name != "case_id":
-                assert page.figures[f"liability.cases.{case['case_id']}.{name}"] == shown(value)
+    cases = Cases(html)
+    assert list(cases.rows) == sorted(cases.rows, key=lambda c: [int(p) if p.isdigit() else p
+                                                                 for p in re.split(r"(\d+)", c)])
+    assert {c["case_id"]: [c[name] for name in cases.columns] for c in liability["cases"]} == cases.rows
+    assert len(cases.columns) == 8 and all(c.endswith(("postage", "cost", "refunded", "approved", "outstanding"))
+                                           for c in cases.columns)
     for order in liability["orders"]:
         for name, value in order.items():
-            assert page.figures[f"liability.orders.{order['order_id']}.{name}"] == shown(value)
+            if name != "cancelled":
+                assert page.figures[f"liability.orders.{order['order_id']}.{name}"] == shown(value)
     sla = json.loads(run("sla", "--as-of", AS_OF, "--json").stdout)
     assert {k: int(page.figures[f"sla.counts.{k}"]) for k in sla["counts"]} == sla["counts"]
-    kpi = json.loads(run("kpi", "--as-of", AS_OF, "--json").stdout)
+    kpi = json.loads(run("kpi", "--by", "day", "--as-of", AS_OF, "--json").stdout)  # a fortnight: by day
     names = [n for n in kpi["totals"] if n not in ("reviews", "target_orders")]
-    for row in kpi["rows"]:
+    ratios = ("return_rate", "same_day_rate", "satisfaction", "achieved")
+    for row in [*kpi["rows"], {**kpi["totals"], "period": "totals"}]:
         for name in names:
-            assert page.figures[f"kpi.{row['period']}.{name}"] == shown(row[name]), name
-    for name in names:
-        if f"kpi.totals.{name}" in page.figures:
-            assert page.figures[f"kpi.totals.{name}"] == shown(kpi["totals"][name])
+            want = percent(row[name]) if name in ratios else shown(row[name])
+            assert page.figures[f"kpi.{row['period']}.{name}"] == want, name
     fund = json.loads(run("fund", "--json").stdout)
     assert page.figures["fund.balance"] == fund["balance"]
     assert [page.figures[f"fund.entries.{i}.amount"] for i in range(len(fund["entries"]))] == \
         [e["amount"] for e in fund["entries"]]
     low = [s for s in json.loads(run("stock", "--json").stdout)["skus"] if s["low"]]
     assert low and all(page.figures[f"stock.{s['sku']}.available"] == str(s["available"]) for s in low)
+
+
+def test_the_owners_summary_comes_first_and_equals_the_commands(made):
+    run, path = made
+    html = path.read_text(encoding="utf-8")
+    page = Page(html)
+    assert html.index('data-figure="summary.orders"') < html.index('data-figure="liability.totals') < \
+        html.index('data-figure="head"')  # the summary first, the auditor's head last
+    today = AS_OF[:10]
+    day = json.loads(run("kpi", "--by", "day", "--from", today, "--to", today, "--as-of", AS_OF, "--json").stdout)
+    assert page.figures["summary.orders"] == str(day["rows"][0]["orders"] if day["rows"] else 0)
+    assert page.figures["summary.sales"] == (day["rows"][0]["sales"] if day["rows"] else "0.00")
+    due = json.loads(run("due", "--as-of", AS_OF, "--json").stdout)["items"]
+    midnight = (datetime.fromisoformat(AS_OF) + timedelta(days=1)).replace(hour=0, minute=0)
+    assert page.figures["summary.due_today"] == str(sum(
+        not i["overdue"] and i["due"] is not None and datetime.fromisoformat(i["due"]) < midnight for i in due))
+    assert page.figures["summary.late"] == str(sum(i["overdue"] for i in due))
+    totals = json.loads(run("liability", "--json").stdout)["totals"]
+    assert (page.figures["summary.refund_outstanding"], page.figures["summary.shop_cost"]) == \
+        (totals["refund_outstanding"], totals["shop_cost"])
+    assert "店铺经营报告" in html and "待退款" in html and "refund_outstanding" not in Page(html).text_only()
 
 
 def test_the_page_fetches_nothing_and_shows_no_personal_field(made):
@@ -108,7 +174,7 @@ def test_the_page_fetches_nothing_and_shows_no_personal_field(made):
     assert references and all(ref.startswith("#") for ref in references)  # each case links to its timeline
     assert "url(" not in html and "@import" not in html
     assert [t for t, _ in page.tags].count("svg") == 4 and all(
-        a.get("id", "").startswith("timeline-") for t, a in page.tags if t == "details")
+        a.get("id", "").startswith("t-") for t, a in page.tags if t == "details")
     records = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
     personal = {r[k] for r in records for k in ("address", "phone", "note", "text") if k in r and
                 r["type"] in ("OrderPlaced", "OrderNoted", "ReviewPosted", "ComplaintLodged")}
@@ -140,3 +206,50 @@ def test_chromium_renders_the_page_with_its_figures(made, tmp_path, width):
     liability = json.loads(run("liability", "--json").stdout)
     assert rendered.figures["liability.totals.refund_outstanding"] == liability["totals"]["refund_outstanding"]
     assert rendered.figures["head"] == run("verify").stdout.splitlines()[-1]
+
+
+A4_PRINTABLE = 703  # CSS pixels across an A4 page inside the page's 12 mm margins (186 mm at 96 per inch)
+MONEY_CELLS = """() => {
+  const cells = [...document.querySelectorAll('table.cases td.n')];
+  const wide = document.documentElement.clientWidth;
+  const bad = cells.filter(c => { const r = c.getBoundingClientRect();
+    return r.width < 1 || r.left < 0 || r.right > wide + 0.5 || !c.textContent.trim(); });
+  const top = name => document.querySelector(`[data-figure="${name}"]`).getBoundingClientRect().top;
+  return {cells: cells.length, bad: bad.length, width: wide,
+          first: top('summary.orders') < top('liability.totals.shop_cost') && top('liability.totals.shop_cost') < top('head')};
+}"""
+
+
+@pytest.fixture
+def browser():
+    found = chromium()
+    if found is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=found, args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()
+
+
+@pytest.mark.parametrize("width, media", [(1280, "screen"), (390, "screen"), (A4_PRINTABLE, "print")])
+def test_every_money_cell_shows_inside_the_page_as_chromium_lays_it_out(made, browser, tmp_path, width, media):
+    run, path = made
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.emulate_media(media=media)
+    page.goto(path.as_uri())
+    found = page.evaluate(MONEY_CELLS)
+    cases = len(json.loads(run("liability", "--json").stdout)["cases"])
+    assert found == {"cells": cases * 8, "bad": 0, "width": width, "first": True}
+    shot = tmp_path / f"report-{media}-{width}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+    if media == "print":
+        pdf = tmp_path / "report.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        if shutil.which("pdftoppm"):
+            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(tmp_path / "a4")],
+                           check=True, timeout=60)
+            assert (tmp_path / "a4-1.png").stat().st_size > 10_000
+    page.close()

@@ -19,6 +19,7 @@ CASES = Table("view_liability", (
     Column("refund_approved", MONEY, listed=False), Column("refunded", MONEY, listed=False),
     Column("refund_outstanding", MONEY, stored=False),
     Column("requested_at", TIME, shown=False),
+    Column("last_at", TIME, shown=False),  # the latest `at` among the case's events: the report's recent cases
 ))
 ORDERS = Table("view_liability_orders", (
     Column("order_id", key=True), Column("cancelled", BOOL),
@@ -95,7 +96,8 @@ def _order(p, order_id: str, e: dict) -> dict:
 @on("ReturnRequested")
 def requested(p, e: dict) -> None:
     case = p.new(CASES, e["case_id"])
-    case.update(order_id=e["order_id"], kind=e["kind"], reason=e["reason"], requested_at=micros(e["at"]))
+    case.update(order_id=e["order_id"], kind=e["kind"], reason=e["reason"], requested_at=micros(e["at"]),
+                last_at=micros(e["at"]))
 
 
 @on("ReturnAccepted")
@@ -119,6 +121,17 @@ def _add(p, case_id: str, column: str, amount: int) -> None:
     p.row(CASES, case_id)[column] += amount
 
 
+def _touched(p, e: dict) -> None:
+    case = p.row(CASES, e["case_id"])
+    at = micros(e["at"])
+    case["last_at"] = at if case["last_at"] is None else max(case["last_at"], at)
+
+
+@on("ReturnInspected", "ExchangeDelayNotified", "SupervisorRuled", "ReturnEscalated")
+def touched(p, e: dict) -> None:
+    _touched(p, e)
+
+
 @on("ShippingCostAssigned")
 def payer(p, e: dict) -> None:
     case = p.row(CASES, e["case_id"])
@@ -128,6 +141,7 @@ def payer(p, e: dict) -> None:
 @on("ReturnParcelReceived")
 def parcel(p, e: dict) -> None:
     _add(p, e["case_id"], "return_postage", cents_of(e["postage"]))
+    _touched(p, e)
 
 
 @on("ReturnParcelRefused")
@@ -138,6 +152,7 @@ def parcel_refused(p, e: dict) -> None:
 @on("ExchangeShipped")
 def reshipped(p, e: dict) -> None:
     _add(p, e["case_id"], "reship_postage", cents_of(e["postage"]))
+    _touched(p, e)
 
 
 @on("RefundApproved")
@@ -154,6 +169,7 @@ def refunded(p, e: dict) -> None:
         _order(p, e["order_id"], e)["refunded"] += cents_of(e["amount"])
     else:
         _add(p, e["case_id"], "refunded", cents_of(e["amount"]))
+        _touched(p, e)
 
 
 def figures(row: dict) -> dict:
@@ -161,6 +177,11 @@ def figures(row: dict) -> dict:
     legs = row["outbound_postage"] + row["return_postage"] + row["reship_postage"]
     return {**outstanding(row), "shop_cost": legs if row["payer"] == "shop" else 0,
             "buyer_cost": legs if row["payer"] == "buyer" else 0}
+
+
+def recent_cases(cursor: Any, since: int) -> set[str]:
+    """The accepted cases with an event dated at or after `since` (micros)."""
+    return {row["case_id"] for row in CASES.read(cursor, "accepted = 1 AND last_at >= ?", (since,))}
 
 
 def report(cursor: Any, case_id: str | None = None, order_id: str | None = None, outstanding_only: bool = False,
