@@ -216,7 +216,8 @@ MONEY_CELLS = """() => {
     return r.width < 1 || r.left < 0 || r.right > wide + 0.5 || !c.textContent.trim(); });
   const top = name => document.querySelector(`[data-figure="${name}"]`).getBoundingClientRect().top;
   return {cells: cells.length, bad: bad.length, width: wide,
-          first: top('summary.orders') < top('liability.totals.shop_cost') && top('liability.totals.shop_cost') < top('head')};
+          first: top('summary.orders') < top('liability.totals.shop_cost')
+                 && top('liability.totals.shop_cost') < top('head')};
 }"""
 
 
