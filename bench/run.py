@@ -121,6 +121,7 @@ def measure(store: str, anchor_env: dict, limit, lines: list[str], history: Path
     figures["void_s"] = isolated([LEDGER, "void", "--key", key, "--reason", "bench", "--actor", "bench",
                                   "--role", "shipping_clerk"], env)[0]
     figures.update(queries(env, lines))
+    figures.update(report_page(env, folder, last_at(lines)))
     events = subprocess.run([LEDGER, "verify"], env=env, capture_output=True, text=True).stdout.splitlines()[-1]
     figures["events"] = int(events.split()[1].split(":")[0])
     return figures
@@ -136,8 +137,37 @@ def queries(env: dict, lines: list[str]) -> dict:
             "find_s": best_of([LEDGER, "find", tracking.lower(), "--json"], env)}
 
 
+def report_page(env: dict, folder: Path, as_of: str) -> dict:
+    """`ledger report --html` on the full store (section 12): the page's size, the time and peak RSS of writing
+    it, and the time headless chromium takes to render it to a screenshot (None without chromium)."""
+    page = folder / "report.html"
+    page.unlink(missing_ok=True)
+    seconds, rss = isolated([LEDGER, "report", "--html", str(page), "--as-of", as_of], env)
+    figures = {"report_s": seconds, "report_rss_mib": rss, "report_mb": page.stat().st_size / 1e6,
+               "render_s": None}
+    browser = shutil.which("chromium")
+    if browser:
+        start = time.perf_counter()
+        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={folder / 'c'}",
+                        "--window-size=1280,2000", f"--screenshot={folder / 'report.png'}", page.as_uri()],
+                       capture_output=True, timeout=600)
+        figures["render_s"] = time.perf_counter() - start
+    return figures
+
+
+def last_at(lines: list[str]) -> str:
+    return json.loads(lines[-1])["at"]
+
+
 QUERIES = (("ledger history ID", "history_s"), ("ledger stock --json", "stock_s"), ("ledger due --json", "due_s"),
            ("ledger find TRACKING --json", "find_s"))
+
+
+REPORT = (("ledger report --html, s", lambda f: f"{f['report_s']:.1f}"),
+          ("ledger report --html peak RSS, MiB", lambda f: f"{f['report_rss_mib']:.0f}"),
+          ("report page, MB", lambda f: f"{f['report_mb']:.2f}"),
+          ("chromium renders the page, s", lambda f: "no chromium" if f["render_s"] is None else
+           f"{f['render_s']:.1f}"))
 
 
 def table(results: dict, bare: float) -> str:
@@ -161,6 +191,8 @@ def table(results: dict, bare: float) -> str:
     add("that record voided, s", lambda f: f"{f['void_s']:.1f}")
     for name, key in QUERIES:
         add(f"{name}, s", lambda f, key=key: f"{f[key]:.3f} ({f[key] / bare:.1f}x bare)")
+    for name, line in REPORT:
+        add(name, line)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
                                enumerate(zip(row, widths))) for row in rows)
@@ -191,7 +223,8 @@ def main() -> None:
                         help="sizes of the one-SKU appends (default: 100000 1000000; none: skip them)")
     parser.add_argument("--only-one-stream", action="store_true", help="measure the one-SKU appends alone")
     parser.add_argument("--only-queries", action="store_true",
-                        help="append --records to SQLite and time the desk's reads alone (history, stock, due, find)")
+                        help="append --records to SQLite and time the desk's reads alone (history, stock, due, find) "
+                             "and the report page")
     args = parser.parse_args()
 
     # An installed package carries its bytecode; an editable checkout under PYTHONDONTWRITEBYTECODE would
@@ -213,7 +246,10 @@ def main() -> None:
                   f"{bare:.3f} s")
             found = queries(env, lines)
             for name, key in QUERIES:
-                print(f"  {name:<30} {found[key]:.3f} s")
+                print(f"  {name:<36} {found[key]:.3f} s")
+            found = report_page(env, folder, last_at(lines))
+            for name, line in REPORT:
+                print(f"  {name:<36} {line(found)}")
             return
         results = {"sqlite": measure(
             f"sqlite:///{folder / 'ledger.db'}",

@@ -109,6 +109,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "deadline (`ledger due`).", "今日待发：今天午夜前要做、尚未超时的事；已超时：过了期限仍未做的事（ledger due）。"),
     "page_liability": ("Postage and refunds owed", "运费与退款"),
     "page_cases": ("Accepted cases ({n})", "已受理售后单（{n}）"),
+    "page_other_cases": ("The other {n} cases, closed and older: their figures", "其余 {n} 个售后单（已结、较早）的金额"),
     "page_orders_lost": ("Orders that did not reach their buyer ({n})", "未送达买家的订单（{n}）"),
     "page_sla": ("Deadlines missed", "超时"),
     "page_open_breaches": ("Still open ({n})", "仍未完成（{n}）"),

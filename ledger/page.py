@@ -20,6 +20,7 @@ from ledger import messages
 from ledger.events import Record, subclasses
 from ledger.messages import heading, say, yes_no
 from ledger.projections.sla import KINDS
+from ledger.report import COMMON
 from ledger.values import printable
 
 # in the head of every page the ledger writes: an existing file without it is not overwritten
@@ -35,6 +36,9 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 th,td{padding:3px 6px;border-bottom:1px solid #e3e5ec;text-align:left;white-space:nowrap}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.total td{font-weight:600;border-top:2px solid #99a}
 table.cases{table-layout:fixed}table.cases col.first{width:22%}table.cases th{white-space:normal;vertical-align:bottom}
+table.cases td+td,table.cases th+th,table.orders td+td,table.orders th+th{text-align:right;
+font-variant-numeric:tabular-nums}
+pre{font-size:12px;overflow-x:auto}
 table.cases td{overflow:hidden;text-overflow:clip}table.cases small{display:block;color:#667;white-space:normal}
 .cards{display:flex;flex-wrap:wrap;gap:8px}.card{background:#f3f4f8;border-radius:6px;padding:8px 12px;min-width:120px}
 .card b{display:block;font-size:18px}.summary .card{background:#e8eefb}.charts{display:flex;flex-wrap:wrap;gap:16px}
@@ -189,22 +193,26 @@ def _render(ledger: Any, as_of: datetime, head: str, lang: str) -> Iterator[str]
            f"<h1>{escape(say('page_title'))}</h1>"
            f'<p class="muted">{escape(say("page_as_of", at="")).strip()} '
            f'<span data-figure="as_of">{escape(shown_at)}</span></p>')
-    yield summary(ledger, local, liability, due)
+    dues = ledger.breach_dues(as_of)  # what every KPI figure below counts as breaches, worked out once
+    yield summary(ledger, local, liability, due, dues)
     cases = sorted(liability["cases"], key=lambda case: id_order(case["case_id"]))
     kept = timeline_cases(ledger, as_of, cases, due)
-    yield liability_section(liability, cases, kept)
-    yield sla_section(ledger.breaches(as_of))
-    yield stock_section(ledger.stock())
-    yield kpi_section(ledger, as_of)
-    yield staff_section(ledger.kpi("month", as_of, staff=True), ledger.fund())
-    yield (f"<h2>{escape(say('page_timelines'))}</h2><p class='muted'>"
+    yield liability_section(liability, cases, kept, shown_at)
+    yield sla_section(ledger.breaches(as_of), shown_at)
+    yield stock_section(ledger.stock(), shown_at)
+    yield kpi_section(ledger, as_of, shown_at, dues)
+    yield staff_section(ledger.kpi("month", as_of, staff=True, dues=dues), ledger.fund(), shown_at)
+    yield (h2(say("page_timelines"), shown_at) + "<p class='muted'>"
            + escape(say("page_timelines_note", at=shown_at, n=len(kept), others=len(cases) - len(kept))) + "</p>")
-    for case in cases:
-        if case["case_id"] in kept:
-            yield timeline(ledger, case["case_id"], policy)
-    yield (f"<h2>{escape(say('page_audit'))}</h2><p>{escape(say('page_audit_note'))}</p>"
+    yield from timelines(ledger, [case["case_id"] for case in cases if case["case_id"] in kept], zone)
+    yield (h2(say("page_audit"), shown_at) + f"<p>{escape(say('page_audit_note'))}</p>"
            f'<p class="head" data-figure="head">head {escape(head)}</p>'
            f"<p><code>ledger verify --expect-head {escape(head)}</code></p></body></html>")
+
+
+def h2(title: str, at: str) -> str:
+    """A section's heading, with the time it is as of."""
+    return f"<h2>{escape(title)} <small class='muted'>{escape(say('page_as_of', at=at))}</small></h2>"
 
 
 def id_order(text: str) -> tuple:
@@ -220,17 +228,17 @@ def card(label: str, name: str, value: Any) -> str:
     return f'<div class="card">{escape(label)}<b data-figure="{escape(name)}">{escape(str(value))}</b></div>'
 
 
-def summary(ledger: Any, local: datetime, liability: dict, due: list[dict]) -> str:
+def summary(ledger: Any, local: datetime, liability: dict, due: list[dict], dues: list[int]) -> str:
     """The owner's questions first: today's orders and sales, what is due by midnight, what is late, refunds
     owed, the shop's postage (ADR 20 says which command gives each)."""
     today = local.date()
-    rows = ledger.kpi("day", local, first=today, last=today)["rows"]
+    rows = ledger.kpi("day", local, first=today, last=today, dues=dues)["rows"]
     midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo)
     due_today = [item for item in due if not item["overdue"] and item["due"] is not None
                  and datetime.fromisoformat(item["due"]) < midnight]
     late = [item for item in due if item["overdue"]]
     totals = liability["totals"]
-    return (f"<h2>{escape(say('page_summary'))}</h2><div class='cards summary'>"
+    return (h2(say("page_summary"), local.isoformat()) + "<div class='cards summary'>"
             + card(say("page_orders"), "summary.orders", rows[0]["orders"] if rows else 0)
             + card(say("page_sales"), "summary.sales", rows[0]["sales"] if rows else "0.00")
             + card(say("page_due_today"), "summary.due_today", len(due_today))
@@ -248,29 +256,40 @@ def timeline_cases(ledger: Any, as_of: datetime, cases: list[dict], due: list[di
     return listed & (open_ | ledger.reader.recent_cases(as_of - RECENT))
 
 
-def liability_section(liability: dict, cases: list[dict], kept: set[str]) -> str:
+def liability_section(liability: dict, cases: list[dict], kept: set[str], at: str) -> str:
+    """The totals; the open and recent cases in a table, each linked to its timeline; the others as lines of
+    their figures in a folded list (laid out only when opened, so a store of years renders fast); the orders
+    that did not reach their buyer."""
     totals = liability["totals"]
-    parts = [f"<h2>{escape(say('page_liability'))}</h2><div class='cards'>"
+    parts = [h2(say("page_liability"), at) + "<div class='cards'>"
              + "".join(card(heading(name), f"liability.totals.{name}", value) for name, value in totals.items())
              + "</div>", f"<h3>{escape(say('page_cases', n=len(cases)))}</h3>"]
     head = (f"<th>{escape(heading('case_id'))}</th>"
-            + "".join(f'<th class="n" data-column="{name}">{escape(heading(name))}</th>' for name in MONEY))
+            + "".join(f'<th data-column="{name}">{escape(heading(name))}</th>' for name in MONEY))
     rows = []
-    for case in cases:
+    for case in (c for c in cases if c["case_id"] in kept):
         case_id = escape(case["case_id"])
-        name = f'<a href="#t-{case_id}">{case_id}</a>' if case["case_id"] in kept else case_id
         detail = " · ".join(escape(shown_word(key, case[key])) for key in DETAIL if case[key] is not None)
-        rows.append(f'<tr data-case="{case_id}"><td>{name}<small>{detail}</small></td>'
-                    + "".join(f'<td class="n">{escape(case[c])}</td>' for c in MONEY) + "</tr>")
+        rows.append(f'<tr><td><a href="#t-{case_id}">{case_id}</a><small>{detail}</small>'
+                    + "".join(f"<td>{escape(case[c])}" for c in MONEY))
     parts.append(f'<table class="cases"><colgroup><col class="first">{"<col>" * len(MONEY)}</colgroup>'
                  f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    others = [c for c in cases if c["case_id"] not in kept]
+    if others:
+        width = max(len(c["case_id"]) for c in others)
+        lines = [" ".join([heading("case_id").ljust(width), *(heading(c)[:10].rjust(10) for c in MONEY)])]
+        lines += [" ".join([escape(c["case_id"]).ljust(width), *(c[m].rjust(10) for m in MONEY)]) for c in others]
+        parts.append(f"<details class='rest'><summary>{escape(say('page_other_cases', n=len(others)))}</summary>"
+                     f"<pre data-columns=\"{' '.join(MONEY)}\">" + "\n".join(lines) + "</pre></details>")
     orders = sorted(liability["orders"], key=lambda order: id_order(order["order_id"]))
     if orders:
-        columns = list(orders[0])
-        body = ["<tr>" + "".join(fig(f"liability.orders.{o['order_id']}.{c}", shown_word(c, o[c]) if c == "cancelled"
-                                     else o[c], c != "order_id") for c in columns) + "</tr>" for o in orders]
+        columns = [c for c in orders[0] if c != "order_id"]
+        body = [f"<tr><td>{escape(o['order_id'])}" + "".join(
+            f"<td>{escape(shown_word(c, o[c]) if c == 'cancelled' else o[c])}" for c in columns) for o in orders]
         parts.append(f"<h3>{escape(say('page_orders_lost', n=len(orders)))}</h3>"
-                     + table([heading(c) for c in columns], body, {heading(c) for c in columns[1:]}))
+                     + '<table class="orders"><thead><tr>' + f"<th>{escape(heading('order_id'))}</th>"
+                     + "".join(f'<th data-column="{c}">{escape(heading(c))}</th>' for c in columns)
+                     + f"</tr></thead><tbody>{''.join(body)}</tbody></table>")
     return "".join(parts)
 
 
@@ -287,10 +306,10 @@ def stacked_labels() -> str:
     return f"@media screen and (max-width:600px){{{labels}}}"
 
 
-def sla_section(breaches: list[dict]) -> str:
+def sla_section(breaches: list[dict], at: str) -> str:
     counts = {kind: sum(b["kind"] == kind for b in breaches) for kind in KINDS}
     still_open = sorted((b for b in breaches if b["done_at"] is None), key=lambda b: (b["due"], id_order(b["subject"])))
-    return (f"<h2>{escape(say('page_sla'))}</h2><div class='cards'>"
+    return (h2(say("page_sla"), at) + "<div class='cards'>"
             + "".join(card(shown_word("kind", kind), f"sla.counts.{kind}", n) for kind, n in counts.items()) + "</div>"
             + f"<h3>{escape(say('page_open_breaches', n=len(still_open)))}</h3>"
             + table([heading(c) for c in ("kind", "subject", "rule", "due")],
@@ -298,25 +317,23 @@ def sla_section(breaches: list[dict]) -> str:
                      f"<td>{escape(b['rule'])}</td><td>{escape(b['due'])}</td></tr>" for b in still_open]))
 
 
-def stock_section(stock: list[dict]) -> str:
+def stock_section(stock: list[dict], at: str) -> str:
     low = sorted((s for s in stock if s["low"]), key=lambda s: id_order(s["sku"]))
     columns = ("on_hand", "reserved", "available")
-    return (f"<h2>{escape(say('page_stock', n=len(low)))}</h2>"
+    return (h2(say("page_stock", n=len(low)), at)
             + table([heading(c) for c in ("sku", *columns)],
                     ["<tr><td>" + escape(s["sku"]) + "</td>" + "".join(fig(f"stock.{s['sku']}.{c}", s[c])
                                                                       for c in columns) + "</tr>" for s in low],
                     {heading(c) for c in columns}))
 
 
-def period_of(ledger: Any, as_of: datetime) -> str:
+def kpi_section(ledger: Any, as_of: datetime, at: str, dues: list[int]) -> str:
     """Bars a person can read: a short history by day, a few months by week, longer by month."""
-    months = len(ledger.kpi("month", as_of)["rows"])
-    return "day" if months <= 2 else "week" if months <= 6 else "month"
-
-
-def kpi_section(ledger: Any, as_of: datetime) -> str:
-    by = period_of(ledger, as_of)
-    kpi = ledger.kpi(by, as_of)
+    kpi = ledger.kpi("month", as_of, dues=dues)
+    months = len(kpi["rows"])
+    by = "day" if months <= 2 else "week" if months <= 6 else "month"
+    if by != "month":
+        kpi = ledger.kpi(by, as_of, dues=dues)
     rows = kpi["rows"]
     periods = [row["period"] for row in rows]
     charts = [
@@ -337,11 +354,11 @@ def kpi_section(ledger: Any, as_of: datetime) -> str:
 
     body = [f"<tr><td>{escape(row['period'])}</td>{cells('kpi.' + row['period'], row)}</tr>" for row in rows]
     body.append(f'<tr class="total"><td>{escape(say("total"))}</td>{cells("kpi.totals", kpi["totals"])}</tr>')
-    return (f"<h2>{escape(say('page_kpi', by=say('page_by_' + by)))}</h2><div class='charts'>" + "".join(charts)
+    return (h2(say("page_kpi", by=say("page_by_" + by)), at) + "<div class='charts'>" + "".join(charts)
             + "</div>" + table([heading(c) for c in ("period", *names)], body, {heading(n) for n in names}))
 
 
-def staff_section(per_staff: dict, fund: dict) -> str:
+def staff_section(per_staff: dict, fund: dict, at: str) -> str:
     people = ["<tr><td>" + escape(r["period"]) + "</td><td>" + escape(r["staff"]) + "</td>"
               + fig(f"staff.{r['period']}.{r['staff']}.complaints_upheld", r["complaints_upheld"])
               + fig(f"staff.{r['period']}.{r['staff']}.penalties", r["penalties"]) + "</tr>"
@@ -350,7 +367,7 @@ def staff_section(per_staff: dict, fund: dict) -> str:
                                 for c in ("at", "kind", "staff", "complaint_id", "month", "nth"))
                + fig(f"fund.entries.{i}.amount", e["amount"]) + f"<td>{escape(e['purpose'] or '')}</td>"
                f"<td>{escape(e['recorded_by'])}</td></tr>" for i, e in enumerate(fund["entries"])]
-    return (f"<h2>{escape(say('page_staff'))}</h2>"
+    return (h2(say("page_staff"), at)
             + table([heading(c) for c in ("period", "staff", "complaints_upheld", "penalties")], people,
                     {heading("complaints_upheld"), heading("penalties")})
             + table([heading("at"), say("page_fund_kind"), heading("staff"), say("page_complaint"), heading("month"),
@@ -359,21 +376,28 @@ def staff_section(per_staff: dict, fund: dict) -> str:
             + f'<p>{escape(say("page_fund_balance"))}: <b data-figure="fund.balance">{escape(fund["balance"])}</b></p>')
 
 
-def timeline(ledger: Any, case_id: str, policy: Any) -> str:
-    """A case's records and decisions, with rule, policy version, actor, role and time; no personal field."""
-    _, events = ledger.reader.history(case_id, policy)
-    rows = []
-    for entry in events.entries:
-        data = events.data(entry)
-        for name in PERSONAL.get(entry.type, ()):
-            data.pop(name, None)
-        state, decision = entry.state, entry.decision
-        what = ", ".join(f"{k}={v}" for k, v in data.items() if k != "rests_on")
-        rows.append(f"<tr><td>{entry.position}</td><td>{escape(events.time(entry.at))}</td>"
-                    f"<td>{escape(state['actor'])}</td><td>{escape(shown_word('role', state['role']))}</td>"
-                    f"<td>{'⇒ ' if decision else ''}{escape(entry.type)}</td>"
-                    f"<td>{escape(state['rule']) if decision else ''}</td>"
-                    f"<td>{escape(state['policy_version']) if decision else ''}</td><td>{escape(what)}</td></tr>")
-    return (f'<details id="t-{escape(case_id)}" open><summary>{escape(case_id)}</summary>'
-            + table([heading(c) for c in ("pos", "at", "actor", "role", "event", "rule")]
-                    + [say("page_policy"), say("page_data")], rows) + "</details>")
+def timelines(ledger: Any, case_ids: list[str], zone: Any) -> Iterator[str]:
+    """Each case's records and decisions, with rule, policy version, actor, role and time; no personal field.
+    The cases' events are read at once; a row leaves its end tags out, and a case's own ids out of its data."""
+    found = ledger.reader.case_events(case_ids)
+    for case_id in case_ids:
+        rows = []
+        for entry in found[case_id]:
+            state, decision = entry.state, entry.decision
+            hidden = {*COMMON, *PERSONAL.get(entry.type, ()), "case_id", "rests_on", "policy_version"}
+            what = ", ".join(f"{k}={shown_value(v)}" for k, v in state.items() if k not in hidden)
+            at = datetime.fromisoformat(state["at"]).astimezone(zone)
+            cited = (escape(state["rule"]), escape(state["policy_version"])) if decision else ("", "")
+            rows.append(f"<tr><td>{entry.position}<td>{at:%m-%d %H:%M}<td>{escape(state['actor'])}"
+                        f"<td>{escape(shown_word('role', state['role']))}<td>{'⇒ ' if decision else ''}"
+                        f"{escape(entry.type)}<td>{cited[0]}<td>{cited[1]}<td>{escape(what)}")
+        yield (f'<details id="t-{escape(case_id)}" open><summary>{escape(case_id)}</summary>'
+               + table([heading(c) for c in ("pos", "at", "actor", "role", "event", "rule")]
+                       + [say("page_policy"), say("page_data")], rows) + "</details>")
+
+
+def shown_value(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(f"{item.get('quantity', '')}x{item.get('sku', '')}" if isinstance(item, dict) else str(item)
+                        for item in value)
+    return str(value)

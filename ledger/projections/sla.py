@@ -63,8 +63,9 @@ def parcel_dispatched(p, e: dict) -> None:
 
 
 def _add_time(p, column: str, order_id: str, at: datetime) -> None:
-    """SH-3 keeps every confirmation (`starts`) and address change (`changes`, VO-2): only a confirmation
-    after the latest change before the dispatch counts, whatever order they came in."""
+    """SH-3 keeps every confirmation (`starts`, the earliest also as `excused_at`) and address change
+    (`changes`, VO-2): only a confirmation after the latest change before the dispatch counts, whatever order
+    they came in."""
     row = p.find(DEADLINES, (ADDRESS, order_id))
     if row is not None:
         p.row(DEADLINES, (ADDRESS, order_id))[column] = sorted([*(row[column] or []), micros(at)])
@@ -72,6 +73,7 @@ def _add_time(p, column: str, order_id: str, at: datetime) -> None:
 
 @on("AddressConfirmed")
 def address_confirmed(p, e: dict) -> None:
+    _first(p, "excused_at", ADDRESS, e["order_id"], e["at"])
     _add_time(p, "starts", e["order_id"], e["at"])
 
 
@@ -81,7 +83,10 @@ def address_changed(p, e: dict) -> None:
 
 
 def confirmed(row: dict, by: int) -> bool:
-    """Whether an order's SH-3 row (as stored) holds a confirmation that counts at `by` (microseconds)."""
+    """Whether an order's SH-3 row (as stored) holds a confirmation that counts at `by` (microseconds): without
+    an address change, its earliest confirmation (`excused_at`) tells."""
+    if row["changes"] is None:
+        return row["excused_at"] is not None and row["excused_at"] <= by
     times = {name: [from_micros(at) for at in orjson.loads(row[name] or "[]")] for name in ("starts", "changes")}
     return rules.address_confirmed(times["starts"], from_micros(by), times["changes"])
 
