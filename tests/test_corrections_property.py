@@ -3,6 +3,8 @@ same history with R never appended; a void refused stores nothing and names a re
 history without R refuses."""
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ledger.application import LineError
@@ -54,7 +56,9 @@ def void_one(shop: s.Shop, never: s.Shop, history: list[dict], data) -> None:
     except LineError as error:
         assert shop.event_count() == before
         assert error.error.rule == "VO-1", str(error)
-        assert appended(never, rest)[1], f"{error}, but nothing rests on the {record['type']}"
+        named = shop.ledger.event_at(int(re.search(r"record (\d+) ", str(error)).group(1)))
+        refused = appended(never, rest)[1]
+        assert named.key in {s.key_of(rest[n]) for n in refused}, f"{error}: the history without it takes that one"
         return
     refused = appended(never, rest)[1]
     assert not refused, f"voided {record['type']}, yet without it line {refused[0]} is refused"
