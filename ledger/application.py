@@ -256,17 +256,13 @@ class Ledger(Application[str]):
     def kpi(self, by: str, as_of: datetime, first: date | None = None, last: date | None = None,
             staff: bool = False, dues: list[int] | None = None) -> dict:
         """`kpi --json`: figures per local period in the time zone of the latest adopted policy. `dues`: the
-        due times of the breaches as of `as_of` (`breach_dues`), for a caller asking several at once."""
+        due times (micros) of the breaches as of `as_of`, for a caller asking several at once."""
         zone = self.latest_policy().zone
         with self.reader.views() as cursor:
             if dues is None:
                 dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
             return kpi_view.report(cursor, by=by, zone=zone, first=first, last=last, breaches=dues,
                                    per_staff=staff)
-
-    def breach_dues(self, as_of: datetime) -> list[int]:
-        with self.reader.views() as cursor:
-            return [row["due"] for row in sla_view.breaches(cursor, as_of)]
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""

@@ -7,10 +7,12 @@ section 5) is written: event data is shown without the fields its record type li
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html import escape as html_escape
 from pathlib import Path
@@ -21,7 +23,7 @@ from ledger.events import Record, subclasses
 from ledger.messages import heading, say, yes_no
 from ledger.projections.sla import KINDS
 from ledger.report import COMMON
-from ledger.values import printable
+from ledger.values import micros, printable
 
 # in the head of every page the ledger writes: an existing file without it is not overwritten
 GENERATOR = '<meta name="generator" content="ledger report">'
@@ -117,26 +119,72 @@ class Refused(Exception):
 
 
 def write(ledger: Any, as_of: datetime, path: Path, protected: Iterable[tuple[Path, str]] = ()) -> None:
-    """The page into `path`: the chain checked first; `path` refused when it is a link, one of the
-    `protected` files (the store's own, the key file: (path, what it is)) or an existing file the ledger did
-    not write. The page is written into a new file beside `path` (exclusive create, never through a link)
-    and moved over it when whole, with the mode `path` had: a failed run leaves no half page (OSError when
-    it cannot be written)."""
-    verdict = ledger.reader.verify()
-    if verdict.problem:
-        raise Refused(verdict.problem, tampered=True)
-    refusal = target_refusal(path, protected)
-    if refusal:
-        raise Refused(refusal)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
-    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
+    """The page into `path`: the chain checked (in a second process, while the page is made: it is moved
+    into place only once the check has passed, and its head is the page's last figure); `path` refused when
+    it is a link, one of the `protected` files (the store's own, the key file: (path, what it is)) or an
+    existing file the ledger did not write. The page is written into a new file beside `path` (exclusive
+    create, never through a link) and moved over it when whole, with the mode `path` had: a tampered chain
+    or a failed run leaves no page and no half page (OSError when it cannot be written)."""
+    with chain_check(ledger.store) as head:
+        refusal = target_refusal(path, protected)
+        if refusal:
+            head()  # a tampered chain is said first
+            raise Refused(refusal)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.writelines(render(ledger, as_of, head))
+            os.chmod(partial, mode)
+            os.replace(partial, path)
+        finally:
+            Path(partial).unlink(missing_ok=True)
+
+
+@contextmanager
+def chain_check(store: Any) -> Iterator[Callable[[], str]]:
+    """`verify`, run by a child process on its own connection to `store`; yields what waits for its head
+    (raising Refused when the chain is tampered with)."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_verify, args=(store, send), daemon=True)
+    child.start()
+    send.close()
+    found: list[str] = []
+
+    def head() -> str:
+        if not found:
+            try:
+                problem, verified = receive.recv()
+            except EOFError:
+                raise OSError("the chain check stopped before it answered") from None
+            if problem:
+                raise Refused(problem, tampered=True)
+            found.append(verified)
+        return found[0]
+
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            out.writelines(render(ledger, as_of, verdict.head))
-        os.chmod(partial, mode)
-        os.replace(partial, path)
+        yield head
     finally:
-        Path(partial).unlink(missing_ok=True)
+        receive.close()
+        child.join(timeout=0 if found else 5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+
+def _verify(store: Any, send: Any) -> None:
+    """In the child: it leaves by os._exit, so that nothing it inherited (the parent's connections) is closed
+    or flushed from here."""
+    from ledger.reader import open_reader
+
+    try:
+        reader, close = open_reader(store)
+        verdict = reader.verify()
+        close()
+        send.send((verdict.problem, verdict.head))
+    finally:
+        os._exit(0)
 
 
 def target_refusal(path: Path, protected: Iterable[tuple[Path, str]]) -> str | None:
@@ -170,7 +218,7 @@ RATIOS = ("return_rate", "same_day_rate", "satisfaction", "achieved")  # shown a
 RECENT = timedelta(days=31)  # a case touched since then keeps its timeline on the page
 
 
-def render(ledger: Any, as_of: datetime, head: str) -> Iterator[str]:
+def render(ledger: Any, as_of: datetime, head: Callable[[], str]) -> Iterator[str]:
     """The page as of `as_of`, piece by piece, in the page's language (Chinese unless LEDGER_LANG=en): the
     owner's summary, liability, SLA, stock, KPIs, staff and the fund, the timelines of the open and recent
     cases, and the auditor's section with the chain's head."""
@@ -179,7 +227,7 @@ def render(ledger: Any, as_of: datetime, head: str) -> Iterator[str]:
         yield from _render(ledger, as_of, head, "zh-CN" if language == messages.ZH else "en")
 
 
-def _render(ledger: Any, as_of: datetime, head: str, lang: str) -> Iterator[str]:
+def _render(ledger: Any, as_of: datetime, head: Callable[[], str], lang: str) -> Iterator[str]:
     policy = ledger.latest_policy()
     zone = policy.zone
     local = as_of.astimezone(zone)
@@ -193,21 +241,23 @@ def _render(ledger: Any, as_of: datetime, head: str, lang: str) -> Iterator[str]
            f"<h1>{escape(say('page_title'))}</h1>"
            f'<p class="muted">{escape(say("page_as_of", at="")).strip()} '
            f'<span data-figure="as_of">{escape(shown_at)}</span></p>')
-    dues = ledger.breach_dues(as_of)  # what every KPI figure below counts as breaches, worked out once
+    breaches = ledger.breaches(as_of)
+    dues = [micros(datetime.fromisoformat(b["due"])) for b in breaches]  # what the KPIs count, worked out once
     yield summary(ledger, local, liability, due, dues)
     cases = sorted(liability["cases"], key=lambda case: id_order(case["case_id"]))
     kept = timeline_cases(ledger, as_of, cases, due)
     yield liability_section(liability, cases, kept, shown_at)
-    yield sla_section(ledger.breaches(as_of), shown_at)
+    yield sla_section(breaches, shown_at)
     yield stock_section(ledger.stock(), shown_at)
     yield kpi_section(ledger, as_of, shown_at, dues)
     yield staff_section(ledger.kpi("month", as_of, staff=True, dues=dues), ledger.fund(), shown_at)
     yield (h2(say("page_timelines"), shown_at) + "<p class='muted'>"
            + escape(say("page_timelines_note", at=shown_at, n=len(kept), others=len(cases) - len(kept))) + "</p>")
     yield from timelines(ledger, [case["case_id"] for case in cases if case["case_id"] in kept], zone)
+    verified = head()
     yield (h2(say("page_audit"), shown_at) + f"<p>{escape(say('page_audit_note'))}</p>"
-           f'<p class="head" data-figure="head">head {escape(head)}</p>'
-           f"<p><code>ledger verify --expect-head {escape(head)}</code></p></body></html>")
+           f'<p class="head" data-figure="head">head {escape(verified)}</p>'
+           f"<p><code>ledger verify --expect-head {escape(verified)}</code></p></body></html>")
 
 
 def h2(title: str, at: str) -> str:

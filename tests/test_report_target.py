@@ -103,7 +103,7 @@ def test_stored_text_cannot_reorder_the_page(store, tmp_path):
                 {**ruled("C-1", "11-06 10:00", payer="shop"), "note": "ok\u202e00.01\u2028next"})
     from datetime import datetime
 
-    html = "".join(page_module.render(shop.ledger, datetime.fromisoformat("2026-11-20T00:00:00+08:00"), "head"))
+    html = "".join(page_module.render(shop.ledger, datetime.fromisoformat("2026-11-20T00:00:00+08:00"), lambda: "head"))
     shop.ledger.close()
     assert "\u202e" not in html and "\u2028" not in html
     assert "ok\\u202e00.01\\u2028next" in html
