@@ -243,7 +243,7 @@ def _render(ledger: Any, as_of: datetime, head: Callable[[], str], lang: str) ->
            f'<span data-figure="as_of">{escape(shown_at)}</span></p>')
     breaches = ledger.breaches(as_of)
     dues = [micros(datetime.fromisoformat(b["due"])) for b in breaches]  # what the KPIs count, worked out once
-    yield summary(ledger, local, liability, due, dues)
+    yield summary(ledger, local, liability, due)
     cases = sorted(liability["cases"], key=lambda case: id_order(case["case_id"]))
     kept = timeline_cases(ledger, as_of, cases, due)
     yield liability_section(liability, cases, kept, shown_at)
@@ -278,19 +278,20 @@ def card(label: str, name: str, value: Any) -> str:
     return f'<div class="card">{escape(label)}<b data-figure="{escape(name)}">{escape(str(value))}</b></div>'
 
 
-def summary(ledger: Any, local: datetime, liability: dict, due: list[dict], dues: list[int]) -> str:
+def summary(ledger: Any, local: datetime, liability: dict, due: list[dict]) -> str:
     """The owner's questions first: today's orders and sales, what is due by midnight, what is late, refunds
     owed, the shop's postage (ADR 20 says which command gives each)."""
     today = local.date()
-    rows = ledger.kpi("day", local, first=today, last=today, dues=dues)["rows"]
+    start = datetime.combine(today, datetime.min.time(), tzinfo=local.tzinfo)
     midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=local.tzinfo)
+    orders, sales = ledger.reader.sales_between(start, midnight)
     due_today = [item for item in due if not item["overdue"] and item["due"] is not None
                  and datetime.fromisoformat(item["due"]) < midnight]
     late = [item for item in due if item["overdue"]]
     totals = liability["totals"]
     return (h2(say("page_summary"), local.isoformat()) + "<div class='cards summary'>"
-            + card(say("page_orders"), "summary.orders", rows[0]["orders"] if rows else 0)
-            + card(say("page_sales"), "summary.sales", rows[0]["sales"] if rows else "0.00")
+            + card(say("page_orders"), "summary.orders", orders)
+            + card(say("page_sales"), "summary.sales", sales)
             + card(say("page_due_today"), "summary.due_today", len(due_today))
             + card(say("page_late"), "summary.late", len(late))
             + card(say("page_refunds_owed"), "summary.refund_outstanding", totals["refund_outstanding"])

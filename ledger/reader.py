@@ -25,7 +25,7 @@ from ledger.projections import liability as liability_view, policy as policy_vie
 from ledger.report import Stored, Timeline
 from ledger.sql import QmarkCursor, among
 from ledger.store import EVENTS_TABLE, Store
-from ledger.values import micros
+from ledger.values import micros, money
 
 DEFAULT_POLICY = Path(__file__).with_name("default-policy.toml")
 
@@ -106,6 +106,14 @@ class Reader:
         """`liability --json`; `narrowed`: liability_view.report's outstanding_only, since and until."""
         with self.views() as cursor:
             return liability_view.report(cursor, case_id, order_id, **narrowed)
+
+    def sales_between(self, start: datetime, end: datetime) -> tuple[int, str]:
+        """The orders kept placed in [start, end) and their sales, as `kpi` counts them."""
+        from ledger.projections import kpi as kpi_view
+
+        with self.views() as cursor:
+            orders, sales = kpi_view.sales_between(cursor, micros(start), micros(end))
+        return orders, money(sales)
 
     def recent_cases(self, since: datetime) -> set[str]:
         with self.views() as cursor:

@@ -168,6 +168,13 @@ def test_the_owners_summary_comes_first_and_equals_the_commands(made):
     assert (page.figures["summary.refund_outstanding"], page.figures["summary.shop_cost"]) == \
         (totals["refund_outstanding"], totals["shop_cost"])
     assert "店铺经营报告" in html and "待退款" in html and "refund_outstanding" not in Page(html).text_only()
+    busy = path.with_name("busy.html")  # a day of the fixture with orders
+    assert run("report", "--html", str(busy), "--as-of", "2026-11-05T18:00:00+08:00").returncode == 0
+    figures = Page(busy.read_text(encoding="utf-8")).figures
+    day = json.loads(run("kpi", "--by", "day", "--from", "2026-11-05", "--to", "2026-11-05", "--json").stdout)
+    assert day["rows"][0]["orders"] > 0
+    assert (figures["summary.orders"], figures["summary.sales"]) == (str(day["rows"][0]["orders"]),
+                                                                     day["rows"][0]["sales"])
 
 
 def test_the_page_fetches_nothing_and_shows_no_personal_field(made):

@@ -162,6 +162,15 @@ class Tally:
                 "complaints_upheld": self.n["upheld"], "penalties": money(self.n["penalties"])}
 
 
+def sales_between(cursor: Any, start: int, end: int) -> tuple[int, int]:
+    """The orders kept placed in [start, end) (micros) and their sales (cents): what `report` counts for a
+    day, read from the rows of that day alone."""
+    cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(sales), 0) FROM {ORDERS.name} "
+                   "WHERE cancelled_at IS NULL AND placed_at >= ? AND placed_at < ?", (start, end))
+    orders, sales = cursor.fetchone()
+    return int(orders), int(sales)
+
+
 def report(cursor: Any, *, by: str, zone: tzinfo, first: date | None, last: date | None,
            breaches: Iterable[int], per_staff: bool) -> dict[str, Any]:
     """`kpi --json`: one row per local period with something in it (per staff member and period with

@@ -8,6 +8,7 @@ which of them are breaches depends on T and is worked out when the view is read.
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -183,6 +184,19 @@ ON_TIME = {SAME_DAY: rules.shipped_on_time, **dict.fromkeys(
 EXCUSABLE = {SAME_DAY: rules.dispatch_delay_excused, RESHIP: rules.reship_delay_excused}
 
 
+def _paged(cursor: Any, where: str, params: list, page: int = 5000) -> Iterator[dict]:
+    """The rows in (due, subject, kind) order, a page at a time: a store of years has a million deadlines
+    passed, of which only the breaches are kept."""
+    rows = DEADLINES.read(cursor, where, params, order=f"due, subject, kind LIMIT {page}")
+    while rows:
+        yield from rows
+        last = rows[-1]
+        rows = DEADLINES.read(cursor, f"{where} AND (due > ? OR (due = ? AND (subject > ? OR (subject = ? AND "
+                                      "kind > ?))))", [*params, last["due"], last["due"], last["subject"],
+                                                       last["subject"], last["kind"]],
+                              order=f"due, subject, kind LIMIT {page}") if len(rows) == page else []
+
+
 def breaches(cursor: Any, as_of: datetime, subject: str | None = None) -> list[dict]:
     """Rows whose deadline had passed at T unmet and unexcused; only records at or before T count.
 
@@ -192,7 +206,7 @@ def breaches(cursor: Any, as_of: datetime, subject: str | None = None) -> list[d
     if subject:
         where, params = where + " AND subject = ?", [*params, subject]
     found = []
-    for row in DEADLINES.read(cursor, where, params, order="due, subject, kind"):
+    for row in _paged(cursor, where, params):
         kind, due, done, excused, void = row["kind"], row["due"], row["done_at"], row["excused_at"], row["void_at"]
         if void is not None and void <= t:
             continue  # a cancelled order has no dispatch deadline
