@@ -37,7 +37,8 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;margin:4px 0 12px}
 th,td{padding:3px 6px;border-bottom:1px solid #e3e5ec;text-align:left;white-space:nowrap}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.total td{font-weight:600;border-top:2px solid #99a}
-table.cases,table.orders{table-layout:fixed}table.cases col.first{width:22%}table.cases th{white-space:normal;vertical-align:bottom}
+table.cases,table.orders{table-layout:fixed}table.cases col.first{width:22%}
+table.cases th{white-space:normal;vertical-align:bottom}
 table.cases td+td,table.cases th+th,table.orders td+td,table.orders th+th{text-align:right;
 font-variant-numeric:tabular-nums}
 pre{font-size:12px;overflow-x:auto}
@@ -52,7 +53,8 @@ table.cases tr{display:grid;grid-template-columns:1fr 1fr;border-bottom:1px soli
 table.cases td{display:flex;justify-content:space-between;gap:6px;border:0}table.cases td:first-child{grid-column:1/-1}
 table.cases td::before{color:#667}}
 @media print{@page{size:A4;margin:12mm}body{max-width:none;font-size:10px}.wrap{overflow:visible}
-th,td{padding:2px 3px}details{display:block}details::details-content{content-visibility:visible;display:block}h2{break-after:avoid}table{break-inside:auto}
+th,td{padding:2px 3px}details{display:block}details::details-content{content-visibility:visible;display:block}
+h2{break-after:avoid}table{break-inside:auto}
 tr{break-inside:avoid}}
 """
 
