@@ -41,8 +41,10 @@ POSTGRES = Dialect(EVENTS_TABLE, "notification_id", "SELECT to_regclass(?)")
 
 
 class StaleViews(RuntimeError):
-    def __init__(self) -> None:
-        super().__init__(say("stale_views"))
+    """Said in the reader's language when it is shown (a report page is made in its own)."""
+
+    def __str__(self) -> str:
+        return say("stale_views")
 
 
 def policy_of(params: dict) -> SimpleNamespace:
