@@ -33,16 +33,16 @@ class LedgerPostgresRecorder(LedgerRecorder, PostgresApplicationRecorder):
         self.sql_create_statements += [SQL(statement) for statement in self.ledger_tables()]
 
     def create_table(self) -> None:
-        """Tables are created on first use; the last one created marks a store that has them all."""
-        last = self.ledger_tables()[-1].split("EXISTS ", 1)[1].split()[0]
+        """Tables are created on first use, and those a later version added on the first use by it."""
         with self.datastore.get_connection() as connection:
             # Writers starting together on a new schema would race on PostgreSQL's catalog ("tuple
             # concurrently updated"): one creates the tables while the others wait, then find them.
             connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (f"ledger:{self.datastore.schema}",))
             try:
-                found = connection.execute("SELECT to_regclass(%s) AS found",
-                                           (f"{self.datastore.schema}.{last}",)).fetchone()["found"]
-                if not found:
+                found = {row["table_name"] for row in connection.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                    (self.datastore.schema,)).fetchall()}
+                if set(self.table_names()) - found:
                     connection.execute(self.create_schema)
                     super().create_table()
             finally:

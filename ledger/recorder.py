@@ -62,6 +62,12 @@ class LedgerRecorder:
         return [statement.replace("BLOB", self.BLOB)
                 for statement in (*INDEX_TABLES, *CHAIN_TABLES, *KEY_TABLES, *ACCOUNT_TABLES, *view_ddl())]
 
+    def table_names(self) -> list[str]:
+        """The ledger's own tables (every statement creates one `IF NOT EXISTS`, so that a store of an earlier
+        version gets the tables it lacks)."""
+        return [statement.split("EXISTS ", 1)[1].split()[0] for statement in self.ledger_tables()
+                if statement.startswith("CREATE TABLE")]
+
     def sql_cursor(self, cursor: Any) -> Any:
         """A cursor taking `?` parameters and returning tuples, over the dialect's own."""
         return cursor
@@ -157,11 +163,10 @@ class LedgerSQLiteRecorder(LedgerRecorder, SQLiteApplicationRecorder):
         return orjson.dumps(streams).decode()
 
     def create_table(self) -> None:
-        """Tables are created on first use; the last one created marks a store that has them all."""
-        last = self.ledger_tables()[-1].split("EXISTS ", 1)[1].split()[0]
+        """Tables are created on first use, and those a later version added on the first use by it."""
         with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (last,))
-            if cursor.fetchone():
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not set(self.table_names()) - {row[0] for row in cursor.fetchall()}:
                 return
         super().create_table()
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.shop import policy
+from ledger.application import Ledger
+from tests.shop import Shop, policy
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "shop-2026-11.jsonl"
@@ -109,3 +110,20 @@ def test_the_time_fields_a_history_shows_in_the_shop_zone_are_the_time_typed_fie
              for kind in (Time, DerivedTime)
              if info.annotation in (kind, kind | None) or info.metadata == list(kind.__metadata__)}
     assert typed - {"at", "timestamp"} == TIMES
+
+
+def test_a_store_of_the_version_before_corrections_gets_its_keys_told_where_their_records_are(shop):
+    """An earlier version kept bare keys (`ledger_keys`) and had no marks of voids: its next append creates the
+    tables, indexes each stored key with its record, and a record appended again is still skipped."""
+    lines = [line for line in FIXTURE.read_text(encoding="utf-8").splitlines()
+             if '"RecordVoided"' not in line and '"AddressChanged"' not in line]  # record types it did not have
+    shop.ledger.append(lines)
+    for statement in ("DROP TABLE ledger_record_keys", "DROP TABLE ledger_voided",
+                      "CREATE TABLE ledger_keys (key TEXT PRIMARY KEY)", "UPDATE ledger_views SET signature = 'old'"):
+        shop.raw(statement)
+    shop.ledger.close()
+    again = Ledger(shop.store)
+    result = again.append(lines)
+    assert (result.stored, result.skipped) == (0, len(lines))
+    assert Shop(shop.store).raw("SELECT COUNT(*) FROM ledger_record_keys") == [(len(lines),)]
+    again.close()
