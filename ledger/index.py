@@ -21,6 +21,10 @@ INDEX_TABLES = [
     # the decisions a void stored, which read as following the record at position `follows`
     "CREATE TABLE IF NOT EXISTS ledger_voided (stream TEXT NOT NULL, version BIGINT NOT NULL, follows BIGINT, "
     "PRIMARY KEY (stream, version))",
+    # the ids a void freed, with their kind and parent: a voided parcel stays in its order's history
+    "CREATE TABLE IF NOT EXISTS ledger_freed_ids (id TEXT NOT NULL, kind TEXT NOT NULL, parent TEXT)",
+    "CREATE INDEX IF NOT EXISTS ledger_freed_ids_id ON ledger_freed_ids (id)",
+    "CREATE INDEX IF NOT EXISTS ledger_freed_ids_parent ON ledger_freed_ids (parent)",
 ]
 # A namespace of claimed values (Record.CLAIMS) -> its table, value column, owner column.
 CLAIM_TABLES = {"tracking": ("ledger_tracking", "tracking_no", "shipment_id")}
@@ -90,7 +94,10 @@ class Lookups:
     def write_index(self, index: IndexRows) -> None:
         """What a void freed goes first, so that a later record of the same chunk can take it again."""
         if index.freed_ids:
-            self.c.executemany("DELETE FROM ledger_ids WHERE id = ?", [(id_,) for id_ in index.freed_ids])
+            freed = [(id_,) for id_ in index.freed_ids]
+            self.c.executemany("INSERT INTO ledger_freed_ids SELECT id, kind, parent FROM ledger_ids WHERE id = ?",
+                               freed)
+            self.c.executemany("DELETE FROM ledger_ids WHERE id = ?", freed)
         for namespace, (table, value, _) in CLAIM_TABLES.items():
             freed = [(v,) for space, v in index.freed_claims if space == namespace]
             if freed:
@@ -103,6 +110,28 @@ class Lookups:
         self.c.executemany("DELETE FROM ledger_voided WHERE stream = ? AND version = ?",
                            [(stream, version) for stream, version, _ in index.marks])
         insert_rows(self.c, "ledger_voided", index.marks)
+
+
+class Ever(Lookups):
+    """The id index with the ids voids freed, for histories: a voided parcel, and its void, stay in its order's
+    history, and `history` of a freed id still shows its stream."""
+
+    def ids(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        ids = list(ids)
+        found = super().ids(ids)
+        missing = [id_ for id_ in ids if id_ not in found]
+        if missing:
+            found |= {row[0]: (row[1], row[2]) for row in
+                      self._lookup("SELECT id, kind, parent FROM ledger_freed_ids WHERE id {}", missing)}
+        return found
+
+    def children(self, parents: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+        found = super().children(parents)
+        for child, kind, parent in self._lookup(
+                "SELECT id, kind, parent FROM ledger_freed_ids WHERE parent {} ORDER BY id", found):
+            if (child, kind) not in found[parent]:
+                found[parent].append((child, kind))
+        return found
 
 
 def streams_of(lookups: Any, id_: str) -> list[str]:

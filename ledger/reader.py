@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from ledger.index import Lookups, streams_of
+from ledger.index import Ever, Lookups, streams_of
 from ledger.messages import say
 from ledger.projections import liability as liability_view, policy as policy_view, sla as sla_view, \
     stock as stock_view, views_current
@@ -145,12 +145,13 @@ class Reader:
     # -- histories ------------------------------------------------------------------------------
 
     def kind_of(self, id_: str) -> tuple[str, str | None] | None:
+        """What an id names, or named before a void freed it."""
         with self.reading() as cursor:
-            return Lookups(cursor).ids([id_]).get(id_)
+            return Ever(cursor).ids([id_]).get(id_)
 
     def streams_of(self, id_: str) -> list[str]:
         with self.reading() as cursor:
-            return streams_of(Lookups(cursor), id_)
+            return streams_of(Ever(cursor), id_)
 
     def rows_of(self, streams: Iterable[str]) -> list[tuple]:
         """The streams' events as stored rows (position, stream, version, topic, state), in position order."""

@@ -71,11 +71,11 @@ class Timeline:
         return found
 
     def replaced_by(self, withdrawn: Stored) -> list[int]:
-        """The decisions a void stored for the same record as a decision it withdrew."""
+        """The decisions the void that withdrew a decision stored on its stream (a later dispatch's decision
+        in place of a voided one's, say)."""
         void = self.voided_by.get(withdrawn.position)
         return [e.position for e in self.entries if e.decision and e.type != "DecisionWithdrawn"
-                and e.rests_on and self.position(e.state["caused_by"]) == void
-                and e.rests_on[0] == withdrawn.state["caused_by"]]
+                and e.stream == withdrawn.stream and self.position(e.state["caused_by"]) == void]
 
     def position(self, ref: str) -> int | None:
         stream, version = ref_parts(ref)

@@ -109,3 +109,40 @@ def test_replay_with_a_policy_treats_a_voided_record_as_never_appended(shop):
     shop.append(s.voided(first, "11-03 11:00"))
     with what_if(shop.ledger, PolicyParams()) as found:
         assert list(found.changes) == [] and set(found.counts.values()) == {0}
+
+
+def jsonl(*records: dict) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def test_ledger_void_by_position_and_by_key_from_the_command_line(run_cli):
+    first = s.dispatched("S-1", "O-1", "11-02 16:00", {"TEE": 1})
+    assert run_cli("append", "-", stdin=jsonl(s.placed("O-1", "11-02 10:00"), s.confirmed("O-1", "11-02 10:05"),
+                                              first, s.dispatched("S-2", "O-1", "11-03 10:00", {"TEE": 1}))
+                   ).returncode == 0
+    refused = run_cli("void", "3", "--reason", "typo", "--actor", "lily", "--role", "customer_service")
+    assert refused.returncode == 3 and refused.stderr.startswith("AU-1: record 3 was appended by wang")
+    decision = run_cli("void", "4", "--reason", "typo", "--actor", "zhao", "--role", "supervisor")
+    assert decision.returncode == 3 and "REF: record 4 (ShippedSameDay) cannot be voided" in decision.stderr
+    nothing = run_cli("void", "99", "--reason", "typo", "--role", "supervisor")
+    assert nothing.returncode == 3 and "REF: no record at position 99" in nothing.stderr
+    both = run_cli("void", "3", "--key", "k", "--reason", "typo")
+    assert both.returncode == 2
+    done = run_cli("void", "3", "--reason", "entered on the wrong order", "--actor", "wang", "--role",
+                   "shipping_clerk")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "voided record 3 (ParcelDispatched); 1 decision(s) withdrawn, 1 stored in their place\n"
+    explained = json.loads(run_cli("explain", "O-1", "--json").stdout)["decisions"]
+    withdrawn = next(d for d in explained if d["position"] == 4)
+    replacement = next(d for d in explained if d["type"] == "ShippedLate")
+    assert withdrawn["voided_by"] == 6 and withdrawn["replaced_by"] == [replacement["position"]]
+    # the order, its confirmation, the later dispatch that caused it, and the void it was stored by
+    assert [b["position"] for b in replacement["rests_on"]] == [1, 2, 5, 6]
+    text = run_cli("explain", "O-1").stdout
+    assert f"withdrawn; in its place: #{replacement['position']}" in text
+    history = run_cli("history", "O-1").stdout
+    assert "ParcelDispatched" in history and "[voided by #6]" in history
+    freed = run_cli("history", "S-1")  # the id is free again, its stream still there to read
+    assert freed.returncode == 0 and "RecordVoided" in freed.stdout
+    again = run_cli("void", "--key", s.key_of(first), "--reason", "again", "--role", "supervisor")
+    assert again.returncode == 3 and "REF: record 3 (ParcelDispatched) is already voided" in again.stderr
