@@ -254,15 +254,16 @@ class Ledger(Application[str]):
             return fund_view.report(cursor, self.latest_policy().zone)
 
     def kpi(self, by: str, as_of: datetime, first: date | None = None, last: date | None = None,
-            staff: bool = False, dues: list[int] | None = None) -> dict:
+            staff: bool = False, dues: list[int] | None = None, complaints_only: bool = False) -> dict:
         """`kpi --json`: figures per local period in the time zone of the latest adopted policy. `dues`: the
-        due times (micros) of the breaches as of `as_of`, for a caller asking several at once."""
+        due times (micros) of the breaches as of `as_of`, for a caller asking several at once; `complaints_only`:
+        kpi_view.report's."""
         zone = self.latest_policy().zone
         with self.reader.views() as cursor:
             if dues is None:
                 dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
             return kpi_view.report(cursor, by=by, zone=zone, first=first, last=last, breaches=dues,
-                                   per_staff=staff)
+                                   per_staff=staff, complaints_only=complaints_only)
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""

@@ -252,7 +252,8 @@ def _render(ledger: Any, as_of: datetime, head: Callable[[], str], lang: str) ->
     yield sla_section(breaches, shown_at)
     yield stock_section(ledger.stock(), shown_at)
     yield kpi_section(ledger, as_of, shown_at, dues)
-    yield staff_section(ledger.kpi("month", as_of, staff=True, dues=dues), ledger.fund(), shown_at)
+    yield staff_section(ledger.kpi("month", as_of, staff=True, dues=dues, complaints_only=True), ledger.fund(),
+                        shown_at)
     yield (h2(say("page_timelines"), shown_at) + "<p class='muted'>"
            + escape(say("page_timelines_note", at=shown_at, n=len(kept), others=len(cases) - len(kept))) + "</p>")
     yield from timelines(ledger, [case["case_id"] for case in cases if case["case_id"] in kept], zone)

@@ -126,6 +126,13 @@ def test_every_figure_equals_what_the_json_commands_print(made):
         for name in names:
             want = percent(row[name]) if name in ratios else shown(row[name])
             assert page.figures[f"kpi.{row['period']}.{name}"] == want, name
+    staff = json.loads(run("kpi", "--staff", "--as-of", AS_OF, "--json").stdout)["rows"]
+    penalised = [r for r in staff if r["complaints_upheld"] or r["penalties"] != "0.00"]
+    assert penalised and all(
+        (page.figures[f"staff.{r['period']}.{r['staff']}.complaints_upheld"],
+         page.figures[f"staff.{r['period']}.{r['staff']}.penalties"]) == (str(r["complaints_upheld"]), r["penalties"])
+        for r in penalised)
+    assert len([name for name in page.figures if name.startswith("staff.")]) == 2 * len(penalised)
     fund = json.loads(run("fund", "--json").stdout)
     assert page.figures["fund.balance"] == fund["balance"]
     assert [page.figures[f"fund.entries.{i}.amount"] for i in range(len(fund["entries"]))] == \

@@ -172,11 +172,15 @@ def sales_between(cursor: Any, start: int, end: int) -> tuple[int, int]:
 
 
 def report(cursor: Any, *, by: str, zone: tzinfo, first: date | None, last: date | None,
-           breaches: Iterable[int], per_staff: bool) -> dict[str, Any]:
+           breaches: Iterable[int], per_staff: bool, complaints_only: bool = False) -> dict[str, Any]:
     """`kpi --json`: one row per local period with something in it (per staff member and period with
     --staff), and the totals, over the whole history narrowed by `first` and `last` alone. `breaches` are
-    the due times (as stored) of the SLA breaches as of `kpi --as-of`, the one figure that time sets."""
+    the due times (as stored) of the SLA breaches as of `kpi --as-of`, the one figure that time sets.
+    `complaints_only`: the complaint figures alone (the report's staff section), no other table read."""
     label = LABEL[by]
+
+    def each(table: Any) -> Iterable[dict]:
+        return () if complaints_only else table.each(cursor)
     rows: dict[tuple[str, str], Tally] = defaultdict(Tally)  # (period, staff or "") -> tally
     total = Tally()
     local_day: dict[int, tuple[date, str]] = {}  # quarter hour -> its local date and period
@@ -207,31 +211,31 @@ def report(cursor: Any, *, by: str, zone: tzinfo, first: date | None, last: date
             total.n[name] += amount
         return period
 
-    for order in ORDERS.each(cursor):
+    for order in each(ORDERS):
         if per_staff:  # what each person entered, cancelled or not
             count(order["placed_at"], "orders", staff=order["actor"])
         elif order["cancelled_at"] is None:
             count(order["placed_at"], "orders")
             count(order["placed_at"], "sales", order["sales"])
-    for refund in REFUNDS.each(cursor):
+    for refund in each(REFUNDS):
         count(refund["at"], "refunds", refund["amount"])
-    for case in CASES.each(cursor):
+    for case in each(CASES):
         count(case["at"], "cases")
         if case["accepted"]:
             count(case["at"], "accepted")
-    for dispatch in DISPATCHES.each(cursor):
+    for dispatch in each(DISPATCHES):
         if dispatch["due"] is not None:
             count(dispatch["at"], "dispatches")
             if shipped_on_time(from_micros(dispatch["at"]), from_micros(dispatch["due"])):
                 count(dispatch["at"], "same_day")
-    for due in breaches:
+    for due in () if complaints_only else breaches:
         count(due, "breaches")
-    for review in REVIEWS.each(cursor):
+    for review in each(REVIEWS):
         period = count(review["at"], "review")
         if period is not None and not per_staff:
             rows[period, ""].reviews[review["rating"]] += 1
             total.reviews[review["rating"]] += 1
-    for contact in CONTACTS.each(cursor):
+    for contact in each(CONTACTS):
         period = count(contact["at"], "contact", staff=contact["actor"] if per_staff else "")
         if period is not None and per_staff:
             rows[period, contact["actor"]].contacted.add(contact["dispute_id"])

@@ -202,7 +202,12 @@ def breaches(cursor: Any, as_of: datetime, subject: str | None = None) -> list[d
 
     Times are stored values (microseconds); `DEADLINES.json` shows them."""
     t = micros(as_of)
-    where, params = "due IS NOT NULL AND due <= ? AND opened_at <= ?", [t, t]
+    # what the loop below would pass over anyway, left in the table: the void, the done before their due,
+    # the addresses confirmed before the dispatch with no change after (most rows of a long history)
+    where = ("due IS NOT NULL AND due <= ? AND opened_at <= ? AND (void_at IS NULL OR void_at > ?) "
+             "AND NOT (kind <> ? AND done_at IS NOT NULL AND done_at < due) "
+             "AND NOT (kind = ? AND changes IS NULL AND excused_at IS NOT NULL AND excused_at <= due)")
+    params = [t, t, t, ADDRESS, ADDRESS]
     if subject:
         where, params = where + " AND subject = ?", [*params, subject]
     found = []
