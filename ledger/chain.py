@@ -43,66 +43,55 @@ def parse_head(text: str) -> str:
 
 
 @dataclass
-class Stored:
-    """One event as stored, with the chain row written beside it (None where either is missing)."""
-
-    position: int
-    stream: str | None = None
-    version: int | None = None
-    topic: str | None = None
-    state: bytes | None = None
-    stream_hash: bytes | None = None
-    log_hash: bytes | None = None
-
-
-@dataclass
 class Verdict:
     head: str
     problem: str | None = None  # "tampered N: reason"
 
 
-def merge(events: Iterable[tuple], links: Iterable[tuple]) -> Iterator[Stored]:
+def merge(events: Iterable[tuple], links: Iterable[tuple]) -> Iterator[tuple]:
     """Events (position, stream, version, topic, state) and chain rows (position, stream_hash, log_hash),
-    both in position order, side by side."""
+    both in position order, side by side: (position, stream, version, topic, state, stream_hash, log_hash),
+    None where either is missing."""
     events, links = iter(events), iter(links)
     event, link = next(events, None), next(links, None)
     while event is not None or link is not None:
         if link is None or (event is not None and event[0] < link[0]):
-            yield Stored(*event)
+            yield (*event, None, None)
             event = next(events, None)
         elif event is None or link[0] < event[0]:
-            yield Stored(link[0], stream_hash=link[1], log_hash=link[2])
+            yield link[0], None, None, None, None, link[1], link[2]
             link = next(links, None)
         else:
-            yield Stored(*event, stream_hash=link[1], log_hash=link[2])
+            yield (*event, link[1], link[2])
             event, link = next(events, None), next(links, None)
 
 
-def verify(stored: Iterable[Stored], expect_head: str | None = None) -> Verdict:
+def verify(stored: Iterable[tuple], expect_head: str | None = None) -> Verdict:
+    """Each event (as `merge` gives them) checked against its chain row, in position order."""
     last_position, last_log = 0, GENESIS
     streams: dict[str, tuple[int, bytes]] = {}
     seen_expected = False
-    for item in stored:
-        p = item.position
-        if item.stream is None:
+    expected_at = expect_head.split(":", 1)[0] if expect_head is not None else None
+    for p, stream, version, topic, state, stored_hash, stored_log in stored:
+        if stream is None:
             return Verdict(head_text(last_position, last_log), f"tampered {p}: the event was removed")
-        if item.log_hash is None:
+        if stored_log is None:
             return Verdict(head_text(last_position, last_log), f"tampered {p}: an event without a hash was inserted")
-        version, previous = streams.get(item.stream, (0, GENESIS))
-        if item.version != version + 1:
+        known, previous = streams.get(stream, (0, GENESIS))
+        if version != known + 1:
             return Verdict(head_text(last_position, last_log),
-                           f"tampered {p}: {item.stream} jumps from version {version} to {item.version}")
-        stored_bytes = item.state if isinstance(item.state, bytes) else repr(item.state).encode()  # retyped by hand
-        stream_hash = stream_link(previous, str(item.stream), item.version, str(item.topic), stored_bytes)
-        if stream_hash != item.stream_hash:
+                           f"tampered {p}: {stream} jumps from version {known} to {version}")
+        stored_bytes = state if isinstance(state, bytes) else repr(state).encode()  # retyped by hand
+        stream_hash = stream_link(previous, str(stream), version, str(topic), stored_bytes)
+        if stream_hash != stored_hash:
             return Verdict(head_text(last_position, last_log), f"tampered {p}: the event was changed")
         log_hash = log_link(last_log, p, stream_hash)
-        if log_hash != item.log_hash:
+        if log_hash != stored_log:
             return Verdict(head_text(last_position, last_log),
                            f"tampered {p}: the log chain breaks here (an event was removed, inserted or moved)")
-        streams[item.stream] = (item.version, stream_hash)
+        streams[stream] = (version, stream_hash)
         last_position, last_log = p, log_hash
-        if expect_head is not None and expect_head.split(":", 1)[0] == str(p):
+        if expected_at == str(p):
             seen_expected = True
             if head_text(p, log_hash) != expect_head:
                 return Verdict(head_text(p, log_hash), f"tampered {p}: differs from the expected head {expect_head}")

@@ -245,10 +245,10 @@ class Reader:
             found = c.fetchone()
             events = self._paged(c, f"SELECT {self.position}, originator_id, originator_version, topic, state "
                                     f"FROM {self.events_table} WHERE {self.position} > ? "
-                                    f"ORDER BY {self.position} LIMIT ?")
+                                    f"ORDER BY {self.position} LIMIT ?", 5000)
             # a dropped chain table is tampering like an emptied one: every event is found without its hash
             links = self._paged(c, "SELECT position, stream_hash, log_hash FROM ledger_chain WHERE position > ? "
-                                   "ORDER BY position LIMIT ?") if found and found[0] else iter(())
+                                   "ORDER BY position LIMIT ?", 5000) if found and found[0] else iter(())
             return chain.verify(chain.merge(events, links), expect_head)
 
     @staticmethod
