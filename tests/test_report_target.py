@@ -107,3 +107,24 @@ def test_stored_text_cannot_reorder_the_page(store, tmp_path):
     shop.ledger.close()
     assert "\u202e" not in html and "\u2028" not in html
     assert "ok\\u202e00.01\\u2028next" in html
+
+
+@pytest.mark.parametrize("language, words", [
+    (None, ("店铺经营报告", "今日概况", "待退款", 'lang="zh-CN"')),
+    ("en", ("Shop report", "Today", "refunds owed", 'lang="en"')),
+])
+def test_the_page_speaks_chinese_unless_ledger_lang_asks_for_english(store, monkeypatch, language, words):
+    from datetime import datetime
+
+    from ledger import page as page_module
+
+    if language:
+        monkeypatch.setenv("LEDGER_LANG", language)
+    else:
+        monkeypatch.delenv("LEDGER_LANG", raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # the terminal's language is not the page's
+    shop = Shop(store)
+    shop.append(shipped_order("O-1"))
+    html = "".join(page_module.render(shop.ledger, datetime.fromisoformat("2026-11-20T00:00:00+08:00"), lambda: "h"))
+    shop.ledger.close()
+    assert all(word in html for word in words)
