@@ -927,8 +927,6 @@ def staff() -> None:
     """Staff accounts (SPEC section 14): who may append what is checked against who is signed in."""
 
 
-
-
 def new_password(from_stdin: bool) -> str:
     """A password read from standard input, or asked twice on the terminal; at least 10 characters."""
     from ledger.accounts import SHORTEST, WeakPassword, check_password

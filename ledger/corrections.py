@@ -50,6 +50,12 @@ def in_effect(positioned: Iterable[tuple[int, Event]], marks: dict[tuple[str, in
     return [(place[1], event) for place, event in kept]
 
 
+def streams_in_effect(found: dict[str, list[tuple[int, Event]]], marks: dict[tuple[str, int], int | None]
+                      ) -> dict[str, list[Event]]:
+    """Each stream's events (positioned, as stored) as the rules read them: a session's `events`."""
+    return {stream: [event for _, event in in_effect(events, marks)] for stream, events in found.items()}
+
+
 def as_caused(rests_on: Any) -> dict[str, Any]:
     """A stored replacement names the record that caused it first among what it rests on."""
     return {"caused_by": rests_on[0], "rests_on": tuple(rests_on[1:])}
@@ -182,9 +188,10 @@ def void(uow: Any, record: RecordVoided) -> Outcome:
         top[stream] = top.get(stream, 0) + 1
         return event.model_copy(update={"originator_id": stream, "originator_version": top[stream], "timestamp": now})
 
-    def mapped(made: Decision, caused_by: str, rests_on: tuple[str, ...] = ()) -> Decision:
+    def mapped(made: Decision, caused_by: str, to: dict[str, str], rests_on: tuple[str, ...] = ()) -> Decision:
+        """A recomputed decision with the refs it rests on turned into the store's (`to`)."""
         return made.model_copy(update={"caused_by": caused_by,
-                                       "rests_on": (*rests_on, *(refs.get(ref, ref) for ref in made.rests_on))})
+                                       "rests_on": (*rests_on, *(to.get(ref, ref) for ref in made.rests_on))})
 
     index = IndexRows()
     top[target.originator_id] += 1  # the void joins the voided record's stream; the line's record is what its key names
@@ -195,13 +202,11 @@ def void(uow: Any, record: RecordVoided) -> Outcome:
     policy_version = uow.policy_at(record.at).version
     for at, cause in [(position, target), *records]:
         before, made = stored.get(cause.ref, []), fresh.get(cause.ref, [])
-        if len(before) == len(made):
-            kept = dict(refs)
-            refs.update((new.ref, old.ref) for new, (_, old) in zip(made, before))
-            if all(comparable(old) == comparable(mapped(new, cause.ref)) for new, (_, old) in zip(made, before)):
+        if len(before) == len(made):  # the same decisions again? (one may rest on an earlier one of the cause's)
+            trial = {**refs, **{new.ref: old.ref for new, (_, old) in zip(made, before)}}
+            if all(comparable(old) == comparable(mapped(new, cause.ref, trial)) for new, (_, old) in zip(made, before)):
+                refs.update(trial)
                 continue
-            refs.clear()
-            refs.update(kept)
         for withdrawn_at, withdrawn in before:
             events.append(stamp(DecisionWithdrawn(
                 at=record.at, actor=record.actor, role=record.role, rule=rules.VOID, policy_version=policy_version,
@@ -210,7 +215,7 @@ def void(uow: Any, record: RecordVoided) -> Outcome:
         for new in made:
             if new.originator_id not in family:
                 raise AssertionError(f"{new.originator_id} is outside the family of {target.ref}")
-            replacement = stamp(mapped(new, record.ref, (cause.ref,)), new.originator_id)
+            replacement = stamp(mapped(new, record.ref, refs, (cause.ref,)), new.originator_id)
             refs[new.ref] = replacement.ref
             events.append(replacement)
             index.marks.append((replacement.originator_id, replacement.originator_version, at))

@@ -53,9 +53,6 @@ class Lookups:
     def _lookup(self, statement: str, values: Iterable[str]) -> list[tuple]:
         return select_among(self.c, statement, values)
 
-    def keys(self, keys: Iterable[str]) -> set[str]:
-        return set(self.keyed(keys))
-
     def keyed(self, keys: Iterable[str]) -> dict[str, tuple[str, int]]:
         """Where the records of these stored keys are: stream and version."""
         return {key: (stream, version) for key, stream, version in

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ledger.aggregates import PolicyBook, fold
-from ledger.corrections import MOVED, in_effect
+from ledger.corrections import streams_in_effect
 from ledger.events import Event
 from ledger.index import Lookups
 from ledger.policy import PolicyParams
@@ -29,6 +29,7 @@ class StoreSession(Lookups):
         self.raw = cursor
         self.mapper = mapper
         self.views_stale = False  # a void of this append: its views are rebuilt once it is decided
+        self.marked = super().voided_any()  # whether any event reads as voided: else no marks to look up
         self.pending: dict[str, str | None] = {}  # id -> parent, of the chunk being written
         self.registered: dict[str, tuple[str, str | None]] = {}  # stored ids the chunk's sealed records go via
         policies = fold(self.events(["policy"]).get("policy", [])) or PolicyBook()
@@ -47,7 +48,7 @@ class StoreSession(Lookups):
             raise LookupError(f"{id_} is a {found[0]}, not a {kind}")
         return found[1]
 
-    def positioned(self, streams: Iterable[str], personal: bool = False) -> dict[str, list[tuple[int, Event]]]:
+    def positioned(self, streams: Iterable[str]) -> dict[str, list[tuple[int, Event]]]:
         """Every event of these streams as stored, with its position, in version order (the rules read no
         personal field)."""
         recorder = self.recorder
@@ -55,15 +56,14 @@ class StoreSession(Lookups):
                             f"FROM {recorder.EVENTS} WHERE originator_id {{}}", streams)
         found: dict[str, list[tuple[int, Event]]] = {}
         for notification in recorder.notifications(sorted(rows, key=lambda row: (row[1], row[2]))):
-            event = self.mapper.to_domain_event(notification, personal=personal)
+            event = self.mapper.to_domain_event(notification, personal=False)
             found.setdefault(notification.originator_id, []).append((notification.id, event))
         return found
 
     def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
         """The streams in effect (corrections.py): as the rules read them after any void."""
         found = self.positioned(streams)
-        marks = self.marks(found) if found else {}
-        return {stream: [event for _, event in in_effect(events, marks)] for stream, events in found.items()}
+        return streams_in_effect(found, self.marks(found) if found and self.marked else {})
 
     def record_at(self, stream: str, version: int) -> tuple[int, Any, bool]:
         """A stored record with its personal fields as far as they can still be read, its position, and
@@ -75,6 +75,9 @@ class StoreSession(Lookups):
         self.c.execute("SELECT follows FROM ledger_voided WHERE stream = ? AND version = ?", (stream, version))
         mark = self.c.fetchone()
         return notification.id, self.mapper.to_domain_event(notification, personal=True), bool(mark) and mark[0] is None
+
+    def voided_any(self) -> bool:
+        return self.marked
 
     def all_streams(self) -> list[str]:
         self.c.execute(f"SELECT DISTINCT originator_id FROM {self.recorder.EVENTS}")
@@ -104,6 +107,7 @@ class StoreSession(Lookups):
         self.recorder.insert(self.raw, stored)
         self.write_index(index)
         self.views_stale = self.views_stale or bool(index.marks)
+        self.marked = self.marked or bool(index.marks)
         if not self.views_stale:
             self.projector.apply(facts)
         self.pending = {}

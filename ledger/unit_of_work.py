@@ -160,7 +160,6 @@ class UnitOfWork:
         self.versions: dict[str, int] = {}  # streams a void left reading as empty: where they stand
         self.decisions = 0
         self.made: list[Event] = []  # what the record being decided made
-        self.voided_any = session.voided_any()
         self.policies = self._policy_book()
         self._start_chunk()
 
@@ -220,7 +219,7 @@ class UnitOfWork:
         position, stored, voided = self.session.record_at(*held)
         fields = differing(stored, line.record) if line.record is not None else []
         if fields:
-            raise LineError(line.number, Refused("KEY", say("key_differs", name=line.key, fields=", ".join(fields),
+            raise LineError(line.number, Refused(rules.KEY, say("key_differs", name=line.key, fields=", ".join(fields),
                                                             position=position)))
         return voided
 
@@ -268,7 +267,7 @@ class UnitOfWork:
         streams = {f"{seen[0]}:{id_}" for id_, seen in self.ids.items() if seen}
         streams |= {f"{kind}:{child}" for children in self.stored_children.values() for child, kind in children}
         streams |= {f"{kind}:{id_}" for id_, (kind, _) in owners.items()}
-        if self.voided_any:  # a record may open a stream whose earlier events were all voided
+        if session.voided_any():  # a record may open a stream whose earlier events were all voided
             streams |= {record.stream for record in records if not isinstance(record, RecordVoided)}
         missing = streams - self.aggregates.keys()
         loaded = session.events(missing)
@@ -321,7 +320,6 @@ class UnitOfWork:
         self.aggregates.clear()
         self.versions.clear()
         self._forget_lookups()
-        self.voided_any = True
         self.policies = self._policy_book()
 
     def _policy_book(self) -> PolicyBook:

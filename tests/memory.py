@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ledger.aggregates import PolicyBook, fold
-from ledger.corrections import in_effect
+from ledger.corrections import in_effect, streams_in_effect
 from ledger.events import Event
 from ledger.index import streams_of
 from ledger.unit_of_work import Appended, IndexRows, UnitOfWork
@@ -79,8 +79,7 @@ class MemorySession:
 
     def events(self, streams: Iterable[str]) -> dict[str, list[Event]]:
         found = self.positioned(streams)
-        marks = self.marks(found)
-        return {s: [event for _, event in in_effect(events, marks)] for s, events in found.items()}
+        return streams_in_effect(found, self.marks(found))
 
     def forget_customer(self, customer: str) -> None:
         """Nothing is sealed in memory: the record alone is kept."""

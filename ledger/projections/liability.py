@@ -121,15 +121,12 @@ def _add(p, case_id: str, column: str, amount: int) -> None:
     p.row(CASES, case_id)[column] += amount
 
 
-def _touched(p, e: dict) -> None:
+@on("ReturnInspected", "ExchangeDelayNotified", "SupervisorRuled", "ReturnEscalated")
+def touched(p, e: dict) -> None:
+    """The case's latest `at` (the other case events' handlers call this too)."""
     case = p.row(CASES, e["case_id"])
     at = micros(e["at"])
     case["last_at"] = at if case["last_at"] is None else max(case["last_at"], at)
-
-
-@on("ReturnInspected", "ExchangeDelayNotified", "SupervisorRuled", "ReturnEscalated")
-def touched(p, e: dict) -> None:
-    _touched(p, e)
 
 
 @on("ShippingCostAssigned")
@@ -141,7 +138,7 @@ def payer(p, e: dict) -> None:
 @on("ReturnParcelReceived")
 def parcel(p, e: dict) -> None:
     _add(p, e["case_id"], "return_postage", cents_of(e["postage"]))
-    _touched(p, e)
+    touched(p, e)
 
 
 @on("ReturnParcelRefused")
@@ -152,7 +149,7 @@ def parcel_refused(p, e: dict) -> None:
 @on("ExchangeShipped")
 def reshipped(p, e: dict) -> None:
     _add(p, e["case_id"], "reship_postage", cents_of(e["postage"]))
-    _touched(p, e)
+    touched(p, e)
 
 
 @on("RefundApproved")
@@ -169,7 +166,7 @@ def refunded(p, e: dict) -> None:
         _order(p, e["order_id"], e)["refunded"] += cents_of(e["amount"])
     else:
         _add(p, e["case_id"], "refunded", cents_of(e["amount"]))
-        _touched(p, e)
+        touched(p, e)
 
 
 def figures(row: dict) -> dict:
