@@ -63,3 +63,14 @@ def meaning(decision: Any, zone: tzinfo) -> str:
 
 def answer(decisions: list[Any], zone: tzinfo) -> list[str]:
     return [f"{type(d).__name__} ({d.rule})" + (f": {text}" if (text := meaning(d, zone)) else "") for d in decisions]
+
+
+def reply(ledger: Any, result: Any) -> list[str]:
+    """What the ledger tells the writer of one record (`add`, the desk): each decision it caused, and each SKU
+    an order takes below zero."""
+    lines = answer(result.answer, ledger.latest_policy().zone)
+    if type(result.last).__name__ == "OrderPlaced":
+        for sku in dict.fromkeys(line.sku for line in result.last.lines):
+            lines += [say("stock_below", sku=sku, available=row["available"]) for row in ledger.stock(sku)
+                      if row["available"] < 0]
+    return lines

@@ -304,16 +304,10 @@ def add(ledger, type_: str, words: tuple[str, ...], future: bool) -> None:
 
 
 def tell(ledger, result) -> None:
-    """What the ledger decided on a person's one record, and an order that takes stock below zero."""
-    from ledger.answers import answer
+    from ledger.answers import reply
 
-    for line in answer(result.answer, ledger.latest_policy().zone):
+    for line in reply(ledger, result):
         click.echo(printable(f"  {line}"))
-    if type(result.last).__name__ == "OrderPlaced":
-        for sku in dict.fromkeys(line.sku for line in result.last.lines):
-            for row in ledger.stock(sku):
-                if row["available"] < 0:
-                    click.echo(printable("  " + say("stock_below", sku=sku, available=row["available"])))
 
 
 @cli.group(name="import")
@@ -467,7 +461,7 @@ def liability(reader, case_id: str | None, order_id: str | None, outstanding_onl
               last: str | None, as_json: bool) -> None:
     """Shipping-cost and refund liability per accepted case and per order that did not reach its buyer
     (cancelled, returned to sender or lost), with totals."""
-    since, until = local_days(reader.policy.zone, first, last)
+    since, until = asked_of(queries().local_days, reader.policy.zone, first, last)
     report = reader.liability(case_id, order_id, outstanding_only=outstanding_only, since=since, until=until)
     if as_json:
         emit_json(report)
@@ -496,27 +490,13 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
         as_json: bool) -> None:
     """What someone still has to do at T: each thing with its rule, who does it, when it is due and whether
     it is overdue, soonest first; the mirror of `sla --open`, which lists what is already late."""
-    from datetime import datetime
-
     from ledger.answers import left
-    from ledger.projections import due as due_view
-    from ledger.words import role_of
 
     at = parse_as_of(as_of)
-    unknown = [kind for kind in kinds if kind not in due_view.KINDS]
-    if unknown:
-        raise Failure(say("unknown_kind", kind=quote(unknown[0]), kinds=", ".join(due_view.KINDS)), INVALID)
-    try:
-        horizon = at + due_view.parse_within(within) if within else None
-    except ValueError as error:
-        raise Failure(str(error), INVALID) from None
-    wanted_roles = {role_of(role) for role in roles}
-    items = [item for item in reader.due(at)
-             if (not kinds or item["kind"] in kinds) and (not wanted_roles or item["role"] in wanted_roles)
-             and (horizon is None or (item["due"] is not None and datetime.fromisoformat(item["due"]) <= horizon))]
-    counts = {kind: sum(item["kind"] == kind for item in items) for kind in due_view.KINDS}
+    report = asked_of(queries().due_report, reader, at, within, roles, kinds)
+    items, counts = report["items"], report["counts"]
     if as_json:
-        emit_json({"as_of": at.astimezone(reader.policy.zone).isoformat(), "counts": counts, "items": items})
+        emit_json(report)
         return
     from ledger.projections.columns import minute
     from ledger.tables import table, wrap
@@ -585,21 +565,14 @@ def sla_kinds(ctx, param, incomplete: str) -> list[str]:
 def sla(reader, as_of: str | None, subject: str | None, kinds: tuple[str, ...], open_only: bool, first: str | None,
         last: str | None, as_json: bool) -> None:
     """SLA breaches as of T, by due time, with a count per kind."""
-    from ledger.projections.sla import DEADLINES, KINDS
-
-    unknown = [kind for kind in kinds if kind not in KINDS]
-    if unknown:
-        raise Failure(say("unknown_kind", kind=quote(unknown[0]), kinds=", ".join(KINDS)), INVALID)
     t = parse_as_of(as_of)
-    zone = reader.policy.zone
-    since, until = local_days(zone, first, last)
-    rows = [row for row in reader.breaches(t, subject) if (not kinds or row["kind"] in kinds)
-            and (not open_only or row["done_at"] is None) and within_days(row["due"], since, until)]
-    counts = {kind: sum(row["kind"] == kind for row in rows) for kind in KINDS}
+    report = asked_of(queries().sla_report, reader, t, subject, kinds, open_only, first, last)
+    rows, counts, zone = report["breaches"], report["counts"], reader.policy.zone
     if as_json:
-        emit_json({"as_of": t.astimezone(zone).isoformat(), "counts": counts, "breaches": rows})
+        emit_json(report)
         return
     from ledger.projections.columns import minute, text_table
+    from ledger.projections.sla import DEADLINES
 
     click.echo(say("sla_head", at=minute(t.astimezone(zone).isoformat()), n=len(rows)) + "\n")
     if rows:
@@ -615,39 +588,18 @@ def tally(counts: dict[str, int]) -> str:
                                                                      for name, n in counts.items())))
 
 
-def parse_date(value: str | None, option: str):
-    from datetime import date
+def queries():
+    from ledger import queries
 
-    if value is None:
-        return None
+    return queries
+
+
+def asked_of(question, *args):
+    """A shared question (queries.py); an option it cannot take is invalid input."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Failure(say("date_bad", option=option, value=quote(value)), INVALID) from None
-
-
-def local_days(zone, first: str | None, last: str | None) -> tuple[int | None, int | None]:
-    """--from and --to, local dates both counted, as the micros of [first's midnight, the midnight after last)."""
-    from datetime import datetime, time, timedelta
-
-    from ledger.values import micros
-
-    def midnight(day) -> int:
-        return micros(datetime.combine(day, time(), zone))
-
-    start, end = parse_date(first, "--from"), parse_date(last, "--to")
-    return (midnight(start) if start else None), (midnight(end + timedelta(days=1)) if end else None)
-
-
-def within_days(stamp: str | None, since: int | None, until: int | None) -> bool:
-    from datetime import datetime
-
-    from ledger.values import micros
-
-    if since is None and until is None:
-        return True
-    at = micros(datetime.fromisoformat(stamp)) if stamp else None
-    return at is not None and (since is None or at >= since) and (until is None or at < until)
+        return question(*args)
+    except queries().BadQuery as error:
+        raise Failure(str(error), INVALID) from None
 
 
 @cli.command()
@@ -662,7 +614,8 @@ def within_days(stamp: str | None, since: int | None, until: int | None) -> bool
 def kpi(ledger, by: str, first: str | None, last: str | None, as_of: str | None, staff: bool, as_json: bool) -> None:
     """Performance figures per local period (业绩): sales, orders, average order value, refunds, returns,
     same-day rate, breaches, satisfaction, complaints and penalties, against the targets."""
-    report = ledger.kpi(by, parse_as_of(as_of), parse_date(first, "--from"), parse_date(last, "--to"), staff)
+    report = ledger.kpi(by, parse_as_of(as_of), asked_of(queries().parse_date, first, "--from"),
+                        asked_of(queries().parse_date, last, "--to"), staff)
     if as_json:
         emit_json(report)
         return

@@ -1,0 +1,101 @@
+"""The questions the command line and the desk both ask of the views, each answered as its command's JSON
+(SPEC sections 8 and 15): one place for the filters, so that `ledger due --json` and `GET /api/due` (and the
+待办 page) never part."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from ledger.messages import say
+from ledger.values import micros, quote
+
+DEFAULT_IDS = {"order": "O-1001", "shipment": "S-1001", "case": "C-1001", "dispute": "D-1001", "complaint": "K-1001"}
+SHOP_ID = re.compile(r"([A-Za-z]+-?)(\d+)")  # the shop's own ids: letters, a dash, digits (not a platform's)
+
+
+class BadQuery(ValueError):
+    """An option the question cannot take (exit 2, HTTP 422); the message names it."""
+
+
+def due_report(reader: Any, at: datetime, within: str | None = None, roles: tuple[str, ...] = (),
+               kinds: tuple[str, ...] = ()) -> dict:
+    """`due --json`: the items at `at`, of these roles and kinds (all when empty), due within `within`."""
+    from ledger.projections import due as due_view
+    from ledger.words import role_of
+
+    unknown = [kind for kind in kinds if kind not in due_view.KINDS]
+    if unknown:
+        raise BadQuery(say("unknown_kind", kind=quote(unknown[0]), kinds=", ".join(due_view.KINDS)))
+    try:
+        horizon = at + due_view.parse_within(within) if within else None
+    except ValueError as error:
+        raise BadQuery(str(error)) from None
+    wanted_roles = {role_of(role) for role in roles}
+    items = [item for item in reader.due(at)
+             if (not kinds or item["kind"] in kinds) and (not wanted_roles or item["role"] in wanted_roles)
+             and (horizon is None or (item["due"] is not None and datetime.fromisoformat(item["due"]) <= horizon))]
+    counts = {kind: sum(item["kind"] == kind for item in items) for kind in due_view.KINDS}
+    return {"as_of": at.astimezone(reader.policy.zone).isoformat(), "counts": counts, "items": items}
+
+
+def sla_report(reader: Any, at: datetime, subject: str | None = None, kinds: tuple[str, ...] = (),
+               open_only: bool = False, first: str | None = None, last: str | None = None) -> dict:
+    """`sla --json`: the breaches as of `at`, of these kinds, open ones only, due between local dates."""
+    from ledger.projections.sla import KINDS
+
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        raise BadQuery(say("unknown_kind", kind=quote(unknown[0]), kinds=", ".join(KINDS)))
+    zone = reader.policy.zone
+    since, until = local_days(zone, first, last)
+    rows = [row for row in reader.breaches(at, subject) if (not kinds or row["kind"] in kinds)
+            and (not open_only or row["done_at"] is None) and within_days(row["due"], since, until)]
+    counts = {kind: sum(row["kind"] == kind for row in rows) for kind in KINDS}
+    return {"as_of": at.astimezone(zone).isoformat(), "counts": counts, "breaches": rows}
+
+
+def parse_date(value: str | None, option: str):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadQuery(say("date_bad", option=option, value=quote(value))) from None
+
+
+def local_days(zone: Any, first: str | None, last: str | None) -> tuple[int | None, int | None]:
+    """--from and --to, local dates both counted, as the micros of [first's midnight, the midnight after last)."""
+    def midnight(day) -> int:
+        return micros(datetime.combine(day, time(), zone))
+
+    start, end = parse_date(first, "--from"), parse_date(last, "--to")
+    return (midnight(start) if start else None), (midnight(end + timedelta(days=1)) if end else None)
+
+
+def within_days(stamp: str | None, since: int | None, until: int | None) -> bool:
+    if since is None and until is None:
+        return True
+    at = micros(datetime.fromisoformat(stamp)) if stamp else None
+    return at is not None and (since is None or at >= since) and (until is None or at < until)
+
+
+def next_id(reader: Any, kind: str) -> str:
+    """The id a new order, shipment, case, dispute or complaint takes: the next after the highest of the shop's
+    pattern (`O-1099` -> `O-1100`, its digits' width kept), a platform's ids aside; `O-1001` in a new shop."""
+    with reader.reading() as cursor:
+        cursor.execute("SELECT id FROM ledger_ids WHERE kind = ?", (kind,))
+        taken = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT id FROM ledger_freed_ids WHERE kind = ?", (kind,))
+        taken |= {row[0] for row in cursor.fetchall()}  # a voided one's id is not given out again
+    shop = [(int(m[2]), m[1], len(m[2])) for id_ in taken if (m := SHOP_ID.fullmatch(id_))]
+    if not shop:
+        return DEFAULT_IDS[kind]
+    number, prefix, width = max(shop)
+    while True:
+        number += 1
+        candidate = f"{prefix}{number:0{width}d}"
+        if candidate not in taken:
+            return candidate
