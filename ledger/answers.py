@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from ledger.messages import say, word
+from ledger.messages import say, shown, word
 
 
 def clock(moment: datetime, zone: tzinfo) -> str:
@@ -74,3 +74,9 @@ def reply(ledger: Any, result: Any) -> list[str]:
             lines += [say("stock_below", sku=sku, available=row["available"]) for row in ledger.stock(sku)
                       if row["available"] < 0]
     return lines
+
+
+def due_tally(report: dict) -> str:
+    """The line under the 待办 list: how many things in all, and of each kind."""
+    return say("to_do", n=len(report["items"]), each=", ".join(f"{shown('kind', kind)} {n}"
+                                                               for kind, n in report["counts"].items()))

@@ -381,8 +381,8 @@ def _advancing(lines, advance):
         yield line
 
 
-def history_of(reader, id_: str, grounds: bool = False):
-    found = reader.history(id_, grounds=grounds)
+def history_of(reader, id_: str):
+    found = reader.history(id_)
     if found is None:
         raise Failure(say("unknown_id", id=quote(id_)), INVALID)
     return found
@@ -403,9 +403,6 @@ def history(reader, id_: str, as_json: bool) -> None:
                                              n=len(timeline.entries))))
 
 
-EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
-
-
 @cli.command()
 @click.argument("id_", metavar="ID")
 @json_option
@@ -413,17 +410,12 @@ EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
 def explain(reader, id_: str, as_json: bool) -> None:
     """Each decision on an order, case, dispute, complaint or staff member with its rule, policy and the
     events it rests on."""
-    kind, timeline = history_of(reader, id_, grounds=True)
-    if kind not in EXPLAINED:
+    found = queries().explanation(reader, id_)
+    if found is None:
+        raise Failure(say("unknown_id", id=quote(id_)), INVALID)
+    kind, timeline, about = found
+    if kind not in queries().EXPLAINED:
         raise Failure(say("not_explained", id=quote(id_), kind=shown("kind", kind)), INVALID)
-    if kind in ("case", "dispute"):  # what the rules read: the whole order
-        _, timeline = history_of(reader, reader.kind_of(id_)[1])
-    if kind == "complaint":
-        def about(decision) -> bool:
-            return decision.state.get("complaint_id") == id_
-    else:
-        def about(decision) -> bool:
-            return decision.stream == f"{kind}:{id_}"
     if as_json:
         emit_json(timeline.explain_json(about))
     else:
@@ -490,11 +482,11 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
         as_json: bool) -> None:
     """What someone still has to do at T: each thing with its rule, who does it, when it is due and whether
     it is overdue, soonest first; the mirror of `sla --open`, which lists what is already late."""
-    from ledger.answers import left
+    from ledger.answers import due_tally, left
 
     at = parse_as_of(as_of)
     report = asked_of(queries().due_report, reader, at, within, roles, kinds)
-    items, counts = report["items"], report["counts"]
+    items = report["items"]
     if as_json:
         emit_json(report)
         return
@@ -504,8 +496,7 @@ def due(reader, as_of: str | None, within: str | None, roles: tuple[str, ...], k
     rows = [[shown("kind", item["kind"]), item["subject"], item["rule"], shown("role", item["role"]),
              minute(item["due"]) if item["due"] else "", left(at, item["due"])] for item in items]
     click.echo(table([heading(name) for name in ("kind", "subject", "rule", "role", "due", "left")], rows) + "\n")
-    click.echo(wrap(say("to_do", n=len(items), each=", ".join(f"{shown('kind', kind)} {n}"
-                                                           for kind, n in counts.items()))))
+    click.echo(wrap(due_tally(report)))
 
 
 @cli.command()
@@ -873,6 +864,27 @@ def export(ledger) -> None:
     out = sys.stdout.buffer
     for record in ledger.records():
         out.write(orjson.dumps(record_json(record)) + b"\n")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="the address to listen on")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="the port")
+@store_option
+def serve(ledger, host: str, port: int) -> None:
+    """The desk: a web application for the shop's staff over this store, with a JSON API under /api/
+    (a store with staff accounts only). Ctrl+C stops it."""
+    if not ledger.has_accounts():
+        raise Failure(say("serve_no_accounts"), INVALID)
+    import uvicorn
+
+    from ledger.desk.app import create_app
+
+    app = create_app(ledger)
+    click.echo(say("serving", host=host, port=port), err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    except SystemExit as stopped:  # uvicorn could not listen (the port taken): it has said why
+        raise Failure(say("serve_failed", host=host, port=port), FAILED) from stopped
 
 
 @cli.group()

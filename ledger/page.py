@@ -144,10 +144,11 @@ def write(ledger: Any, as_of: datetime, path: Path, protected: Iterable[tuple[Pa
 
 
 @contextmanager
-def chain_check(store: Any) -> Iterator[Callable[[], str]]:
+def chain_check(store: Any, start: str = "fork") -> Iterator[Callable[[], str]]:
     """`verify`, run by a child process on its own connection to `store`; yields what waits for its head
-    (raising Refused when the chain is tampered with)."""
-    context = multiprocessing.get_context("fork")
+    (raising Refused when the chain is tampered with). `start`: how the child starts; a process with threads
+    of its own (the desk) spawns it, since a forked child may inherit a lock another thread held."""
+    context = multiprocessing.get_context(start)
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_verify, args=(store, send), daemon=True)
     child.start()
@@ -220,11 +221,11 @@ RATIOS = ("return_rate", "same_day_rate", "satisfaction", "achieved")  # shown a
 RECENT = timedelta(days=31)  # a case touched since then keeps its timeline on the page
 
 
-def render(ledger: Any, as_of: datetime, head: Callable[[], str]) -> Iterator[str]:
+def render(ledger: Any, as_of: datetime, head: Callable[[], str], language: str | None = None) -> Iterator[str]:
     """The page as of `as_of`, piece by piece, in the page's language (Chinese unless LEDGER_LANG=en): the
     owner's summary, liability, SLA, stock, KPIs, staff and the fund, the timelines of the open and recent
     cases, and the auditor's section with the chain's head."""
-    language = messages.page_language()
+    language = language or messages.page_language()
     with messages.speaking(language):
         yield from _render(ledger, as_of, head, "zh-CN" if language == messages.ZH else "en")
 

@@ -99,3 +99,52 @@ def next_id(reader: Any, kind: str) -> str:
         candidate = f"{prefix}{number:0{width}d}"
         if candidate not in taken:
             return candidate
+
+
+EXPLAINED = ("order", "case", "dispute", "complaint", "staff")
+
+
+def explanation(reader: Any, id_: str) -> tuple[str, Any, Any] | None:
+    """What `explain ID` shows: (the kind of ID, the timeline its decisions are read from, which decisions are
+    about it); None for an unknown id. A case's or dispute's decisions are read with their whole order (what
+    the rules read), a complaint's penalty with what it rests on."""
+    found = reader.history(id_, grounds=True)
+    if found is None:
+        return None
+    kind, timeline = found
+    if kind in ("case", "dispute"):
+        _, timeline = reader.history(reader.kind_of(id_)[1])
+    if kind == "complaint":
+        def about(decision: Any) -> bool:
+            return decision.state.get("complaint_id") == id_
+    else:
+        def about(decision: Any) -> bool:
+            return decision.stream == f"{kind}:{id_}"
+    return kind, timeline, about
+
+
+def explained(reader: Any, id_: str) -> dict | None:
+    """`explain --json` of ID, or None where ID has nothing to explain."""
+    found = explanation(reader, id_)
+    if found is None or found[0] not in EXPLAINED:
+        return None
+    _, timeline, about = found
+    return timeline.explain_json(about)
+
+
+def cases_of_parcel(reader: Any, text: str) -> list[str]:
+    """The cases a parcel in the clerk's hand belongs to (`find` by its tracking number): a returned parcel's
+    own case, or the cases of the order a dispatched parcel went out for."""
+    cases: dict[str, None] = {}
+    for match in reader.find(text):
+        if match["kind"] == "case":
+            cases[match["id"]] = None
+        elif match["kind"] == "shipment":
+            with reader.reading() as cursor:
+                cursor.execute("SELECT parent FROM ledger_ids WHERE id = ? AND kind = 'shipment'", (match["id"],))
+                order = cursor.fetchone()
+                if order and order[0]:
+                    cursor.execute("SELECT id FROM ledger_ids WHERE kind = 'case' AND parent = ? ORDER BY id",
+                                   (order[0],))
+                    cases.update((row[0], None) for row in cursor.fetchall())
+    return list(cases)

@@ -122,7 +122,7 @@ class Timeline:
         parts = []
         for name, value in data.items():
             if isinstance(value, list):
-                value = ", ".join(_line(item) for item in value)
+                value = ", ".join(line_text(item) for item in value)
             elif isinstance(value, bool):
                 value = yes_no(value)
             elif isinstance(value, dict):
@@ -199,7 +199,7 @@ class Timeline:
                 and e.state.get(subject[0]) == subject[1]]
 
 
-def _line(item: Any) -> str:
+def line_text(item: Any) -> str:
     if isinstance(item, dict) and "sku" in item:
         price = f" @ {item['unit_price']}" if "unit_price" in item else ""
         return f"{item['quantity']} x {item['sku']}{price}"

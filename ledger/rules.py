@@ -322,6 +322,12 @@ def check_refund_approved(subject: str, amount: Decimal, approved: Decimal, refu
 
 # AU-1 重大纠纷问题需申报主管处理 ------------------------------------------------------------------
 
+# what only a supervisor appends (AU-1, and AU-3's CustomerForgotten): the desk offers their forms to supervisors
+# alone, and its API answers 403 for them before the aggregates, which check each, would refuse them
+SUPERVISOR_RECORDS = frozenset({"SupervisorRuled", "ComplaintRuled", "PolicyAdopted", "StaffWageSet", "TargetSet",
+                                "FundSpent", "StaffEnrolled", "StaffRoleChanged", "StaffLeft", "CustomerForgotten"})
+
+
 @rule("AU-1")
 def check_supervisor(record_type: str, role: str) -> None:
     if role != "supervisor":

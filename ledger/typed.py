@@ -40,13 +40,13 @@ def required(cls: type[Record]) -> list[str]:
     return [name for name in keys_of(cls) if cls.model_fields[name].is_required()]
 
 
-def _kinds(annotation: Any) -> set[Any]:
+def kinds(annotation: Any) -> set[Any]:
     """The plain types a field's annotation admits (Optional and Annotated unwrapped)."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _kinds(typing.get_args(annotation)[0])
+        return kinds(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
-        return {kind for arg in typing.get_args(annotation) for kind in _kinds(arg)}
+        return {kind for arg in typing.get_args(annotation) for kind in kinds(arg)}
     return {origin or annotation}
 
 
@@ -73,20 +73,20 @@ def parse_lines(text: str) -> list[dict[str, Any]]:
 def value(cls: type[Record], name: str, text: str) -> Any:
     if name == "lines":
         return parse_lines(text)
-    kinds = _kinds(cls.model_fields[name].annotation)
-    if bool in kinds:
+    admitted = kinds(cls.model_fields[name].annotation)
+    if bool in admitted:
         if text.strip() in YES_NO:
             return YES_NO[text.strip()]
         if text.lower() not in ("true", "false", "yes", "no"):
             raise Invalid(f"{name}: must be true or false (or 是 / 否), got {quote(text)}")
         return text.lower() in ("true", "yes")
-    if Decimal in kinds:
+    if Decimal in admitted:
         return money(text)
-    if int in kinds:
+    if int in admitted:
         if not WHOLE.fullmatch(text):
             raise Invalid(f"{name}: must be a whole number, got {quote(text)}")
         return int(text)
-    if any(isinstance(kind, type) and issubclass(kind, BaseModel) for kind in kinds):
+    if any(isinstance(kind, type) and issubclass(kind, BaseModel) for kind in admitted):
         try:  # params of a PolicyAdopted: {"return_window_days": 10}; read as a record is (no NaN, no null)
             return parse_json(text)
         except Invalid as error:
@@ -148,13 +148,15 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+def literals(annotation: Any) -> list[str]:
+    """The values a Literal field (or an Optional one) allows."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(v) for v in typing.get_args(annotation)]
+    return [v for arg in typing.get_args(annotation) for v in literals(arg)]
+
+
 def allowed(type_: str, cls: type[BaseModel], key: str) -> str:
     """A key's allowed values, with the shop's words for them: `=phone|chat(电话,旺旺,聊天)`."""
-    def literals(annotation: Any) -> list[str]:
-        if typing.get_origin(annotation) is typing.Literal:
-            return [str(v) for v in typing.get_args(annotation)]
-        return [v for arg in typing.get_args(annotation) for v in literals(arg)]
-
     annotation = cls.model_fields[key].annotation
     if annotation is bool:
         return "=true|false(" + ",".join(YES_NO) + ")"
