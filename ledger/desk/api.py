@@ -175,7 +175,7 @@ def fund(request: Request, signed: Account = Depends(account)) -> Response:
     return _answer(request.app.state.desk.ledger.fund)
 
 
-@router.get("/history/{id_}")
+@router.get("/history/{id_:path}")
 def history(request: Request, id_: str, signed: Account = Depends(account)) -> Response:
     """`ledger history ID --json`."""
     found = request.app.state.desk.ledger.reader.history(id_)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import io
 import secrets
+from urllib.parse import urlencode
 from datetime import datetime, timezone
 from typing import Any
 
@@ -178,7 +179,7 @@ def _done_with(item: dict, account: Any) -> str | None:
     type_, key = DONE_WITH[item["kind"]]
     if type_ in SUPERVISOR_RECORDS and account.role != "supervisor":
         return None
-    return f"/new/{type_}?{key}={item['subject']}"
+    return f"/new/{type_}?{urlencode({key: item['subject']})}"
 
 
 @router.get("/find")
@@ -273,7 +274,7 @@ def _submit(request: Request, type_: str, form: dict[str, str]) -> Response:
 
 # -- the page of a thing --------------------------------------------------------------------------
 
-@router.get("/history/{id_}")
+@router.get("/history/{id_:path}")
 def history(request: Request, id_: str) -> Response:
     session, account = signed_in(request)
     reader = desk(request).ledger.reader
