@@ -125,6 +125,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "api_unauthorized": ("no token or a bad one: send Authorization: Bearer TOKEN (ledger staff token NAME)",
                          "没有令牌或令牌不对：请发送 Authorization: Bearer 令牌（ledger staff token 用户名）"),
     "api_empty": ("no record in the request", "请求中没有记录"),
+    "api_head": ("The JSON API", "JSON 接口"),
+    "api_note": ("For scripts: send Authorization: Bearer TOKEN (ledger staff token NAME); each view answers the "
+                 "JSON of its command.", "供脚本使用：发送 Authorization: Bearer 令牌（ledger staff token 用户名）；"
+                 "每个视图返回对应命令的 JSON。"),
+    "api_method": ("method", "方法"), "api_path": ("path", "路径"), "api_statuses": ("statuses", "状态码"),
     "no_account": ("no account {name}", "没有账号 {name}"),
     "not_yours": ("AU-1: only {name} themself or a supervisor may do that", "AU-1：只有 {name} 本人或主管可以这样做"),
     "accounts": ("{n} account(s)", "{n} 个账号"),

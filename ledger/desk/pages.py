@@ -112,6 +112,12 @@ def switch_language(request: Request, to: str = ZH, back: str = "/") -> Response
     return answer
 
 
+@router.get("/api")
+def api_page(request: Request) -> Response:
+    """The API's own page, read from its OpenAPI schema (served here, not from outside)."""
+    return page(request, "api.html", {"schema": request.app.openapi()})
+
+
 # -- signing in -----------------------------------------------------------------------------------
 
 @router.get("/login")
