@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import orjson
 import pytest
@@ -233,12 +234,16 @@ def test_a_refused_record_says_its_rule_and_stores_nothing(ledger):
     assert "什么也没有存" in answer.text and records(ledger) == before
 
 
-def test_a_form_submitted_twice_with_its_key_stores_one(ledger):
+def test_a_form_sent_twice_stores_one_record_and_a_new_form_another(ledger):
     lily = person(ledger, "lily")
-    first = lily.submit("OrderNoted", order_id="O-1001", note="回访", key="desk:note:1")
-    second = lily.submit("OrderNoted", order_id="O-1001", note="回访", key="desk:note:1")
+    key = re.search(r'name="key" value="([^"]+)"', lily.get("/new/OrderNoted").text)[1]
+    first = lily.submit("OrderNoted", order_id="O-1001", note="回访", key=key)
+    second = lily.submit("OrderNoted", order_id="O-1001", note="回访", key=key)  # a double click, a reload
     assert (first.status_code, second.status_code) == (201, 200)
     assert "跳过" in second.text
+    fresh = re.search(r'name="key" value="([^"]+)"', first.text)[1]  # the next form, for the next record
+    assert fresh != key and lily.submit("OrderNoted", order_id="O-1001", note="回访", key=fresh).status_code == 201
+    assert 'href="/history/O-1001"' in first.text  # the record's page, one click away
 
 
 # -- pages of things, personal fields -------------------------------------------------------------------

@@ -4,6 +4,7 @@ own write path, one at a time (the store takes one writer anyway); reading goes 
 and queries as the command line's."""
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from ledger import messages
 from ledger.desk.sessions import Sessions
 
 HERE = Path(__file__).parent
+TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 LANG_COOKIE = "desk_lang"
 # nothing from outside, no script at all; the report's own inline style (and its charts' attributes) allowed
 # on the report alone
@@ -73,8 +75,9 @@ def templates() -> Jinja2Templates:
     return found
 
 
-def plain(value: Any) -> str:
-    """A JSON value as a cell shows it: lines as `2 x TEE-M-BLK @ 89.00`, flags as 是 / 否."""
+def plain(value: Any, name: str = "") -> str:
+    """A JSON value as a cell shows it: lines as `2 x TEE-M-BLK @ 89.00`, flags as 是 / 否, a time to the minute,
+    a value in the reader's words (`return 退货`)."""
     from ledger.report import line_text
 
     if value is None:
@@ -84,8 +87,10 @@ def plain(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(line_text(item) for item in value)
     if isinstance(value, dict):
-        return ", ".join(f"{name}={item}" for name, item in value.items())
-    return str(value)
+        return ", ".join(f"{key}={item}" for key, item in value.items())
+    if isinstance(value, str) and TIME.fullmatch(value):
+        return value[:16].replace("T", " ")
+    return messages.shown(name, value) if name else str(value)
 
 
 def create_app(ledger: Any, sessions: Sessions | None = None) -> FastAPI:

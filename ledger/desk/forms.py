@@ -4,6 +4,7 @@ as `ledger add` reads its words (typed.py), so the desk and the command line tak
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -32,7 +33,7 @@ NAMED = re.compile(r"(?:missing|unknown) key '([^']+)'|([a-z_]+)[.:]")  # the ke
 @dataclass
 class Field:
     name: str
-    kind: str  # choice, bool, money, whole, lines, time, text, long
+    kind: str  # choice, bool, money, whole, lines, time, text, long, hidden
     required: bool
     choices: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
     value: str = ""
@@ -100,6 +101,9 @@ def fields_of(type_: str, given: Mapping[str, str], zone: tzinfo, proposed: str 
         kind = _kind(cls, name)
         value = given.get(name, "")
         hint = ""
+        if name == "key":  # one per form shown: the same form sent twice (a double click, a reload) stores once
+            found.append(Field(name, "hidden", False, value=value or f"desk:{secrets.token_hex(8)}"))
+            continue
         if name == new_key and proposed:
             value, hint = value or proposed, say("proposed")
         elif kind == "lines":

@@ -30,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 SESSION_COOKIE, LOGIN_COOKIE = "desk_session", "desk_login"
 COOKIE = {"httponly": True, "samesite": "strict", "path": "/"}
 PERSONAL = {cls.__name__: cls.PERSONAL for cls in subclasses(Record)}
+SUBJECTS = ("case_id", "dispute_id", "complaint_id", "shipment_id", "order_id", "sku", "staff")  # a record's page
 SEES_PHONE = ("customer_service", "supervisor")  # who confirms the address with the buyer (SH-3)
 VIEWS = {"stock": "nav_stock", "liability": "nav_liability", "sla": "nav_sla", "kpi": "nav_kpi", "fund": "nav_fund"}
 # what a 待办 item is done with: the record type and the key its subject goes in
@@ -253,7 +254,7 @@ def _submit(request: Request, type_: str, form: dict[str, str]) -> Response:
     zone = ledger.latest_policy().zone
     fields = forms.fields_of(type_, form, zone)
     names = [f.name for f in fields]
-    error, status, answer, said = "", 200, [], ""
+    error, status, answer, said, subject = "", 200, [], "", None
     try:
         record = forms.record_of(type_, form, now=datetime.now(timezone.utc), zone=zone, actor=account.name,
                                  role=account.role)
@@ -267,6 +268,7 @@ def _submit(request: Request, type_: str, form: dict[str, str]) -> Response:
             say("skipped_one", type=type_)
         answer = reply(ledger, result)
         status = 201 if result.stored else 200
+        subject = next((record[name] for name in SUBJECTS if record.get(name)), None)
     beside = forms.field_named(error, names) if error else None
     for f in fields:
         if f.name == beside:
@@ -274,6 +276,7 @@ def _submit(request: Request, type_: str, form: dict[str, str]) -> Response:
     if not error:  # a new form for the next one, its id proposed afresh
         fields = forms.fields_of(type_, {}, zone, _proposed(request, type_))
     return page(request, "form.html", {"type": type_, "fields": fields, "said": said, "answer": answer,
+                                       "subject": subject,
                                        "error": error if error and beside is None else "",
                                        "failed": bool(error)}, status=status, account=account, session=session)
 
