@@ -14,6 +14,7 @@ import base64
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -120,10 +121,20 @@ class Keyring:
     def __init__(self, cursor_for_reads: Callable[[], Any], master: Callable[..., bytes] = master_key):
         self._master = master  # looked up on first use: commands without customer data never need it
         self._reading = cursor_for_reads  # a context manager giving a cursor
-        self.cursor: Any = None  # an append's own cursor, while it writes
-        self.owner_of: Callable[[str, str], str] = self._stored_owner  # (id, kind) -> the id's parent
+        self._bound = threading.local()  # an append's cursor is its own thread's: a reader beside it (the
+        # desk's other requests) reads keys through its own cursor, never through the append's
         self._keys: dict[str, bytes | None] = {}
         self._checked = False
+
+    @property
+    def cursor(self) -> Any:
+        """The append's own cursor while it writes (in its thread; None elsewhere)."""
+        return getattr(self._bound, "cursor", None)
+
+    @property
+    def owner_of(self) -> Callable[[str, str], str]:
+        """(id, kind) -> the id's parent."""
+        return getattr(self._bound, "owner_of", self._stored_owner)
 
     @property
     def master(self) -> bytes:
@@ -134,8 +145,8 @@ class Keyring:
     def bind(self, cursor: Any, owner_of: Callable[[str, str], str]) -> None:
         """Read and create keys through an append's cursor, and find owners through `owner_of`,
         until `unbind`."""
-        self.cursor = cursor
-        self.owner_of = owner_of
+        self._bound.cursor = cursor
+        self._bound.owner_of = owner_of
 
     def trim(self) -> None:
         """Between an append's chunks: keep at most a few thousand keys in memory."""
@@ -144,8 +155,7 @@ class Keyring:
 
     def unbind(self) -> None:
         """After an append: keys it created may have been rolled back, so forget the cache."""
-        self.cursor = None
-        self.owner_of = self._stored_owner
+        self._bound.__dict__.clear()
         self._keys.clear()
         self._checked = False
 
@@ -187,8 +197,10 @@ class Keyring:
                 self.cursor.execute("INSERT INTO ledger_customer_keys VALUES (?, ?)",
                                     (customer, _seal(self.master, key, customer.encode())))
                 self._keys[customer] = key
+            elif found or self.cursor is not None:
+                self._keys[customer] = None  # forgotten, or none yet in the append that would make it
             else:
-                self._keys[customer] = None  # never had one, or forgotten
+                return None  # none yet: a reader does not remember that, as an append beside it may make one
         return self._keys[customer]
 
     def prepare(self, customers: set[str]) -> None:
