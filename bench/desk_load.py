@@ -5,7 +5,8 @@
 Appends a generated history of --records to a new store (SQLite, and PostgreSQL when given), enrols --staff
 accounts of customer service, starts `ledger serve` on it, and lets each person sign in at /login and then,
 for --seconds, submit a form (a new order, then a note on it, in turn), open their 待办 and the order's page,
-and think for 0.2 to 1 s before the next. Then it checks that every accepted submission is stored once
+and think for 1 to 3 s before the next (busier than any
+real desk, where typing a form takes longer). Then it checks that every accepted submission is stored once
 (the count of their records equals the accepted submissions), that `ledger verify` passes, and prints the
 median and 95th-percentile submit and read times.
 """
@@ -35,6 +36,7 @@ LEDGER = str(Path(sys.executable).with_name("ledger"))
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 KEY = re.compile(r'name="key" value="([^"]+)"')
 PASSWORD = "load-test-password"
+THINK = (1.0, 3.0)  # seconds a person takes between two actions: reading the answer, picking up the next parcel
 
 
 def free_port() -> int:
@@ -86,7 +88,7 @@ class Person(threading.Thread):
                 self.read(client, "/")
                 self.submit(client, "OrderNoted", order_id=order, note="已电话确认")
                 self.read(client, f"/history/{order}")
-                time.sleep(self.rng.uniform(0.2, 1.0))
+                time.sleep(self.rng.uniform(*THINK))
 
     def submit(self, client: httpx.Client, type_: str, **fields: str) -> None:
         form = client.get(f"/new/{type_}")
@@ -169,7 +171,7 @@ def run(store: str, label: str, args: argparse.Namespace, folder: Path) -> bool:
           f"{percentile(reads, 0.95) * 1000:.1f} ms")
     print(f"  stored records of the load: {stored:,} (accepted submissions {accepted:,}): "
           f"{'equal' if stored == accepted else 'DIFFERENT'}")
-    print(f"  ledger verify: exit {verified.returncode} {verified.stdout.strip()[-80:]}")
+    print(f"  ledger verify: exit {verified.returncode}, {verified.stdout.strip().splitlines()[-1]}")
     return stored == accepted and verified.returncode == 0 and not failed
 
 

@@ -72,3 +72,6 @@ def run_demo(store: str) -> None:
     ]:
         click.echo(f"  {show} {command}\n      # {why}")
     click.echo(f"\nThe audit report, one page to open in a browser or print: {report.resolve()}")
+    click.echo(f"\nThe desk, for the shop's staff in a browser: {show} serve, then open http://127.0.0.1:8080/ and "
+               f"sign in as wang (shipping), lily (customer service) or zhao (supervisor), passwords "
+               f"{demo_password('NAME')}")

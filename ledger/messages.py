@@ -102,6 +102,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_form": ("there is no form for {type}", "没有 {type} 的表单"),
     "due_none": ("nothing is due", "没有待办事项"),
     "due_all": ("everyone's", "全部"), "due_mine": ("mine", "我的"),
+    "due_more": ("{n} more, due later", "还有 {n} 项，期限较晚"), "due_show_all": ("show them all", "全部显示"),
     "do_it": ("record it", "去录入"),
     "find_hint": ("an id, a tracking number, a staff name", "编号、运单号或员工名"),
     "forms_head": ("Record what happened", "录入"),

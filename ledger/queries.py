@@ -82,23 +82,38 @@ def within_days(stamp: str | None, since: int | None, until: int | None) -> bool
     return at is not None and (since is None or at >= since) and (until is None or at < until)
 
 
-def next_id(reader: Any, kind: str) -> str:
+def next_id(reader: Any, kind: str, after: str | None = None) -> str:
     """The id a new order, shipment, case, dispute or complaint takes: the next after the highest of the shop's
-    pattern (`O-1099` -> `O-1100`, its digits' width kept), a platform's ids aside; `O-1001` in a new shop."""
+    pattern (`O-1099` -> `O-1100`, its digits' width kept), a platform's ids aside; `O-1001` in a new shop.
+    `after`: an id proposed before (the desk keeps its last), from which the next free one is looked up by
+    id alone, without reading every id of the kind."""
     with reader.reading() as cursor:
-        cursor.execute("SELECT id FROM ledger_ids WHERE kind = ?", (kind,))
-        taken = {row[0] for row in cursor.fetchall()}
-        cursor.execute("SELECT id FROM ledger_freed_ids WHERE kind = ?", (kind,))
-        taken |= {row[0] for row in cursor.fetchall()}  # a voided one's id is not given out again
-    shop = [(int(m[2]), m[1], len(m[2])) for id_ in taken if (m := SHOP_ID.fullmatch(id_))]
-    if not shop:
-        return DEFAULT_IDS[kind]
-    number, prefix, width = max(shop)
-    while True:
-        number += 1
-        candidate = f"{prefix}{number:0{width}d}"
-        if candidate not in taken:
-            return candidate
+        def taken(candidate: str) -> bool:
+            cursor.execute("SELECT 1 FROM ledger_ids WHERE id = ? UNION ALL SELECT 1 FROM ledger_freed_ids "
+                           "WHERE id = ?", (candidate, candidate))
+            return cursor.fetchone() is not None
+
+        def highest(table: str) -> list[tuple[int, str, int]]:  # the longest ids first: the highest are there
+            cursor.execute(f"SELECT id FROM {table} WHERE kind = ? ORDER BY length(id) DESC, id DESC", (kind,))
+            ids = (row[0] for row in cursor.fetchall())
+            return [(int(m[2]), m[1], len(m[2])) for id_ in ids if (m := SHOP_ID.fullmatch(id_))][:1]
+
+        start = SHOP_ID.fullmatch(after or "")
+        if start is not None:
+            number, prefix, width = int(start[2]), start[1], len(start[2])
+            for number in range(number, number + 50):
+                candidate = f"{prefix}{number:0{width}d}"
+                if not taken(candidate):
+                    return candidate
+        found = highest("ledger_ids") + highest("ledger_freed_ids")  # a voided one's id is not given out again
+        if not found:
+            return DEFAULT_IDS[kind]
+        number, prefix, width = max(found)
+        while True:
+            number += 1
+            candidate = f"{prefix}{number:0{width}d}"
+            if not taken(candidate):
+                return candidate
 
 
 EXPLAINED = ("order", "case", "dispute", "complaint", "staff")

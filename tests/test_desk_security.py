@@ -195,3 +195,30 @@ def test_no_password_or_token_in_any_page_or_the_log(tmp_path):
     for text in (*seen, written):
         assert not any(secret in text for secret in secrets)
     assert not re.search(r"desk_session=\S{20,}", written)
+
+
+def test_the_supervisor_s_records_are_those_the_aggregates_keep_for_the_supervisor(tmp_path, monkeypatch):
+    """rules.SUPERVISOR_RECORDS (what the desk and the API keep for supervisors) is what the aggregates check."""
+    from ledger import rules
+
+    checked: set[str] = set()
+    check = rules.check_supervisor
+
+    def seen(record_type: str, role: str) -> None:
+        checked.add(record_type)
+        check(record_type, role)
+
+    monkeypatch.setattr(rules, "check_supervisor", seen)
+    ledger = demo_ledger(f"sqlite:///{tmp_path / 'checked.db'}")
+    ledger.append([orjson.dumps({"at": AT.format(n), **record}).decode() for n, record in enumerate(HOSTILE)],
+                  ledger.account("zhao"))
+    ledger.append([orjson.dumps({"type": "StaffRoleChanged", "at": AT.format(50), "staff": "mei",
+                                 "role": "shipping_clerk"}).decode(),
+                   orjson.dumps({"type": "StaffWageSet", "at": AT.format(51), "staff": "mei",
+                                 "monthly_wage": "5000.00"}).decode(),
+                   orjson.dumps({"type": "StaffLeft", "at": AT.format(52), "staff": "mei"}).decode()],
+                  ledger.account("zhao"))
+    ledger.close()
+    assert checked <= rules.SUPERVISOR_RECORDS
+    assert {"SupervisorRuled", "ComplaintRuled", "FundSpent", "TargetSet", "PolicyAdopted", "StaffRoleChanged",
+            "StaffWageSet", "StaffLeft"} <= checked

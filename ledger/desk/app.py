@@ -35,10 +35,19 @@ class Desk:
         self.ledger = ledger
         self.sessions = sessions or Sessions()
         self._writing = threading.Lock()
+        self._proposed: dict[str, str] = {}  # kind -> the id last proposed, where the next look-up starts
 
     def append(self, lines: list[str], account: Any) -> Any:
         with self._writing:
             return self.ledger.append(lines, account)
+
+    def propose(self, kind: str) -> str:
+        """The next id of a kind (queries.next_id), looked up from the last one proposed."""
+        from ledger.queries import next_id
+
+        found = next_id(self.ledger.reader, kind, self._proposed.get(kind))
+        self._proposed[kind] = found
+        return found
 
 
 class Language:

@@ -32,6 +32,7 @@ COOKIE = {"httponly": True, "samesite": "strict", "path": "/"}
 PERSONAL = {cls.__name__: cls.PERSONAL for cls in subclasses(Record)}
 SUBJECTS = ("case_id", "dispute_id", "complaint_id", "shipment_id", "order_id", "sku", "staff")  # a record's page
 SEES_PHONE = ("customer_service", "supervisor")  # who confirms the address with the buyer (SH-3)
+FIRST = 100  # 待办 items shown before "the rest": the soonest due, overdue first
 VIEWS = {"stock": "nav_stock", "liability": "nav_liability", "sla": "nav_sla", "kpi": "nav_kpi", "fund": "nav_fund"}
 # what a 待办 item is done with: the record type and the key its subject goes in
 DONE_WITH = {"dispatch": ("ParcelDispatched", "order_id"), "confirm_address": ("AddressConfirmed", "order_id"),
@@ -169,16 +170,17 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
 # -- 待办 and 查找 ----------------------------------------------------------------------------------
 
 @router.get("/")
-def due(request: Request, everyone: bool = False) -> Response:
+def due(request: Request, everyone: bool = False, whole: bool = False) -> Response:
     session, account = signed_in(request)
     reader = desk(request).ledger.reader
     at = datetime.now(timezone.utc)
     report = queries.due_report(reader, at, roles=() if everyone or account.role == "supervisor"
                                 else (account.role,))
-    items = [{**item, "left": left(at, item["due"]), "form": _done_with(item, account)}
-             for item in report["items"]]
+    shown = report["items"] if whole else report["items"][:FIRST]
+    items = [{**item, "left": left(at, item["due"]), "form": _done_with(item, account)} for item in shown]
     return page(request, "due.html", {"items": items, "counts": report["counts"], "everyone": everyone,
-                                      "tally": due_tally(report)},
+                                      "tally": due_tally(report), "more": len(report["items"]) - len(items),
+                                      "whole": whole},
                 account=account, session=session)
 
 
@@ -213,7 +215,7 @@ def _form_type(type_: str, account: Any) -> None:
 
 def _proposed(request: Request, type_: str) -> str | None:
     new = forms.NEW_IDS.get(type_)
-    return queries.next_id(desk(request).ledger.reader, new[1]) if new else None
+    return desk(request).propose(new[1]) if new else None
 
 
 @router.get("/new/{type_}")
