@@ -4,7 +4,7 @@
 
 Appends a generated history of --records to a new store (SQLite, and PostgreSQL when given), enrols --staff
 accounts of customer service, starts `ledger serve` on it, and lets each person sign in at /login and then,
-for --seconds, submit a form (a new order, then a note on it, in turn), open their 待办 and the order's page,
+once all are signed in, for --seconds, submit a form (a new order, then a note on it, in turn), open their 待办 and the order's page,
 and think for 1 to 3 s before the next (busier than any
 real desk, where typing a form takes longer). Then it checks that every accepted submission is stored once
 (the count of their records equals the accepted submissions), that `ledger verify` passes, and prints the
@@ -64,9 +64,9 @@ def prepared(store: str, records: int, staff: int, folder: Path) -> None:
 
 
 class Person(threading.Thread):
-    def __init__(self, base: str, name: str, until: float, sku: str):
+    def __init__(self, base: str, name: str, seconds: int, sku: str, ready: threading.Barrier):
         super().__init__(daemon=True)
-        self.base, self.name, self.until, self.sku = base, name, until, sku
+        self.base, self.name, self.seconds, self.sku, self.ready = base, name, seconds, sku, ready
         self.submits: list[float] = []
         self.reads: list[float] = []
         self.accepted = 0
@@ -78,8 +78,11 @@ class Person(threading.Thread):
             login = client.get("/login")
             client.post("/login", data={"staff": self.name, "password": PASSWORD,
                                         "csrf": CSRF.search(login.text)[1]})
+            self.ready.wait()  # everyone signed in (argon2 is slow on purpose): the day's work starts together,
+            until = time.monotonic() + self.seconds
+            time.sleep(self.rng.uniform(*THINK))  # each at their own pace
             number = 0
-            while time.monotonic() < self.until:
+            while time.monotonic() < until:
                 number += 1
                 order = f"L-{self.name}-{number}"
                 self.submit(client, "OrderPlaced", order_id=order, customer_id=f"c-{self.name}",
@@ -142,8 +145,8 @@ def run(store: str, label: str, args: argparse.Namespace, folder: Path) -> bool:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        until = time.monotonic() + args.seconds
-        people = [Person(base, f"cs{n:02d}", until, f"SKU-{n:04d}") for n in range(1, args.staff + 1)]
+        ready = threading.Barrier(args.staff)
+        people = [Person(base, f"cs{n:02d}", args.seconds, f"SKU-{n:04d}", ready) for n in range(1, args.staff + 1)]
         for person in people:
             person.start()
         for person in people:

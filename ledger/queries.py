@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -35,8 +36,9 @@ def due_report(reader: Any, at: datetime, within: str | None = None, roles: tupl
     items = [item for item in reader.due(at)
              if (not kinds or item["kind"] in kinds) and (not wanted_roles or item["role"] in wanted_roles)
              and (horizon is None or (item["due"] is not None and datetime.fromisoformat(item["due"]) <= horizon))]
-    counts = {kind: sum(item["kind"] == kind for item in items) for kind in due_view.KINDS}
-    return {"as_of": at.astimezone(reader.policy.zone).isoformat(), "counts": counts, "items": items}
+    counted = Counter(item["kind"] for item in items)
+    return {"as_of": at.astimezone(reader.policy.zone).isoformat(),
+            "counts": {kind: counted[kind] for kind in due_view.KINDS}, "items": items}
 
 
 def sla_report(reader: Any, at: datetime, subject: str | None = None, kinds: tuple[str, ...] = (),

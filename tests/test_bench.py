@@ -44,3 +44,12 @@ def test_floors_runner_smoke():
     lines = result.stdout.splitlines()
     assert lines[0].startswith("300 records, ") and lines[0].endswith(" events, SQLite")
     assert [line.split(":")[0] for line in lines[2:]] == ["start", "append", "replay"]
+
+
+def test_desk_load_runner_smoke(pg_database):
+    """Staff at the desk at once, on both stores: every accepted submission stored once, verify passing."""
+    result = subprocess.run([sys.executable, "bench/desk_load.py", "--records", "300", "--staff", "3", "--seconds",
+                             "4", "--postgres", pg_database], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": equal") == 2 and result.stdout.count("ledger verify: exit 0") == 2
+    assert "95th percentile" in result.stdout

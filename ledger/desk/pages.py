@@ -32,7 +32,7 @@ COOKIE = {"httponly": True, "samesite": "strict", "path": "/"}
 PERSONAL = {cls.__name__: cls.PERSONAL for cls in subclasses(Record)}
 SUBJECTS = ("case_id", "dispute_id", "complaint_id", "shipment_id", "order_id", "sku", "staff")  # a record's page
 SEES_PHONE = ("customer_service", "supervisor")  # who confirms the address with the buyer (SH-3)
-FIRST = 100  # 待办 items shown before "the rest": the soonest due, overdue first
+FIRST = 50  # 待办 items shown before "the rest": the soonest due, overdue first
 VIEWS = {"stock": "nav_stock", "liability": "nav_liability", "sla": "nav_sla", "kpi": "nav_kpi", "fund": "nav_fund"}
 # what a 待办 item is done with: the record type and the key its subject goes in
 DONE_WITH = {"dispatch": ("ParcelDispatched", "order_id"), "confirm_address": ("AddressConfirmed", "order_id"),

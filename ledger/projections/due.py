@@ -117,7 +117,12 @@ def items(cursor: Any, as_of: datetime, zone: tzinfo) -> list[dict]:
     # while it is not dispatched, as its SH-1 row is)
     deadlines = {(row["kind"], row["subject"]): row for row in sla.DEADLINES.read(
         cursor, "opened_at <= ? AND (done_at IS NULL OR done_at > ?) AND (void_at IS NULL OR void_at > ?)", (t, t, t))}
-    cases = {row["case_id"]: CASE_STEPS.loaded(tuple(row.values())) for row in CASE_STEPS.read(cursor, "accepted = 1")}
+    # the accepted cases that may have a step left at T: not inspected by then, escalated or waiting (for a
+    # ruling), or with a replacement still to send; a case done with long ago is not read
+    cases = {row["case_id"]: CASE_STEPS.loaded(tuple(row.values())) for row in CASE_STEPS.read(
+        cursor, f"accepted = 1 AND (inspected_at IS NULL OR inspected_at > ? OR escalated_at IS NOT NULL OR "
+                f"waiting_at IS NOT NULL OR case_id IN (SELECT subject FROM {sla.DEADLINES.name} WHERE kind = ? "
+                f"AND (done_at IS NULL OR done_at > ?)))", (t, sla.RESHIP, t))}
     complaints = {row["complaint_id"]: row for row in COMPLAINT_STEPS.read(cursor)}
     for (kind, subject), row in deadlines.items():
         if kind == sla.SAME_DAY:

@@ -19,7 +19,8 @@ from ledger.values import from_micros, micros
 
 DEADLINES = Table("view_deadlines", (
     Column("kind", key=True), Column("subject", key=True, index=True), Column("rule"),
-    Column("opened_at", TIME, shown=False), Column("due", TIME, index=True), Column("done_at", TIME, none="not_done"),
+    Column("opened_at", TIME, shown=False), Column("due", TIME, index=True),
+    Column("done_at", TIME, none="not_done", index=True),  # what is open at T: the 待办 list, `sla --open`
     Column("excused_at", TIME, shown=False), Column("void_at", TIME, shown=False), Column("source", shown=False),
     Column("starts", JSON, shown=False), Column("changes", JSON, shown=False),
 ), lookup="subject", fields=("order_id", "case_id", "dispute_id", "complaint_id"))
