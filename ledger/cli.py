@@ -48,6 +48,8 @@ def store_option(command=None, *, creates: bool = False, reads: bool = False):
                         raise Failure(say("no_store", url=redacted(str(missing))), INVALID) from None
             elif creates and kwargs.get("dry_run") and not existing_store(url, creates=True).exists():
                 opened, close = None, lambda: None  # a dry run creates nothing: the command goes without a store
+            elif WARM.get(None) is not None:  # a command the desk runs for its caller (warm.py): its own ledger
+                opened, close = WARM.get(), lambda: None
             else:
                 opened = open_ledger(url, creates)
                 close = opened.close
@@ -67,6 +69,7 @@ def json_option(command):
     return click.option("--json", "as_json", is_flag=True, help="print JSON (SPEC section 8) instead of text")(command)
 
 
+WARM: contextvars.ContextVar = contextvars.ContextVar("warm")  # the desk's ledger, for a command handed to it
 CAPTURED: contextvars.ContextVar = contextvars.ContextVar("captured")  # where --csv takes the JSON a view prints
 
 
@@ -875,16 +878,44 @@ def serve(ledger, host: str, port: int) -> None:
     (a store with staff accounts only). Ctrl+C stops it."""
     if not ledger.has_accounts():
         raise Failure(say("serve_no_accounts"), INVALID)
+    import signal
+
     import uvicorn
 
     from ledger.desk.app import create_app
 
+    from ledger.warm import as_caller, listening
+
     app = create_app(ledger)
+    desk = app.state.desk
+
+    def run_for_caller(request: dict) -> tuple[int, str, str]:
+        with desk.writing, as_caller(request) as (out, err):
+            token = WARM.set(ledger)
+            try:
+                status = run(request["argv"])
+            finally:
+                WARM.reset(token)
+        return status, out.getvalue(), err.getvalue()
+
+    class Stopped(Exception):
+        pass
+
+    def stop(signum, frame) -> None:
+        raise Stopped()
+
+    # uvicorn stops on Ctrl+C or SIGTERM and then raises the signal again: it ends here, so that the socket
+    # is taken away behind it
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
     click.echo(say("serving", host=host, port=port), err=True)
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
-    except SystemExit as stopped:  # uvicorn could not listen (the port taken): it has said why
-        raise Failure(say("serve_failed", host=host, port=port), FAILED) from stopped
+    with listening(ledger.store.url, run_for_caller):
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+        except Stopped:
+            pass
+        except SystemExit as stopped:  # uvicorn could not listen (the port taken): it has said why
+            raise Failure(say("serve_failed", host=host, port=port), FAILED) from stopped
 
 
 @cli.group()
@@ -1039,34 +1070,39 @@ def demo(ctx: click.Context, store: str | None) -> None:
 
 
 def main() -> None:
+    sys.exit(run(sys.argv[1:]))
+
+
+def run(argv: list[str]) -> int:
+    """The command, its errors said in one plain line; returns its exit status."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=argv, prog_name="ledger", standalone_mode=False)
     except Failure as failure:
         click.echo(say("error", message=failure) if failure.status == FAILED else str(failure), err=True)
-        sys.exit(failure.status)
+        return failure.status
     except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
+        return done.exit_code
     except click.Abort:
         click.echo(say("aborted"), err=True)
-        sys.exit(FAILED)
+        return FAILED
     except click.UsageError as error:  # one plain line, the command's help named
         command = error.ctx.command_path if error.ctx is not None else "ledger"
         click.echo(printable(say("see_help", message=error.format_message(), command=command)), err=True)
-        sys.exit(INVALID)
+        return INVALID
     except click.ClickException as error:
         click.echo(printable(error.format_message()), err=True)
-        sys.exit(FAILED)
+        return FAILED
     except BrokenPipeError:
-        sys.exit(FAILED)
+        return FAILED
     except Exception as error:  # the last line of defence: a one-line reason, never a traceback
         written = sys.modules.get("ledger.unit_of_work")  # loaded by whatever appended
         if written is not None and isinstance(error, written.LineError):  # a record a command writes: no line
             click.echo(printable(error.detail), err=True)
-            sys.exit(error.status)
+            return error.status
         first = (str(error).strip().splitlines() or [""])[0]
         if type(error).__module__.startswith("ledger."):  # the ledger's own words (a master key's problem)
             click.echo(printable(say("error", message=first)), err=True)
         else:
             click.echo(printable(say("error", message=f"{type(error).__name__}: {first[:200]}")), err=True)
-        sys.exit(FAILED)
-    sys.exit(0)
+        return FAILED
+    return 0

@@ -34,11 +34,11 @@ class Desk:
     def __init__(self, ledger: Any, sessions: Sessions | None = None):
         self.ledger = ledger
         self.sessions = sessions or Sessions()
-        self._writing = threading.Lock()
+        self.writing = threading.Lock()  # held by each append (and each command a caller hands over, warm.py)
         self._proposed: dict[str, str] = {}  # kind -> the id last proposed, where the next look-up starts
 
     def append(self, lines: list[str], account: Any) -> Any:
-        with self._writing:
+        with self.writing:
             return self.ledger.append(lines, account)
 
     def propose(self, kind: str) -> str:
