@@ -3,12 +3,13 @@
     python bench/desk_load.py [--records 100000] [--staff 20] [--seconds 60] [--postgres URL]
 
 Appends a generated history of --records to a new store (SQLite, and PostgreSQL when given), enrols --staff
-accounts of customer service, starts `ledger serve` on it, and lets each person sign in at /login and then,
-once all are signed in, for --seconds, submit a form (a new order, then a note on it, in turn), open their 待办 and the order's page,
-and think for 1 to 3 s before the next (busier than any
-real desk, where typing a form takes longer). Then it checks that every accepted submission is stored once
-(the count of their records equals the accepted submissions), that `ledger verify` passes, and prints the
-median and 95th-percentile submit and read times.
+accounts of customer service, starts `ledger serve` on it, and lets each person sign in at /login; once all
+are signed in, for --seconds, each submits a form (a new order, then a note on it, in turn), opens their
+待办 and the order's page, and thinks for 1 to 3 s before the next (busier than any real desk, where typing
+a form takes longer). Then it checks that every accepted submission is stored once (the count of their
+records equals the accepted submissions) and that `ledger verify` passes, and prints the median and
+95th-percentile submit and read times, and one `ledger add` through the running desk (the warm writer) and
+in-process once it has stopped, beside a bare `python -c pass`.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -43,6 +45,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def started_desk(env: dict, port: int, log: Any = subprocess.DEVNULL) -> subprocess.Popen:
+    """`ledger serve` on the store `env` names, once it answers."""
+    server = subprocess.Popen([LEDGER, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(300):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"ledger serve did not answer on port {port}")
 
 
 def prepared(store: str, records: int, staff: int, folder: Path) -> None:
@@ -112,6 +127,24 @@ class Person(threading.Thread):
             self.failed.append(f"GET {path} {answer.status_code}")
 
 
+def made_token(env: dict) -> str:
+    made = subprocess.run([LEDGER, "--as", "boss", "staff", "token", "cs01", "--label", "bench"], capture_output=True,
+                          text=True, check=True, env={**env, "LEDGER_PASSWORD": PASSWORD})
+    return made.stdout.strip().splitlines()[-1]
+
+
+def timed(command: list[str], env: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def one_record(env: dict, token: str, key: str) -> float:
+    """One `ledger add` with a token (a script's way in): handed to the desk while it runs, else in-process."""
+    return timed([LEDGER, "add", "StockReceived", "sku=SKU-0001", "quantity=1", f"key=bench:{key}"],
+                 {**env, "LEDGER_TOKEN": token})
+
+
 def stored_by_staff(store: str) -> int:
     """The records the load's people stored: every event of their orders' streams that is a record."""
     from ledger.application import Ledger
@@ -135,22 +168,17 @@ def run(store: str, label: str, args: argparse.Namespace, folder: Path) -> bool:
     port = free_port()
     env = {**os.environ, "LEDGER_STORE": store}
     log = (folder / f"serve-{label}.log").open("w")
-    server = subprocess.Popen([LEDGER, "serve", "--port", str(port)], env={**env, "LEDGER_LANG": "en"},
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = started_desk({**env, "LEDGER_LANG": "en"}, port, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
         ready = threading.Barrier(args.staff)
         people = [Person(base, f"cs{n:02d}", args.seconds, f"SKU-{n:04d}", ready) for n in range(1, args.staff + 1)]
         for person in people:
             person.start()
         for person in people:
             person.join()
+        token = made_token(env)
+        warm = [one_record(env, token, f"warm-{n}") for n in range(5)]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -160,6 +188,8 @@ def run(store: str, label: str, args: argparse.Namespace, folder: Path) -> bool:
     if errors:
         text = (folder / f"serve-{label}.log").read_text()
         print("  the server's log:\n" + text[text.find("Traceback"):text.find("INFO", text.find("Traceback"))][-2500:])
+    in_process = [one_record(env, token, f"cold-{n}") for n in range(5)]
+    bare = min(timed([sys.executable, "-c", "pass"], env) for _ in range(5))
     submits = [t for p in people for t in p.submits]
     reads = [t for p in people for t in p.reads]
     accepted = sum(p.accepted for p in people)
@@ -172,6 +202,9 @@ def run(store: str, label: str, args: argparse.Namespace, folder: Path) -> bool:
           f"{percentile(submits, 0.95) * 1000:.1f} ms, slowest {max(submits) * 1000:.0f} ms")
     print(f"  read:   median {statistics.median(reads) * 1000:.1f} ms, 95th percentile "
           f"{percentile(reads, 0.95) * 1000:.1f} ms")
+    print(f"  one `ledger add` (best of 5): through the desk {min(warm):.3f} s = {min(warm) / bare:.1f}x a bare "
+          f"start, in-process {min(in_process):.3f} s = {min(in_process) / bare:.1f}x (bare `python -c pass` "
+          f"{bare:.3f} s)")
     print(f"  stored records of the load: {stored:,} (accepted submissions {accepted:,}): "
           f"{'equal' if stored == accepted else 'DIFFERENT'}")
     print(f"  ledger verify: exit {verified.returncode}, {verified.stdout.strip().splitlines()[-1]}")

@@ -78,6 +78,17 @@ def signed_in(browser, base: str, name: str, width: int = 1280):
     return page
 
 
+def submitted(page, **values: str) -> None:
+    """The record form filled as a person does (a choice picked from its list, the rest typed) and sent."""
+    for name, value in values.items():
+        field = page.locator(f"form.record [name={name}]")
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.click("form.record button")
+
+
 def fits(page) -> bool:
     """Nothing wider than the window but the tables, which scroll in their own box."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
@@ -93,13 +104,8 @@ def test_a_clerk_returns_a_freight_collect_parcel_and_the_supervisor_rules(serve
     wang.screenshot(path=str(shots / f"desk-due-{width}.png"), full_page=True)
 
     wang.goto(f"{base}/new/ReturnRequested")
-    wang.fill("form.record input[name=case_id]", case)
-    wang.fill("form.record input[name=order_id]", "O-1024")
-    wang.select_option("form.record select[name=kind]", "return")
-    wang.select_option("form.record select[name=reason]", "quality")
-    wang.fill("form.record input[name=lines]", "CAP-RED:1")
-    wang.fill("form.record input[name=at]", "2026-11-18T10:00")
-    wang.click("form.record button")
+    submitted(wang, case_id=case, order_id="O-1024", kind="return", reason="quality", lines="CAP-RED:1",
+              at="2026-11-18T10:00")
     assert "ReturnAccepted (AS-6)" in wang.locator("[data-answer]").inner_text()
 
     wang.goto(f"{base}/new/ReturnParcelReceived")
@@ -107,12 +113,8 @@ def test_a_clerk_returns_a_freight_collect_parcel_and_the_supervisor_rules(serve
     wang.click("form.lookup button")
     assert case in wang.locator("form.record input[name=case_id]").input_value() or \
         case in wang.locator(".found").inner_text()
-    wang.fill("form.record input[name=case_id]", case)
-    wang.fill("form.record input[name=tracking_no]", f"YT{width}0001")
-    wang.select_option("form.record select[name=method]", "freight_collect")
-    wang.fill("form.record input[name=postage]", "12")
-    wang.fill("form.record input[name=at]", "2026-11-19T10:00")
-    wang.click("form.record button")
+    submitted(wang, case_id=case, tracking_no=f"YT{width}0001", method="freight_collect", postage="12",
+              at="2026-11-19T10:00")
     answer = wang.locator("[data-answer]").inner_text()
     assert "ReturnParcelRefused (AS-4)" in answer and "不要签收" in answer
     assert fits(wang)
@@ -124,10 +126,7 @@ def test_a_clerk_returns_a_freight_collect_parcel_and_the_supervisor_rules(serve
     zhao = signed_in(browser, base, "zhao", width)
     assert zhao.locator(f"tr[data-kind=rule_case][data-subject='{case}']").count() == 1
     zhao.click(f"tr[data-subject='{case}'] a[href^='/new/SupervisorRuled']")
-    zhao.select_option("form.record select[name=payer]", "shop")
-    zhao.select_option("form.record select[name=accept_parcel]", "true")
-    zhao.fill("form.record textarea[name=note]", "到付包裹，同意签收")
-    zhao.click("form.record button")
+    submitted(zhao, payer="shop", accept_parcel="true", note="到付包裹，同意签收")
     assert "(AU-1)" in zhao.locator("[data-answer]").inner_text()
     zhao.goto(f"{base}/history/{case}")
     assert zhao.locator("[data-decision]").count() >= 3

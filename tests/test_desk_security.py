@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,6 +15,7 @@ import pytest
 
 from ledger import accounts
 from ledger.demo import demo_password
+from bench.desk_load import free_port, started_desk
 from tests.desk import CSRF, Person, demo_ledger
 
 SCRIPT = '<script>alert("x")</script>'
@@ -135,12 +134,6 @@ def test_no_personal_field_on_any_page_but_the_order_s(hostile):
 
 # -- the real server: its log, and its refusal on a store without accounts --------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def ledger_command() -> str:
     return str(Path(sys.executable).with_name("ledger"))
 
@@ -163,16 +156,9 @@ def test_no_password_or_token_in_any_page_or_the_log(tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "w") as out:
-        server = subprocess.Popen([ledger_command(), "--store", store, "serve", "--port", str(port)],
-                                  stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy())
+        server = started_desk(os.environ.copy() | {"LEDGER_STORE": store}, port, out)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
         seen = []
         with httpx.Client(base_url=base) as browser:
             login = browser.get("/login")

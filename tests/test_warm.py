@@ -9,12 +9,11 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
+from bench.desk_load import free_port, started_desk
 from ledger import warm
 from tests.desk import demo_ledger
 
@@ -32,17 +31,7 @@ def served(tmp_path):
     token = ledger.make_token("lily", "script")[1]
     ledger.close()
     env = {**os.environ, "XDG_RUNTIME_DIR": str(run), "LEDGER_STORE": store, "LEDGER_LANG": "en"}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([LEDGER, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/login", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
+    server = started_desk(env, free_port())
     yield env, token, server
     if server.poll() is None:
         server.terminate()
