@@ -310,6 +310,22 @@ class RefundIssued(Record):
         return self
 
 
+class PlatformRefunded(Record):
+    """PF-1: the platform paid the buyer back out of the shop's takings (a case's refund, or an order's)."""
+
+    STREAM = (("case", "case_id"), ("order", "order_id"))
+    case_id: Id | None = None
+    order_id: Id | None = None
+    amount: Money
+    refund_no: Name  # the platform's own number for the refund
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> PlatformRefunded:
+        if (self.order_id is None) == (self.case_id is None):
+            raise ValueError("a platform's refund names exactly one of case_id and order_id")
+        return self
+
+
 # -- review disputes -----------------------------------------------------------------------------
 
 class DisputeRecord(Record):

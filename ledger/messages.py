@@ -307,6 +307,7 @@ RULES: dict[str, tuple[str, str]] = {
              "一个自然月内因服务原因被投诉按次罚款，第二次翻倍，再有则扣除当月工资"),
     "ST-3": ("penalties go to the growth fund", "所有罚款存入部门成长基金箱"),
     "OR-1": ("a cancelled order is refunded all the buyer paid", "交易关闭，退还买家所付"),
+    "PF-1": ("what the platform paid back is paid, and approved", "平台已退款即视为已退款"),
     "AU-1": ("only the supervisor rules, adopts policy and spends the fund", "重大纠纷问题需申报主管处理"),
     "AU-2": ("every record by a signed-in account", "子账号，责任到人"),
     "AU-3": ("only the supervisor erases a customer's data", "客户信息保护"),
@@ -354,7 +355,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "purpose": ("purpose", "用途"), "version": ("version", "版本"), "params": ("params", "参数"),
     "quantity": ("quantity", "数量"), "record": ("record", "记录"), "key": ("key", "键"), "type": ("type", "类型"),
     "id": ("id", "编号"), "summary": ("what", "内容"), "data": ("data", "内容"), "overdue": ("overdue", "超时"),
-    "balance": ("balance", "余额"),
+    "balance": ("balance", "余额"), "refund_no": ("refund number", "退款编号"),
 }
 
 # values a table shows in the reader's words (keys and values beyond words.py's input words)
@@ -374,7 +375,7 @@ SHOWN: dict[str, dict[str, str]] = {
              "ParcelDispatched": "发货", "ParcelDelivered": "签收", "ParcelReturnedToSender": "退回",
              "ParcelLost": "丢件", "ReturnRequested": "申请售后", "ReturnParcelReceived": "收到退货包裹",
              "ReturnInspected": "验货", "SupervisorRuled": "主管裁定", "ExchangeDelayNotified": "告知换货延迟",
-             "RefundIssued": "退款", "ReviewPosted": "评价", "BuyerContacted": "联系买家",
+             "RefundIssued": "退款", "PlatformRefunded": "平台退款", "ReviewPosted": "评价", "BuyerContacted": "联系买家",
              "ResolutionOffered": "提出方案", "DisputeSettled": "纠纷解决", "NegotiationFailed": "协商失败",
              "ComplaintLodged": "登记投诉", "ComplaintAnswered": "答复投诉", "ComplaintRuled": "裁定投诉",
              "ComplaintClosed": "投诉结案", "StockReceived": "入库", "StockCounted": "盘点",

@@ -313,6 +313,15 @@ def cancellation_refund(lines: Iterable, shipping_fee: Decimal) -> Decimal:
     return sum((line.unit_price * line.quantity for line in lines), Decimal("0.00")) + shipping_fee
 
 
+# PF-1 平台退款: what the platform paid back is paid, and approved ---------------------------------
+
+@rule("PF-1")
+def platform_approval(approved: Decimal, platform_paid: Decimal) -> Decimal | None:
+    """The refund approved once the platform has paid `platform_paid` in all: at least that (None: the approved
+    refund covers it already)."""
+    return platform_paid if platform_paid > approved else None
+
+
 def check_refund_approved(subject: str, amount: Decimal, approved: Decimal, refunded: Decimal) -> None:
     """Refused (REF): a refund above the approved refund not yet refunded."""
     outstanding = approved - refunded

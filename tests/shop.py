@@ -274,3 +274,9 @@ def voided(record: dict, when: str, actor: str = "zhao", role: str = "supervisor
 def address_changed(order_id: str, when: str, address: str = "北京市朝阳区建国路88号", phone: str = "13900000000"
                     ) -> dict:
     return rec("AddressChanged", when, order_id=order_id, address=address, phone=phone)
+
+
+def platform_refunded(when: str, amount: str, refund_no: str, case_id: str | None = None,
+                      order_id: str | None = None) -> dict:
+    subject = {"case_id": case_id} if case_id else {"order_id": order_id}
+    return rec("PlatformRefunded", when, "system", "platform", **subject, amount=amount, refund_no=refund_no)

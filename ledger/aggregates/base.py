@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 
 from ledger import rules
-from ledger.events import Decision, Event, Record, RefundApproved, RefundIssued
+from ledger.events import Decision, Event, PlatformRefunded, Record, RefundApproved, RefundIssued
 from ledger.values import ZERO
 
 E = TypeVar("E", bound=Event)
@@ -157,6 +157,7 @@ class Refunds:
 
     refund_approved = ZERO
     refunded = ZERO
+    platform_paid = ZERO  # PF-1: what the platform paid back, counted as refunded
 
     @applies(RefundApproved)
     def _refund_approved(self, event: RefundApproved) -> None:
@@ -165,6 +166,24 @@ class Refunds:
     @applies(RefundIssued)
     def _refund_issued(self, event: RefundIssued) -> None:
         self.refunded += event.amount
+
+    @applies(PlatformRefunded)
+    def _platform_refunded(self, event: PlatformRefunded) -> None:
+        self.refunded += event.amount
+        self.platform_paid += event.amount
+
+    def take_platform_refund(self, record: PlatformRefunded, policy: Any) -> None:
+        """PF-1: the platform's refund is a fact, taken whatever the shop had approved: the approved refund is
+        raised to at least what the platform has paid in all, and the refund counts as paid."""
+        self.keep_platform_floor(self.trigger(record), policy)
+
+    def keep_platform_floor(self, cause: Event, policy: Any) -> None:
+        """PF-1, after a refund the platform paid or an approval of the shop's: never less approved than the
+        platform has paid back."""
+        raised = rules.platform_approval(self.refund_approved, self.platform_paid)
+        if raised is not None:
+            self.decide(RefundApproved, cause, rule=rules.platform_approval.rule, policy_version=policy.version,
+                        **{f"{self.prefix}_id": self.name}, amount=raised)
 
     def take_refund(self, record: RefundIssued) -> None:
         rules.check_refund_approved(f"{self.prefix} {self.name}", record.amount, self.refund_approved,

@@ -9,7 +9,7 @@ from ledger import rules
 from ledger.aggregates.base import Aggregate, Refunds, applies, handles, updates
 from ledger.aggregates.order import Order, counted_units
 from ledger.events import (
-    ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, Record, RefundApproved, RefundIssued,
+    ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, PlatformRefunded, Record, RefundApproved, RefundIssued,
     ReturnAccepted, ReturnEscalated, ReturnInspected, ReturnParcelReceived, ReturnParcelRefused,
     ReturnRejected, ReturnRequested, ShippingCostAssigned, SupervisorRuled, units_by_sku,
 )
@@ -142,6 +142,7 @@ class Case(Refunds, Aggregate):
             amount = rules.goods_value(self.units().items(), prices)
             self.decide(RefundApproved, inspection, case_id=self.case_id, amount=amount,
                         rests_on=(self.request.ref,), **cite)
+            self.keep_platform_floor(inspection, policy)
 
     @updates(SupervisorRuled)
     def rule_on(self, record: SupervisorRuled, policy: Policy) -> None:
@@ -197,6 +198,15 @@ def issue_refund(uow, record: RefundIssued) -> None:
     subject = uow.existing(*record.stream_of())
     subject.check_not_before_opening(record)
     subject.issue_refund(record)
+    uow.emit(subject)
+
+
+@handles(PlatformRefunded)
+def platform_refund(uow, record: PlatformRefunded) -> None:
+    """PF-1: a case's or an order's refund the platform paid."""
+    subject = uow.existing(*record.stream_of())
+    subject.check_not_before_opening(record)
+    subject.take_platform_refund(record, uow.policy_at(record.at))
     uow.emit(subject)
 
 

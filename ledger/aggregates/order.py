@@ -88,6 +88,7 @@ class Order(Refunds, Aggregate):
         self.decide(RefundApproved, cancellation, rule=rules.cancellation_refund.rule, policy_version=policy.version,
                     rests_on=(self.placed.ref,), order_id=self.order_id,
                     amount=rules.cancellation_refund(self.placed.lines, self.placed.shipping_fee))
+        self.keep_platform_floor(cancellation, policy)
 
     def issue_refund(self, record: RefundIssued) -> None:
         if not self.cancelled:

@@ -85,11 +85,12 @@ def ruled(p, e: dict) -> None:
 @on("RefundApproved")
 def refund_approved(p, e: dict) -> None:
     row = p.row(REFUNDS, e.get("case_id") or e["order_id"])
-    row["rule"] = rules.refund_on_finding.rule if e.get("case_id") else rules.cancellation_refund.rule
+    row["rule"] = e["rule"] if e["rule"] == rules.platform_approval.rule else \
+        rules.refund_on_finding.rule if e.get("case_id") else rules.cancellation_refund.rule
     row["approvals"] = [*(row["approvals"] or []), [micros(e["at"]), cents_of(e["amount"])]]
 
 
-@on("RefundIssued")
+@on("RefundIssued", "PlatformRefunded")
 def refund_issued(p, e: dict) -> None:
     row = p.row(REFUNDS, e.get("case_id") or e["order_id"])
     row["paid"] = [*(row["paid"] or []), [micros(e["at"]), cents_of(e["amount"])]]

@@ -47,7 +47,7 @@ def cancelled(p, e: dict) -> None:
     p.row(ORDERS, e["order_id"])["cancelled_at"] = micros(e["at"])
 
 
-@on("RefundIssued")
+@on("RefundIssued", "PlatformRefunded")  # PF-1: counted once, whoever paid it
 def refunded(p, e: dict) -> None:
     p.new(REFUNDS, e["ref"]).update(at=micros(e["at"]), amount=cents_of(e["amount"]))
 

@@ -160,7 +160,7 @@ def approved(p, e: dict) -> None:
         p.row(CASES, e["case_id"])["refund_approved"] = cents_of(e["amount"])
 
 
-@on("RefundIssued")
+@on("RefundIssued", "PlatformRefunded")  # PF-1: what the platform paid back is paid
 def refunded(p, e: dict) -> None:
     if e.get("order_id") is not None:
         _order(p, e["order_id"], e)["refunded"] += cents_of(e["amount"])
