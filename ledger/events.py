@@ -257,15 +257,21 @@ class CaseRecord(Record):
 
 class ReturnRequested(CaseRecord):
     order_id: Id
-    kind: Literal["return", "exchange"]
+    kind: Literal["return", "exchange", "refund_only"]  # refund_only: 仅退款, the buyer keeps the goods
     reason: Reason
     lines: Lines
 
     @model_validator(mode="after")
     def _reason_fits_kind(self) -> ReturnRequested:
-        if self.kind == "return" and self.reason in EXCHANGE_ONLY_REASONS:
+        if self.kind != "exchange" and self.reason in EXCHANGE_ONLY_REASONS:
             raise ValueError(f'reason "{self.reason}" is for exchanges only')
         return self
+
+
+class ReturnWithdrawn(CaseRecord):
+    """The buyer withdrew the case (the platform's 退款关闭): it takes no further records."""
+
+    reason: Text
 
 
 class ReturnParcelReceived(CaseRecord):

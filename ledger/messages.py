@@ -374,7 +374,7 @@ SHOWN: dict[str, dict[str, str]] = {
              "OrderNoted": "订单备注", "DispatchDelayNotified": "告知延迟发货", "OrderCancelled": "取消订单",
              "ParcelDispatched": "发货", "ParcelDelivered": "签收", "ParcelReturnedToSender": "退回",
              "ParcelLost": "丢件", "ReturnRequested": "申请售后", "ReturnParcelReceived": "收到退货包裹",
-             "ReturnInspected": "验货", "SupervisorRuled": "主管裁定", "ExchangeDelayNotified": "告知换货延迟",
+             "ReturnInspected": "验货", "ReturnWithdrawn": "买家撤销售后", "SupervisorRuled": "主管裁定", "ExchangeDelayNotified": "告知换货延迟",
              "RefundIssued": "退款", "PlatformRefunded": "平台退款", "ReviewPosted": "评价", "BuyerContacted": "联系买家",
              "ResolutionOffered": "提出方案", "DisputeSettled": "纠纷解决", "NegotiationFailed": "协商失败",
              "ComplaintLodged": "登记投诉", "ComplaintAnswered": "答复投诉", "ComplaintRuled": "裁定投诉",

@@ -147,6 +147,11 @@ PAYER_BY_REASON = {
     ("exchange", "colour_difference"): ("buyer", "RT-4"),  # 色差问题不属于质量问题
     ("return", "colour_difference"): ("buyer", "RT-4"),
     ("return", "no_reason"): ("buyer", "RT-5"),  # 七天无理由退换货
+    # 仅退款 (section 11): the outbound leg only, by the same reasons
+    ("refund_only", "quality"): ("shop", "AS-3"),
+    ("refund_only", "wrong_item"): ("shop", "AS-3"),
+    ("refund_only", "colour_difference"): ("buyer", "RT-4"),
+    ("refund_only", "no_reason"): ("buyer", "RT-5"),
 }
 
 

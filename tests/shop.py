@@ -280,3 +280,7 @@ def platform_refunded(when: str, amount: str, refund_no: str, case_id: str | Non
                       order_id: str | None = None) -> dict:
     subject = {"case_id": case_id} if case_id else {"order_id": order_id}
     return rec("PlatformRefunded", when, "system", "platform", **subject, amount=amount, refund_no=refund_no)
+
+
+def withdrawn(case_id: str, when: str) -> dict:
+    return rec("ReturnWithdrawn", when, "system", "platform", case_id=case_id, reason="买家撤销")

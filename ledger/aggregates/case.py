@@ -11,7 +11,7 @@ from ledger.aggregates.order import Order, counted_units
 from ledger.events import (
     ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, PlatformRefunded, Record, RefundApproved, RefundIssued,
     ReturnAccepted, ReturnEscalated, ReturnInspected, ReturnParcelReceived, ReturnParcelRefused,
-    ReturnRejected, ReturnRequested, ShippingCostAssigned, SupervisorRuled, units_by_sku,
+    ReturnRejected, ReturnRequested, ReturnWithdrawn, ShippingCostAssigned, SupervisorRuled, units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
@@ -33,6 +33,7 @@ class Case(Refunds, Aggregate):
         self.parcel_let_in = False  # AS-4: a supervisor allowed a freight-collect parcel
         self.escalated = False
         self.ruling: SupervisorRuled | None = None  # the first after escalation
+        self.withdrawn = False
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -51,6 +52,10 @@ class Case(Refunds, Aggregate):
     @applies(ReturnParcelRefused)
     def _return_parcel_refused(self, event: ReturnParcelRefused) -> None:
         self.parcels = [parcel for parcel in self.parcels if parcel.ref != event.caused_by]
+
+    @applies(ReturnWithdrawn)
+    def _return_withdrawn(self, event: ReturnWithdrawn) -> None:
+        self.withdrawn = True
 
     @applies(ReturnEscalated)
     def _return_escalated(self, event: ReturnEscalated) -> None:
@@ -89,7 +94,7 @@ class Case(Refunds, Aggregate):
         rules.check_not_before(record, first, f"order {order.order_id}'s first parcel")
         dispatched = counted_units(outbound)
         for case in earlier:
-            if not case.rejected:
+            if not (case.rejected or case.withdrawn):  # a case that ended so gives its units back
                 dispatched -= case.units()
         for sku, quantity in units_by_sku(record.lines).items():
             if quantity > dispatched.get(sku, 0):
@@ -113,6 +118,20 @@ class Case(Refunds, Aggregate):
     def _check_open(self) -> None:
         if self.rejected:
             raise refuse(f"case {self.case_id} was rejected; it takes no further records")
+        if self.withdrawn:
+            raise refuse(f"case {self.case_id} was withdrawn by the buyer; it takes no further records")
+
+    def _check_goods_come_back(self) -> None:
+        if self.kind == "refund_only":
+            raise refuse(f"case {self.case_id} is a refund only (仅退款): the buyer keeps the goods, so it takes "
+                         "no returned parcel and no inspection")
+
+    @updates(ReturnWithdrawn)
+    def withdraw(self, record: ReturnWithdrawn, policy: Policy) -> None:
+        self._check_open()
+        if self.parcels:
+            raise refuse(f"case {self.case_id} has its returned parcel received; it can no longer be withdrawn")
+        self.trigger(record)
 
     @updates(ExchangeDelayNotified)
     def record(self, record: Record, policy: Policy) -> None:
@@ -122,6 +141,7 @@ class Case(Refunds, Aggregate):
     @updates(ReturnParcelReceived)
     def receive_parcel(self, record: ReturnParcelReceived, policy: Policy) -> None:
         self._check_open()
+        self._check_goods_come_back()
         parcel = self.trigger(record)
         if rules.parcel_refused(record.method, policy, self.parcel_let_in):
             self.decide(ReturnParcelRefused, parcel, rule=rules.parcel_refused.rule, policy_version=policy.version,
@@ -130,6 +150,7 @@ class Case(Refunds, Aggregate):
 
     def inspect(self, record: ReturnInspected, prices: dict[str, Decimal], policy: Policy) -> None:
         self._check_open()
+        self._check_goods_come_back()
         if not self.parcels:
             raise refuse(f"case {self.case_id} has no accepted returned parcel to inspect")
         inspection = self.trigger(record)

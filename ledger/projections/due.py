@@ -52,6 +52,12 @@ def accepted(p, e: dict) -> None:
     p.row(CASE_STEPS, e["case_id"])["accepted"] = 1
 
 
+@on("ReturnWithdrawn")
+def withdrawn(p, e: dict) -> None:
+    """A withdrawn case has nothing left to do (whatever T is asked: the withdrawal ends it for good)."""
+    p.row(CASE_STEPS, e["case_id"])["accepted"] = 0
+
+
 @on("ReturnParcelReceived")
 def parcel(p, e: dict) -> None:
     row = p.row(CASE_STEPS, e["case_id"])

@@ -106,7 +106,7 @@ def accepted(p, e: dict) -> None:
     two at the same time, the one appended first), and moves to an earlier one when it arrives."""
     case = p.row(CASES, e["case_id"])
     case["accepted"] = 1
-    if case["kind"] != "return":
+    if case["kind"] == "exchange":  # a return's or a refund only's: the goods' way out is the case's
         return
     order, at = p.row(ORDER_FEES, e["order_id"]), micros(e["at"])
     if order["fee_case"] is not None and order["fee_at"] <= at:
@@ -115,6 +115,17 @@ def accepted(p, e: dict) -> None:
         p.row(CASES, order["fee_case"])["outbound_postage"] = 0
     case["outbound_postage"] = order["shipping_fee"]
     order.update(fee_case=e["case_id"], fee_at=at)
+
+
+@on("ReturnWithdrawn")
+def withdrawn(p, e: dict) -> None:
+    """A withdrawn case leaves the view as a rejected one does; the outbound leg it held goes to the next
+    accepted return of its order to arrive."""
+    case = p.row(CASES, e["case_id"])
+    case["accepted"], case["outbound_postage"] = 0, 0
+    order = p.row(ORDER_FEES, case["order_id"])
+    if order["fee_case"] == e["case_id"]:
+        order.update(fee_case=None, fee_at=None)
 
 
 def _add(p, case_id: str, column: str, amount: int) -> None:

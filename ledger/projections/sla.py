@@ -169,6 +169,7 @@ MARKS = [
     ("OrderCancelled", "void_at", SAME_DAY, "order_id"),  # a cancelled order has no dispatch deadline
     ("ExchangeShipped", "done_at", RESHIP, "case_id"),
     ("ExchangeDelayNotified", "excused_at", RESHIP, "case_id"),  # AS-2
+    ("ReturnWithdrawn", "void_at", RESHIP, "case_id"),  # a withdrawn exchange has nothing to send
     ("BuyerContacted", "done_at", CONTACT, "dispute_id"),
     ("DisputeSettled", "done_at", RESOLUTION, "dispute_id"),
     ("NegotiationFailed", "done_at", RESOLUTION, "dispute_id"),
