@@ -341,10 +341,10 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
 
     from ledger.policy import default_policy
 
-    zone = (ledger.latest_policy() if ledger is not None else default_policy()).zone  # None: a dry run, no store
+    policy = ledger.latest_policy() if ledger is not None else default_policy()  # None: a dry run, no store
     try:
-        converted = convert(orders, items, mapping=load_mapping(mapping), zone=zone,
-                            as_of=parse_as_of(as_of), encoding=encoding)
+        converted = convert(orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=parse_as_of(as_of),
+                            encoding=encoding, address_confirmed=policy.platform_address_confirmed)
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
     account = None if dry_run else signed_in(ledger)

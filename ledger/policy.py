@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, field_validator
 
 from ledger.fields import Money, Name
 from ledger.values import first_error
@@ -35,6 +35,7 @@ class PolicyParams(BaseModel):
     complaint_resolve_hours: Hours | None = None
     penalty_first: Money | None = None
     penalty_monthly_cap: Money | None = None
+    platform_address_confirmed: StrictBool | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -78,6 +79,7 @@ class Policy(BaseModel):
     complaint_resolve_hours: int
     penalty_first: Money
     penalty_monthly_cap: Money | None = None  # absent by default (SPEC section 9)
+    platform_address_confirmed: bool = False  # an imported order's address counts as confirmed at payment (§ 11)
 
     @cached_property
     def zone(self) -> ZoneInfo:

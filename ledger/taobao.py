@@ -10,11 +10,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ UNPAID, PAID, SHIPPED, DONE, CLOSED = ("等待买家付款", "买家已付款,�
                                        "交易关闭")
 STATUSES = (UNPAID, PAID, SHIPPED, DONE, CLOSED)
 # the columns a report must have; the others (times of dispatch, receipt and closing, messages) may be missing
+MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 REQUIRED = {"order_id", "buyer", "shipping_fee", "address", "phone", "paid_at", "status", "sku", "unit_price",
             "quantity"}
 
@@ -92,10 +94,11 @@ def rows(path: Path, encoding: str | None, columns: dict[str, str]) -> Iterator[
 
 
 def money(text: str, what: str, source: Source) -> str:
-    try:
-        return f"{Decimal(text or '0'):.2f}"
-    except InvalidOperation:
-        raise source.error(f"{what}: not an amount of money: {text!r}") from None
+    """An amount as the report writes it (`89`, `89.5`, `89.00`); more decimals, or an exponent, are refused,
+    never rounded."""
+    if not MONEY.fullmatch(text or "0"):
+        raise source.error(f"{what}: not an amount of money with at most two decimals: {text!r}")
+    return f"{Decimal(text or '0'):.2f}"
 
 
 def local_time(text: str, what: str, zone: tzinfo, source: Source) -> str:
@@ -114,8 +117,9 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
 
 
 def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: tzinfo, as_of: datetime,
-            encoding: str | None = None) -> Converted:
-    """The records the reports show, in report order, each with the row it comes from."""
+            encoding: str | None = None, address_confirmed: bool = False) -> Converted:
+    """The records the reports show, in report order, each with the row it comes from; `address_confirmed`:
+    the policy's `platform_address_confirmed`, an order's address confirmed at its payment."""
     platform = mapping.get("platform", "taobao")
     lines: dict[str, list[dict[str, Any]]] = {}
     if items is not None:
@@ -150,13 +154,20 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
         add("OrderPlaced", paid, f"placed:{order}", order_id=order, customer_id=row["buyer"], lines=lines[order],
             shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
             address=row["address"], phone=row["phone"], payment="online")
+        if address_confirmed:
+            add("AddressConfirmed", paid, f"confirmed:{order}", order_id=order)
         for who, name in (("buyer", "buyer_message"), ("seller", "seller_memo")):
             if row.get(name):
                 add("OrderNoted", paid, f"noted:{order}:{who}", order_id=order, note=row[name])
         tracking = row.get("tracking_no", "")
+        refund = money(row.get("refund", ""), mapping["orders"].get("refund", "refund"), source)
         if status == CLOSED and not tracking:
             add("OrderCancelled", _at(row, "closed_at", mapping, zone, source, now), f"cancelled:{order}",
                 order_id=order, reason=row.get("close_reason") or "交易关闭")
+        if status == CLOSED and Decimal(refund) > 0:  # PF-1: the platform paid the buyer back (its 退款金额)
+            add("PlatformRefunded", _at(row, "closed_at", mapping, zone, source, now), f"refunded:{order}",
+                order_id=order, amount=refund, refund_no=order)
+        if status == CLOSED and not tracking:
             continue
         if status == PAID:
             continue

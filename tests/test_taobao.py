@@ -112,7 +112,9 @@ def mangled(tmp_path: Path, row: int, column: int, value: str, *more: tuple[int,
 @pytest.mark.parametrize("row, column, value, message", [
     (4, 7, "已退款", "orders.csv line 4: unknown order status '已退款'"),
     (2, 0, '="3287000000000000999"', "orders.csv line 2: order 3287000000000000999 has no items in the item report"),
-    (3, 2, "六元", "orders.csv line 3: 买家应付邮费: not an amount of money: '六元'"),
+    (3, 2, "六元", "orders.csv line 3: 买家应付邮费: not an amount of money with at most two decimals: '六元'"),
+    (3, 2, "0.125", "orders.csv line 3: 买家应付邮费: not an amount of money with at most two decimals: '0.125'"),
+    (3, 2, "1e3", "orders.csv line 3: 买家应付邮费: not an amount of money with at most two decimals: '1e3'"),
     (3, 6, "昨天", "orders.csv line 3: 订单付款时间: not a time such as 2026-11-02 10:15:00: '昨天'"),
 ])
 def test_a_row_that_cannot_be_mapped_exits_2_naming_its_file_and_row(run, tmp_path, row, column, value, message):
@@ -138,3 +140,42 @@ def test_another_mapping_reads_another_column_naming(run, tmp_path):
     result = run("import", "taobao", orders, *DAY1[1:], "--mapping", str(tmp_path / "mapping.toml"))
     assert result.returncode == 0, result.stderr
     assert types(run, A)[0] == "OrderPlaced"
+
+
+def with_refunds(tmp_path: Path, refunds: dict[str, str]) -> str:
+    """The second day's order report with a 退款金额 column, as the platform adds it once it has refunded."""
+    lines = (EXPORTS / "orders-2026-11-04.csv").read_bytes().decode("gbk").split("\r\n")
+    lines[0] += ",退款金额"
+    for number, line in enumerate(lines[1:], 1):
+        if line:
+            order = line.split(",")[0].strip('"=')
+            lines[number] = f"{line},{refunds.get(order, '')}"
+    path = tmp_path / "orders-refunded.csv"
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    return str(path)
+
+
+def test_a_closed_order_the_platform_refunded_owes_only_the_rest(run, tmp_path):
+    result = run("import", "taobao", with_refunds(tmp_path, {F: "50.00"}), *DAY2[1:])
+    assert result.returncode == 0, result.stderr
+    assert "PlatformRefunded" in types(run, F)
+    order = next(row for row in json.loads(run("liability", "--json").stdout)["orders"] if row["order_id"] == F)
+    assert order["refunded"] == "50.00"
+    assert order["refund_outstanding"] == f"{float(order['refund_approved']) - 50:.2f}"
+    again = run("import", "taobao", with_refunds(tmp_path, {F: "50.00"}), *DAY2[1:])
+    assert "stored 0 record(s)" in again.stdout  # the refund is stored once
+
+
+def test_with_platform_address_confirmed_an_imported_address_is_confirmed_at_payment(run, new_store, tmp_path):
+    by_default = {**os.environ, "LEDGER_STORE": new_store(), "PATH": "/usr/bin:/bin"}
+    assert subprocess.run([LEDGER, "import", "taobao", *DAY1], env=by_default, capture_output=True).returncode == 0
+    unconfirmed = json.loads(subprocess.run([LEDGER, "sla", "--as-of", "2026-11-05T00:00:00+08:00", "--json"],
+                                            env=by_default, capture_output=True, text=True).stdout)
+    assert unconfirmed["counts"]["address_unconfirmed"] > 0  # the default: nobody confirmed them
+    policy = run("add", "PolicyAdopted", "version=platform-confirms", 'params={"platform_address_confirmed": true}',
+                 "at=2026-10-01T00:00:00+08:00", "role=supervisor")
+    assert policy.returncode == 0, policy.stderr
+    assert run("import", "taobao", *DAY1).returncode == 0
+    assert "AddressConfirmed" in types(run, A)
+    breaches = json.loads(run("sla", "--as-of", "2026-11-05T00:00:00+08:00", "--json").stdout)
+    assert breaches["counts"]["address_unconfirmed"] == 0
