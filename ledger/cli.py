@@ -328,11 +328,14 @@ def import_() -> None:
 @click.option("--encoding", default=None, help="the reports' encoding (default: detected: UTF-8, with or "
                                                "without BOM, or GB18030/GBK)")
 @click.option("--dry-run", is_flag=True, help="print the records it would append, store nothing")
+@click.option("--skip-bad", is_flag=True, help="leave out the rows that cannot be read or that the rules refuse, "
+                                               "list them, and store the rest (else all or nothing)")
 @store_option(creates=True)
 def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of: str | None,
-           encoding: str | None, dry_run: bool) -> None:
+           encoding: str | None, dry_run: bool, skip_bad: bool) -> None:
     """Turn a Taobao/Tmall order report (订单报表) and item report (宝贝报表) into records and append them,
-    all or nothing; overlapping daily exports store each fact once."""
+    all or nothing (or, with --skip-bad, all but the rows listed); overlapping daily exports store each fact
+    once."""
     import orjson
 
     from ledger.application import LineError
@@ -344,7 +347,8 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
     policy = ledger.latest_policy() if ledger is not None else default_policy()  # None: a dry run, no store
     try:
         converted = convert(orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=parse_as_of(as_of),
-                            encoding=encoding, address_confirmed=policy.platform_address_confirmed)
+                            encoding=encoding, address_confirmed=policy.platform_address_confirmed,
+                            skip_bad=skip_bad)
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
     account = None if dry_run else signed_in(ledger)
@@ -354,16 +358,27 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
             click.echo(line)
         click.echo(say("would_append", n=len(lines)), err=True)
         return
-    try:
-        with progress(len(lines), "importing") as advance:
-            result = ledger.append(lines if advance is None else _advancing(lines, lambda n: advance(1)), account)
-    except LineError as error:
-        source = converted.records[error.line - 1][1]
-        raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail), error.status) from None
+    while True:
+        try:
+            with progress(len(lines), "importing") as advance:
+                result = ledger.append(lines if advance is None else _advancing(lines, lambda n: advance(1)),
+                                       account)
+            break
+        except LineError as error:
+            source = converted.records[error.line - 1][1]
+            if not skip_bad:
+                raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
+                              error.status) from None
+            converted.leave_out(source, error.detail)  # its records out, and the rest decided again
+            lines = [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
     click.echo(say("imported", stored=result.stored, decisions=result.decisions, skipped=result.skipped,
                    unpaid=converted.unpaid))
     for note in converted.for_a_person:
         click.echo(say("needs_person", note=note))
+    if skip_bad:
+        for row in converted.left_out:
+            click.echo(printable(row))
+        click.echo(say("left_out", n=len(converted.left_out)))
 
 
 def signed_as(record: dict, account) -> dict:

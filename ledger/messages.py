@@ -27,6 +27,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                  "已存入 {stored} 条记录、{decisions} 条决定；跳过已存的 {skipped} 条；{unpaid} 行尚未付款"),
     "would_append": ("{n} record(s) would be appended; nothing was stored", "将存入 {n} 条记录；什么也没有存"),
     "needs_person": ("needs a person: {note}", "需要人工处理：{note}"),
+    "left_out": ("{n} row(s) left out", "{n} 行未导入"),
     "stock_below": ("stock: {sku} available {available}", "库存：{sku} 可用 {available}"),
     "created": ("created a new store at {url}", "已新建账本：{url}"),
     "not_utf8": ("input is not UTF-8 text: {reason}", "输入不是 UTF-8 文本：{reason}"),

@@ -50,6 +50,12 @@ class Converted:
     records: list[tuple[dict[str, Any], Source]] = field(default_factory=list)
     unpaid: int = 0  # rows not paid yet: nothing to record
     for_a_person: list[str] = field(default_factory=list)  # closed with a parcel out: what became of it?
+    left_out: list[str] = field(default_factory=list)  # --skip-bad: `FILE line N: reason` of each row left out
+
+    def leave_out(self, source: Source, reason: str) -> None:
+        """--skip-bad: the row's records taken out, and the row listed with why."""
+        self.records = [(record, at) for record, at in self.records if at != source]
+        self.left_out.append(f"{source.file} line {source.row}: {reason}")
 
 
 def read_text(path: Path, encoding: str | None) -> str:
@@ -117,75 +123,101 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
 
 
 def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: tzinfo, as_of: datetime,
-            encoding: str | None = None, address_confirmed: bool = False) -> Converted:
+            encoding: str | None = None, address_confirmed: bool = False, skip_bad: bool = False) -> Converted:
     """The records the reports show, in report order, each with the row it comes from; `address_confirmed`:
-    the policy's `platform_address_confirmed`, an order's address confirmed at its payment."""
-    platform = mapping.get("platform", "taobao")
+    the policy's `platform_address_confirmed`, an order's address confirmed at its payment; `skip_bad`: a row
+    that cannot be read is left out and listed (an order whose item rows were left out too), else the first
+    stops the import."""
+    out = Converted()
+
+    def left_out(source: Source, error: RowError) -> None:
+        if not skip_bad:
+            raise error
+        out.leave_out(source, str(error).split(": ", 1)[1])
+
     lines: dict[str, list[dict[str, Any]]] = {}
+    broken: dict[str, Source] = {}  # an order with an item row left out: the order is left out whole
     if items is not None:
         for source, row in rows(items, encoding, mapping["items"]):
-            if not row.get("sku"):
-                raise source.error(f"no SKU ({mapping['items']['sku']})")
-            if not row.get("quantity", "").isdigit():
-                raise source.error(f"quantity ({mapping['items']['quantity']}): not a whole number: "
-                                   f"{row.get('quantity')!r}")
-            lines.setdefault(row["order_id"], []).append({
-                "sku": row["sku"], "quantity": int(row["quantity"]),
-                "unit_price": money(row["unit_price"], mapping["items"]["unit_price"], source)})
-    out = Converted()
+            try:
+                lines.setdefault(row["order_id"], []).append(item_line(row, mapping, source))
+            except RowError as error:
+                left_out(source, error)
+                broken.setdefault(row["order_id"], source)
     now = as_of.astimezone(zone).isoformat()
     for source, row in rows(orders, encoding, mapping["orders"]):
-        status = row.get("status", "").replace("，", ",")
-        if status not in STATUSES:
-            raise source.error(f"unknown order status {row.get('status')!r}")
-        order = row["order_id"]
-        if status == UNPAID or (status == CLOSED and not row.get("paid_at")):
-            out.unpaid += 1
-            continue
-        if order not in lines:
-            raise source.error(f"order {order} has no items in the item report")
-        paid = local_time(row["paid_at"], mapping["orders"]["paid_at"], zone, source)
-
-        def add(record_type: str, at: str, key: str, **fields: Any) -> None:
-            record = {"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": f"{platform}:{key}",
-                      **fields}
-            out.records.append((record, source))
-
-        add("OrderPlaced", paid, f"placed:{order}", order_id=order, customer_id=row["buyer"], lines=lines[order],
-            shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
-            address=row["address"], phone=row["phone"], payment="online")
-        if address_confirmed:
-            add("AddressConfirmed", paid, f"confirmed:{order}", order_id=order)
-        for who, name in (("buyer", "buyer_message"), ("seller", "seller_memo")):
-            if row.get(name):
-                add("OrderNoted", paid, f"noted:{order}:{who}", order_id=order, note=row[name])
-        tracking = row.get("tracking_no", "")
-        refund = money(row.get("refund", ""), mapping["orders"].get("refund", "refund"), source)
-        if status == CLOSED and not tracking:
-            add("OrderCancelled", _at(row, "closed_at", mapping, zone, source, now), f"cancelled:{order}",
-                order_id=order, reason=row.get("close_reason") or "交易关闭")
-        if status == CLOSED and Decimal(refund) > 0:  # PF-1: the platform paid the buyer back (its 退款金额)
-            add("PlatformRefunded", _at(row, "closed_at", mapping, zone, source, now), f"refunded:{order}",
-                order_id=order, amount=refund, refund_no=order)
-        if status == CLOSED and not tracking:
-            continue
-        if status == PAID:
-            continue
-        if not tracking:
-            raise source.error(f"order {order} is {status} but has no tracking number "
-                               f"({mapping['orders']['tracking_no']})")
-        shipment = f"{order}-{tracking}"
-        add("ParcelDispatched", _at(row, "shipped_at", mapping, zone, source, now), f"dispatched:{order}:{tracking}",
-            shipment_id=shipment, order_id=order, carrier=row.get("carrier") or platform, tracking_no=tracking,
-            postage=money(row.get("postage", ""), "postage", source),
-            lines=[{"sku": line["sku"], "quantity": line["quantity"]} for line in lines[order]])
-        if status == DONE:
-            add("ParcelDelivered", _at(row, "received_at", mapping, zone, source, now), f"delivered:{order}:{tracking}",
-                shipment_id=shipment)
-        elif status == CLOSED:
-            out.for_a_person.append(f"{source.file} line {source.row}: order {order} was closed with parcel "
-                                    f"{tracking} out; record what became of it (ParcelReturnedToSender or ParcelLost)")
+        try:
+            if row["order_id"] in broken:
+                item = broken[row["order_id"]]
+                raise source.error(f"order {row['order_id']}: its item row {item.file} line {item.row} was left out")
+            order_records(out, source, row, lines, mapping, zone, now, address_confirmed)
+        except RowError as error:
+            left_out(source, error)
     return out
+
+
+def item_line(row: dict[str, str], mapping: dict[str, Any], source: Source) -> dict[str, Any]:
+    if not row.get("sku"):
+        raise source.error(f"no SKU ({mapping['items']['sku']})")
+    if not row.get("quantity", "").isdigit():
+        raise source.error(f"quantity ({mapping['items']['quantity']}): not a whole number: "
+                           f"{row.get('quantity')!r}")
+    return {"sku": row["sku"], "quantity": int(row["quantity"]),
+            "unit_price": money(row["unit_price"], mapping["items"]["unit_price"], source)}
+
+
+def order_records(out: Converted, source: Source, row: dict[str, str], lines: dict[str, list[dict[str, Any]]],
+                  mapping: dict[str, Any], zone: tzinfo, now: str, address_confirmed: bool) -> None:
+    """The records one row of the order report shows (RowError when it cannot be read)."""
+    platform = mapping.get("platform", "taobao")
+    status = row.get("status", "").replace("，", ",")
+    if status not in STATUSES:
+        raise source.error(f"unknown order status {row.get('status')!r}")
+    order = row["order_id"]
+    if status == UNPAID or (status == CLOSED and not row.get("paid_at")):
+        out.unpaid += 1
+        return
+    if order not in lines:
+        raise source.error(f"order {order} has no items in the item report")
+    paid = local_time(row["paid_at"], mapping["orders"]["paid_at"], zone, source)
+
+    def add(record_type: str, at: str, key: str, **fields: Any) -> None:
+        record = {"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": f"{platform}:{key}",
+                  **fields}
+        out.records.append((record, source))
+
+    add("OrderPlaced", paid, f"placed:{order}", order_id=order, customer_id=row["buyer"], lines=lines[order],
+        shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
+        address=row["address"], phone=row["phone"], payment="online")
+    if address_confirmed:
+        add("AddressConfirmed", paid, f"confirmed:{order}", order_id=order)
+    for who, name in (("buyer", "buyer_message"), ("seller", "seller_memo")):
+        if row.get(name):
+            add("OrderNoted", paid, f"noted:{order}:{who}", order_id=order, note=row[name])
+    tracking = row.get("tracking_no", "")
+    refund = money(row.get("refund", ""), mapping["orders"].get("refund", "refund"), source)
+    if status == CLOSED and not tracking:
+        add("OrderCancelled", _at(row, "closed_at", mapping, zone, source, now), f"cancelled:{order}",
+            order_id=order, reason=row.get("close_reason") or "交易关闭")
+    if status == CLOSED and Decimal(refund) > 0:  # PF-1: the platform paid the buyer back (its 退款金额)
+        add("PlatformRefunded", _at(row, "closed_at", mapping, zone, source, now), f"refunded:{order}",
+            order_id=order, amount=refund, refund_no=order)
+    if status == CLOSED and not tracking or status == PAID:
+        return
+    if not tracking:
+        raise source.error(f"order {order} is {status} but has no tracking number "
+                           f"({mapping['orders']['tracking_no']})")
+    shipment = f"{order}-{tracking}"
+    add("ParcelDispatched", _at(row, "shipped_at", mapping, zone, source, now), f"dispatched:{order}:{tracking}",
+        shipment_id=shipment, order_id=order, carrier=row.get("carrier") or platform, tracking_no=tracking,
+        postage=money(row.get("postage", ""), "postage", source),
+        lines=[{"sku": line["sku"], "quantity": line["quantity"]} for line in lines[order]])
+    if status == DONE:
+        add("ParcelDelivered", _at(row, "received_at", mapping, zone, source, now), f"delivered:{order}:{tracking}",
+            shipment_id=shipment)
+    elif status == CLOSED:
+        out.for_a_person.append(f"{source.file} line {source.row}: order {order} was closed with parcel "
+                                f"{tracking} out; record what became of it (ParcelReturnedToSender or ParcelLost)")
 
 
 def _at(row: dict[str, str], name: str, mapping: dict[str, Any], zone: tzinfo, source: Source, now: str) -> str:

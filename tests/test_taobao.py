@@ -179,3 +179,39 @@ def test_with_platform_address_confirmed_an_imported_address_is_confirmed_at_pay
     assert "AddressConfirmed" in types(run, A)
     breaches = json.loads(run("sla", "--as-of", "2026-11-05T00:00:00+08:00", "--json").stdout)
     assert breaches["counts"]["address_unconfirmed"] == 0
+
+
+def mangled_items(tmp_path: Path, row: int, column: int, value: str) -> str:
+    """The first day's item report with one cell changed."""
+    lines = (EXPORTS / "items-2026-11-03.csv").read_bytes().decode("gbk").split("\r\n")
+    cells = lines[row - 1].split(",")
+    cells[column] = value
+    lines[row - 1] = ",".join(cells)
+    path = tmp_path / "items.csv"
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    return str(path)
+
+
+def test_skip_bad_stores_the_rest_and_lists_exactly_the_rows_left_out(run, tmp_path):
+    orders = mangled(tmp_path, 4, 7, "已退款")  # order C: a status the importer does not know
+    items = mangled_items(tmp_path, 4, 4, "")  # order B's second line: no 商家编码
+    without = run("import", "taobao", orders, items, *DAY1[2:])
+    assert without.returncode == 2 and without.stderr.strip() == "items.csv line 4: no SKU (商家编码)"
+    assert types(run, A) == []  # all or nothing: nothing stored
+    result = run("import", "taobao", orders, items, *DAY1[2:], "--skip-bad")
+    assert result.returncode == 0, result.stderr
+    listed = [line for line in result.stdout.splitlines() if line.startswith(("orders.csv", "items.csv"))]
+    assert listed == ["items.csv line 4: no SKU (商家编码)",
+                      f"orders.csv line 3: order {B}: its item row items.csv line 4 was left out",
+                      "orders.csv line 4: unknown order status '已退款'"]
+    assert result.stdout.strip().endswith("3 row(s) left out")
+    assert types(run, B) == [] and types(run, C) == [] and "OrderPlaced" in types(run, A)
+
+
+def test_skip_bad_leaves_out_a_row_the_rules_refuse(run, tmp_path):
+    orders = mangled(tmp_path, 2, 13, "2026-10-01 09:00:00")  # order A dispatched before it was paid
+    result = run("import", "taobao", orders, *DAY1[1:], "--skip-bad")
+    assert result.returncode == 0, result.stderr
+    listed = [line for line in result.stdout.splitlines() if line.startswith("orders.csv")]
+    assert len(listed) == 1 and listed[0].startswith("orders.csv line 2: ")
+    assert types(run, A) == [] and "OrderPlaced" in types(run, B)
