@@ -28,6 +28,8 @@ UNPAID, PAID, SHIPPED, DONE, CLOSED = ("等待买家付款", "买家已付款,�
 STATUSES = (UNPAID, PAID, SHIPPED, DONE, CLOSED)
 # the columns a report must have; the others (times of dispatch, receipt and closing, messages) may be missing
 MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+WHOLE = re.compile(r"[0-9]+")  # ASCII digits only: not "²"
+MANGLED = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+")  # 4.1E+18: an id a spreadsheet made a number of
 REQUIRED = {"order_id", "buyer", "shipping_fee", "address", "phone", "paid_at", "status", "sku", "unit_price",
             "quantity"}
 
@@ -67,7 +69,11 @@ def read_text(path: Path, encoding: str | None) -> str:
         except (LookupError, UnicodeDecodeError) as error:
             raise Invalid(f"{path.name}: cannot be read as {encoding}: {error}") from None
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise Invalid(f"{path.name}: starts with a UTF-8 byte-order mark but is not UTF-8 text (GBK after "
+                          "it?); export it again, or name its encoding with --encoding") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -85,18 +91,29 @@ def cell(text: str | None) -> str:
     return text.removeprefix("'").strip()
 
 
-def rows(path: Path, encoding: str | None, columns: dict[str, str]) -> Iterator[tuple[Source, dict[str, str]]]:
-    """Each data row as {our name: cell}, with its source; a mapped column missing from the header is an error."""
-    reader = csv.reader(io.StringIO(read_text(path, encoding)))
-    header = [cell(name) for name in next(reader, [])]
-    missing = [column for name, column in columns.items() if column not in header and name in REQUIRED]
-    if missing:
-        raise Source(path.name, 1).error(f"no column {missing[0]!r} in the header (see --mapping)")
-    where = {name: header.index(column) for name, column in columns.items() if column in header}
-    for number, values in enumerate(reader, 2):
-        if any(value.strip() for value in values):
-            yield Source(path.name, number), {name: cell(values[i]) if i < len(values) else ""
-                                              for name, i in where.items()}
+def rows(path: Path, encoding: str | None, columns: dict[str, str], other: str | None = None,
+         ) -> Iterator[tuple[Source, dict[str, str]]]:
+    """Each data row as {our name: cell}, with its source; a mapped column missing from the header, or one named
+    twice, is an error. `other`: a column of the other report, to say so when the two files are swapped."""
+    reader = csv.reader(io.StringIO(read_text(path, encoding), newline=None))  # \r\n, \n or \r alone
+    try:
+        header = [cell(name) for name in next(reader, [])]
+        twice = sorted({name for name in header if name and header.count(name) > 1})
+        if twice:
+            raise Source(path.name, 1).error(f"column {twice[0]!r} appears twice in the header")
+        missing = [column for name, column in columns.items() if column not in header and name in REQUIRED]
+        if missing and other is not None and other in header:
+            raise Source(path.name, 1).error(f"this looks like the other report (it has {other!r}): give the "
+                                             "order report first, then the item report")
+        if missing:
+            raise Source(path.name, 1).error(f"no column {missing[0]!r} in the header (see --mapping)")
+        where = {name: header.index(column) for name, column in columns.items() if column in header}
+        for values in reader:
+            if any(value.strip() for value in values):
+                yield Source(path.name, reader.line_num), {name: cell(values[i]) if i < len(values) else ""
+                                                           for name, i in where.items()}
+    except csv.Error as error:  # a cell over the csv module's limit, a quote never closed, a NUL byte
+        raise Source(path.name, reader.line_num).error(f"cannot be read as CSV: {error}") from None
 
 
 def money(text: str, what: str, source: Source) -> str:
@@ -116,10 +133,26 @@ def local_time(text: str, what: str, zone: tzinfo, source: Source) -> str:
 
 
 def load_mapping(path: Path | None) -> dict[str, Any]:
+    """The column mapping, checked whole before any row is read: its [orders] and [items] tables of column
+    names, each required column named."""
+    where = path or DEFAULT_MAPPING
     try:
-        return tomllib.loads((path or DEFAULT_MAPPING).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise Invalid(f"{path}: {error}") from None
+        mapping = tomllib.loads(where.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise Invalid(f"{where.name}: {error}") from None
+    except RecursionError:
+        raise Invalid(f"{where.name}: nested too deep to be a column mapping") from None
+    for table, needed in (("orders", REQUIRED - {"sku", "unit_price", "quantity"}),
+                          ("items", {"order_id", "sku", "unit_price", "quantity"})):
+        columns = mapping.get(table)
+        if not isinstance(columns, dict):
+            raise Invalid(f"{where.name}: no [{table}] table of column names")
+        wrong = [name for name, column in columns.items() if not isinstance(column, str)]
+        if wrong:
+            raise Invalid(f"{where.name}: [{table}] {wrong[0]} must name a column, as a string")
+        if needed - set(columns):
+            raise Invalid(f"{where.name}: [{table}] names no column for {sorted(needed - set(columns))[0]}")
+    return mapping
 
 
 def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: tzinfo, as_of: datetime,
@@ -138,14 +171,14 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
     lines: dict[str, list[dict[str, Any]]] = {}
     broken: dict[str, Source] = {}  # an order with an item row left out: the order is left out whole
     if items is not None:
-        for source, row in rows(items, encoding, mapping["items"]):
+        for source, row in rows(items, encoding, mapping["items"], other=mapping["orders"]["status"]):
             try:
                 lines.setdefault(row["order_id"], []).append(item_line(row, mapping, source))
             except RowError as error:
                 left_out(source, error)
                 broken.setdefault(row["order_id"], source)
     now = as_of.astimezone(zone).isoformat()
-    for source, row in rows(orders, encoding, mapping["orders"]):
+    for source, row in rows(orders, encoding, mapping["orders"], other=mapping["items"]["sku"]):
         try:
             if row["order_id"] in broken:
                 item = broken[row["order_id"]]
@@ -156,10 +189,17 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
     return out
 
 
+def check_id(text: str, column: str, source: Source) -> None:
+    if MANGLED.fullmatch(text):
+        raise source.error(f"{column} {text!r} was turned into a number by a spreadsheet and lost its digits: "
+                           "export the report again, or open it with that column as text")
+
+
 def item_line(row: dict[str, str], mapping: dict[str, Any], source: Source) -> dict[str, Any]:
+    check_id(row["order_id"], mapping["items"]["order_id"], source)
     if not row.get("sku"):
         raise source.error(f"no SKU ({mapping['items']['sku']})")
-    if not row.get("quantity", "").isdigit():
+    if not WHOLE.fullmatch(row.get("quantity", "")):
         raise source.error(f"quantity ({mapping['items']['quantity']}): not a whole number: "
                            f"{row.get('quantity')!r}")
     return {"sku": row["sku"], "quantity": int(row["quantity"]),
@@ -170,6 +210,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
                   mapping: dict[str, Any], zone: tzinfo, now: str, address_confirmed: bool) -> None:
     """The records one row of the order report shows (RowError when it cannot be read)."""
     platform = mapping.get("platform", "taobao")
+    check_id(row["order_id"], mapping["orders"]["order_id"], source)
     status = row.get("status", "").replace("，", ",")
     if status not in STATUSES:
         raise source.error(f"unknown order status {row.get('status')!r}")

@@ -215,3 +215,52 @@ def test_skip_bad_leaves_out_a_row_the_rules_refuse(run, tmp_path):
     listed = [line for line in result.stdout.splitlines() if line.startswith("orders.csv")]
     assert len(listed) == 1 and listed[0].startswith("orders.csv line 2: ")
     assert types(run, A) == [] and "OrderPlaced" in types(run, B)
+
+
+def written(tmp_path: Path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+ORDERS1 = (EXPORTS / "orders-2026-11-03.csv").read_bytes()
+ITEMS1 = (EXPORTS / "items-2026-11-03.csv").read_bytes()
+
+
+@pytest.mark.parametrize("orders, items, message", [
+    (b"\xef\xbb\xbf" + ORDERS1, ITEMS1, "bad.csv: starts with a UTF-8 byte-order mark but is not UTF-8 text (GBK "
+                                        "after it?); export it again, or name its encoding with --encoding"),
+    (ORDERS1.replace(b"tb_", b"tb_" + b"x" * 140_000, 1), ITEMS1,
+     "bad.csv line 2: cannot be read as CSV: field larger than field limit (131072)"),
+    (ORDERS1.replace("买家会员名".encode("gbk"), "订单编号".encode("gbk"), 1), ITEMS1,
+     "bad.csv line 1: column '订单编号' appears twice in the header"),
+    (ORDERS1.replace(b'"=""3287000000000000101"""', b"3.287E+18", 1), ITEMS1,
+     "bad.csv line 2: 订单编号 '3.287E+18' was turned into a number by a spreadsheet and lost its digits: export "
+     "the report again, or open it with that column as text"),
+    (ORDERS1, ITEMS1.decode("gbk").replace(",2,TEE-M-BLK", ",²,TEE-M-BLK", 1).encode("utf-8"),
+     "items.csv line 2: quantity (购买数量): not a whole number: '²'"),
+    (ITEMS1, ORDERS1, "items.csv line 1: this looks like the other report (it has '订单状态'): give the order "
+                      "report first, then the item report"),  # the second file, the item report's place, read first
+])
+def test_a_bad_file_exits_2_naming_the_file_and_row_in_plain_words(run, tmp_path, orders, items, message):
+    result = run("import", "taobao", written(tmp_path, "bad.csv", orders), written(tmp_path, "items.csv", items),
+                 *DAY1[2:])
+    assert (result.returncode, result.stderr.strip()) == (2, message)
+
+
+def test_a_report_with_carriage_returns_alone_reads_as_any_other(run, tmp_path):
+    orders = written(tmp_path, "cr.csv", ORDERS1.replace(b"\r\n", b"\r"))
+    assert run("import", "taobao", orders, *DAY1[1:]).returncode == 0
+    assert "OrderPlaced" in types(run, A)
+
+
+@pytest.mark.parametrize("mapping, message", [
+    ('[orders]\norder_id = "订单编号"\n', "bad.toml: [orders] names no column for address"),
+    ("platform = 'taobao'\n", "bad.toml: no [orders] table of column names"),
+    ("a = " + "[" * 5000 + "]" * 5000 + "\n", "bad.toml: nested too deep to be a column mapping"),
+])
+def test_a_mapping_file_is_checked_whole_before_any_row_is_read(run, tmp_path, mapping, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(mapping, encoding="utf-8")
+    result = run("import", "taobao", *DAY1[:2], "--mapping", str(path), *DAY1[2:])
+    assert (result.returncode, result.stderr.strip()) == (2, message)
