@@ -318,37 +318,68 @@ def import_() -> None:
     """Import a platform's reports (section 11 of the contract)."""
 
 
+def import_options(command):
+    """The options every importer takes."""
+    for option in reversed([
+        click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                     help="a TOML file naming the report's columns (default: the package's taobao-mapping.toml)"),
+        click.option("--as-of", "as_of", default=None, metavar="T",
+                     help="the time of facts whose report gives none (default: now)"),
+        click.option("--encoding", default=None, help="the reports' encoding (default: detected: UTF-8, with or "
+                                                      "without BOM, or GB18030/GBK)"),
+        click.option("--dry-run", is_flag=True, help="print the records it would append, store nothing"),
+        click.option("--skip-bad", is_flag=True, help="leave out the rows that cannot be read or that the rules "
+                                                      "refuse, list them, and store the rest (else all or nothing)"),
+    ]):
+        command = option(command)
+    return store_option(creates=True)(command)
+
+
 @import_.command()
 @click.argument("orders", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("items", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="a TOML file naming the report's columns (default: the package's taobao-mapping.toml)")
-@click.option("--as-of", "as_of", default=None, metavar="T",
-              help="the time of facts whose report gives none (default: now)")
-@click.option("--encoding", default=None, help="the reports' encoding (default: detected: UTF-8, with or "
-                                               "without BOM, or GB18030/GBK)")
-@click.option("--dry-run", is_flag=True, help="print the records it would append, store nothing")
-@click.option("--skip-bad", is_flag=True, help="leave out the rows that cannot be read or that the rules refuse, "
-                                               "list them, and store the rest (else all or nothing)")
-@store_option(creates=True)
+@import_options
 def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of: str | None,
            encoding: str | None, dry_run: bool, skip_bad: bool) -> None:
     """Turn a Taobao/Tmall order report (订单报表) and item report (宝贝报表) into records and append them,
     all or nothing (or, with --skip-bad, all but the rows listed); overlapping daily exports store each fact
     once."""
+    from ledger.policy import default_policy
+    from ledger.taobao import convert, load_mapping
+
+    policy = ledger.latest_policy() if ledger is not None else default_policy()  # None: a dry run, no store
+    imported(ledger, lambda: convert(
+        orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=parse_as_of(as_of), encoding=encoding,
+        address_confirmed=policy.platform_address_confirmed, skip_bad=skip_bad), dry_run, skip_bad)
+
+
+@import_.command(name="taobao-refunds")
+@click.argument("refunds", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@import_options
+def taobao_refunds(ledger, refunds: Path, mapping: Path | None, as_of: str | None, encoding: str | None,
+                   dry_run: bool, skip_bad: bool) -> None:
+    """Turn a Taobao/Tmall refund report (退款管理) into cases and what became of them (the platform's refunds,
+    returned parcels, withdrawn requests) and append them, as `import taobao` does; import the orders first."""
+    from ledger.policy import default_policy
+    from ledger.taobao import convert_refunds, load_mapping
+
+    policy = ledger.latest_policy() if ledger is not None else default_policy()
+    imported(ledger, lambda: convert_refunds(
+        refunds, mapping=load_mapping(mapping, ("orders", "refunds")), zone=policy.zone, as_of=parse_as_of(as_of),
+        order_lines=lambda order: ledger.reader.order_lines(order) if ledger is not None else None,
+        encoding=encoding, skip_bad=skip_bad), dry_run, skip_bad)
+
+
+def imported(ledger, converting, dry_run: bool, skip_bad: bool) -> None:
+    """An import's records appended as the signed-in import account, all or nothing, or (`skip_bad`) all but
+    the rows refused, which are listed; with what needs a person."""
     import orjson
 
     from ledger.application import LineError
     from ledger.reading import Invalid
-    from ledger.taobao import convert, load_mapping
 
-    from ledger.policy import default_policy
-
-    policy = ledger.latest_policy() if ledger is not None else default_policy()  # None: a dry run, no store
     try:
-        converted = convert(orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=parse_as_of(as_of),
-                            encoding=encoding, address_confirmed=policy.platform_address_confirmed,
-                            skip_bad=skip_bad)
+        converted = converting()
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
     account = None if dry_run else signed_in(ledger)

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from decimal import Decimal
@@ -30,8 +30,13 @@ STATUSES = (UNPAID, PAID, SHIPPED, DONE, CLOSED)
 MONEY = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 WHOLE = re.compile(r"[0-9]+")  # ASCII digits only: not "²"
 MANGLED = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+")  # 4.1E+18: an id a spreadsheet made a number of
-REQUIRED = {"order_id", "buyer", "shipping_fee", "address", "phone", "paid_at", "status", "sku", "unit_price",
-            "quantity"}
+REQUIRED = {"orders": {"order_id", "buyer", "shipping_fee", "address", "phone", "paid_at", "status"},
+            "items": {"order_id", "sku", "unit_price", "quantity"},
+            "refunds": {"refund_no", "order_id", "status", "amount", "needs_return", "reason", "requested_at"}}
+ASKED, AGREED, SENT_BACK, REFUNDED, WITHDRAWN, REFUSED = (
+    "买家已经申请退款,等待卖家同意", "卖家已经同意退款,等待买家退货", "买家已经退货,等待卖家确认收货", "退款成功", "退款关闭",
+    "卖家拒绝退款")
+REFUND_STATUSES = (ASKED, AGREED, SENT_BACK, REFUNDED, WITHDRAWN, REFUSED)
 
 
 class RowError(Invalid):
@@ -53,6 +58,10 @@ class Converted:
     unpaid: int = 0  # rows not paid yet: nothing to record
     for_a_person: list[str] = field(default_factory=list)  # closed with a parcel out: what became of it?
     left_out: list[str] = field(default_factory=list)  # --skip-bad: `FILE line N: reason` of each row left out
+
+    def add(self, record_type: str, at: str, key: str, source: Source, **fields: Any) -> None:
+        self.records.append(({"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": key, **fields},
+                             source))
 
     def leave_out(self, source: Source, reason: str) -> None:
         """--skip-bad: the row's records taken out, and the row listed with why."""
@@ -91,7 +100,7 @@ def cell(text: str | None) -> str:
     return text.removeprefix("'").strip()
 
 
-def rows(path: Path, encoding: str | None, columns: dict[str, str], other: str | None = None,
+def rows(path: Path, encoding: str | None, columns: dict[str, str], required: set[str], other: str | None = None,
          ) -> Iterator[tuple[Source, dict[str, str]]]:
     """Each data row as {our name: cell}, with its source; a mapped column missing from the header, or one named
     twice, is an error. `other`: a column of the other report, to say so when the two files are swapped."""
@@ -101,7 +110,7 @@ def rows(path: Path, encoding: str | None, columns: dict[str, str], other: str |
         twice = sorted({name for name in header if name and header.count(name) > 1})
         if twice:
             raise Source(path.name, 1).error(f"column {twice[0]!r} appears twice in the header")
-        missing = [column for name, column in columns.items() if column not in header and name in REQUIRED]
+        missing = [column for name, column in columns.items() if column not in header and name in required]
         if missing and other is not None and other in header:
             raise Source(path.name, 1).error(f"this looks like the other report (it has {other!r}): give the "
                                              "order report first, then the item report")
@@ -132,9 +141,9 @@ def local_time(text: str, what: str, zone: tzinfo, source: Source) -> str:
     return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
 
 
-def load_mapping(path: Path | None) -> dict[str, Any]:
-    """The column mapping, checked whole before any row is read: its [orders] and [items] tables of column
-    names, each required column named."""
+def load_mapping(path: Path | None, tables: tuple[str, ...] = ("orders", "items")) -> dict[str, Any]:
+    """The column mapping, checked whole before any row is read: its tables of column names (the reports'
+    `tables`), each required column named."""
     where = path or DEFAULT_MAPPING
     try:
         mapping = tomllib.loads(where.read_text(encoding="utf-8"))
@@ -142,8 +151,10 @@ def load_mapping(path: Path | None) -> dict[str, Any]:
         raise Invalid(f"{where.name}: {error}") from None
     except RecursionError:
         raise Invalid(f"{where.name}: nested too deep to be a column mapping") from None
-    for table, needed in (("orders", REQUIRED - {"sku", "unit_price", "quantity"}),
-                          ("items", {"order_id", "sku", "unit_price", "quantity"})):
+    if "refunds" in tables and not isinstance(mapping.get("refund_reasons"), dict):
+        raise Invalid(f"{where.name}: no [refund_reasons] table of the platform's phrases")
+    for table in tables:
+        needed = REQUIRED[table]
         columns = mapping.get(table)
         if not isinstance(columns, dict):
             raise Invalid(f"{where.name}: no [{table}] table of column names")
@@ -171,14 +182,15 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
     lines: dict[str, list[dict[str, Any]]] = {}
     broken: dict[str, Source] = {}  # an order with an item row left out: the order is left out whole
     if items is not None:
-        for source, row in rows(items, encoding, mapping["items"], other=mapping["orders"]["status"]):
+        for source, row in rows(items, encoding, mapping["items"], REQUIRED["items"],
+                                other=mapping["orders"]["status"]):
             try:
                 lines.setdefault(row["order_id"], []).append(item_line(row, mapping, source))
             except RowError as error:
                 left_out(source, error)
                 broken.setdefault(row["order_id"], source)
     now = as_of.astimezone(zone).isoformat()
-    for source, row in rows(orders, encoding, mapping["orders"], other=mapping["items"]["sku"]):
+    for source, row in rows(orders, encoding, mapping["orders"], REQUIRED["orders"], other=mapping["items"]["sku"]):
         try:
             if row["order_id"] in broken:
                 item = broken[row["order_id"]]
@@ -223,9 +235,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
     paid = local_time(row["paid_at"], mapping["orders"]["paid_at"], zone, source)
 
     def add(record_type: str, at: str, key: str, **fields: Any) -> None:
-        record = {"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": f"{platform}:{key}",
-                  **fields}
-        out.records.append((record, source))
+        out.add(record_type, at, f"{platform}:{key}", source, **fields)
 
     add("OrderPlaced", paid, f"placed:{order}", order_id=order, customer_id=row["buyer"], lines=lines[order],
         shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
@@ -266,3 +276,72 @@ def _at(row: dict[str, str], name: str, mapping: dict[str, Any], zone: tzinfo, s
     if row.get(name):
         return local_time(row[name], mapping["orders"].get(name, name), zone, source)
     return now
+
+
+# -- the refund report (退款管理) -------------------------------------------------------------------
+
+def convert_refunds(refunds: Path, *, mapping: dict[str, Any], zone: tzinfo, as_of: datetime,
+                    order_lines: Callable[[str], list[dict[str, Any]] | None], encoding: str | None = None,
+                    skip_bad: bool = False) -> Converted:
+    """The records the refund report shows: each refund a case `TB-` + 退款编号 of its order, with what became
+    of it (SPEC section 11). `order_lines(order)`: the order's lines as the ledger has them (None: not there)."""
+    out = Converted()
+    now = as_of.astimezone(zone).isoformat()
+    for source, row in rows(refunds, encoding, mapping["refunds"], REQUIRED["refunds"],
+                            other=mapping["orders"]["buyer"]):
+        try:
+            refund_records(out, source, row, mapping, zone, now, order_lines)
+        except RowError as error:
+            if not skip_bad:
+                raise
+            out.leave_out(source, str(error).split(": ", 1)[1])
+    return out
+
+
+def refund_records(out: Converted, source: Source, row: dict[str, str], mapping: dict[str, Any], zone: tzinfo,
+                   now: str, order_lines: Callable[[str], list[dict[str, Any]] | None]) -> None:
+    columns = mapping["refunds"]
+    platform = mapping.get("platform", "taobao")
+    number, order = row["refund_no"], row["order_id"]
+    check_id(order, columns["order_id"], source)
+    status = row.get("status", "").replace("，", ",")
+    if status not in REFUND_STATUSES:
+        raise source.error(f"unknown refund status {row.get('status')!r}")
+    lines = order_lines(order)
+    if lines is None:
+        raise source.error(f"order {order} is not in the ledger: import its order report first")
+    if row.get("sku"):
+        lines = [line for line in lines if line["sku"] == row["sku"]]
+        if not lines:
+            raise source.error(f"order {order} has no line of {row['sku']!r} ({columns['sku']})")
+    needs_return = row.get("needs_return", "").strip()
+    if needs_return not in ("是", "否"):
+        raise source.error(f"{columns['needs_return']}: 是 or 否, got {needs_return!r}")
+    phrase = row.get("reason", "")
+    reason = mapping["refund_reasons"].get(phrase)
+    if reason is None:
+        reason = "no_reason"
+        out.for_a_person.append(f"{source.file} line {source.row}: refund {number}'s reason {phrase!r} is not in "
+                                "the mapping's [refund_reasons]; taken as no_reason")
+    case = f"TB-{number}"
+
+    def add(record_type: str, at: str, fact: str, **fields: Any) -> None:
+        out.add(record_type, at, f"{platform}:refund:{number}:{fact}", source, case_id=case, **fields)
+
+    add("ReturnRequested", local_time(row["requested_at"], columns["requested_at"], zone, source), "requested",
+        order_id=order, kind="return" if needs_return == "是" else "refund_only", reason=reason,
+        lines=[{"sku": line["sku"], "quantity": line["quantity"]} for line in lines])
+    finished = local_time(row["finished_at"], columns.get("finished_at", "finished_at"), zone, source) \
+        if row.get("finished_at") else now
+    tracking = row.get("tracking_no", "")
+    if status == REFUNDED:
+        if needs_return == "是" and tracking:
+            add("ReturnParcelReceived", finished, "received", tracking_no=tracking, method="express",
+                postage=money(row.get("postage", ""), columns.get("postage", "postage"), source))
+        add("PlatformRefunded", finished, "refunded", amount=money(row["amount"], columns["amount"], source),
+            refund_no=number)
+    elif status == WITHDRAWN:
+        add("ReturnWithdrawn", finished, "withdrawn", reason=phrase or status)
+    elif status == REFUSED:
+        out.for_a_person.append(f"{source.file} line {source.row}: the shop refused refund {number} on the "
+                                f"platform; record the case's ruling (case {case})")

@@ -1,0 +1,69 @@
+"""`ledger import taobao-refunds` (SPEC section 11) on the fixture shop's refund report of 4 November, after
+its order and item reports: the platform's refunds paid leave nothing owed, a returned parcel is found by its
+tracking number, a withdrawn request leaves the views, and a second import stores nothing."""
+from __future__ import annotations
+
+import json
+
+from tests.test_taobao import DAY1, DAY2, EXPORTS, A, B, C, run, types  # noqa: F401  (run: the fixture)
+
+REFUNDS = [str(EXPORTS / "refunds-2026-11-04.csv"), "--as-of", "2026-11-04T22:00:00+08:00"]
+R1, R2, R3, R4 = (f"TB-900100000000000000{n}" for n in range(1, 5))
+
+
+def imported(run):
+    for day in (DAY1, DAY2):
+        assert run("import", "taobao", *day).returncode == 0
+    result = run("import", "taobao-refunds", *REFUNDS)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def cases(run) -> dict[str, dict]:
+    return {case["case_id"]: case for case in json.loads(run("liability", "--json").stdout)["cases"]}
+
+
+def test_each_refund_is_a_case_with_what_became_of_it(run):
+    imported(run)
+    assert types(run, R1) == ["ReturnRequested", "ReturnAccepted", "ShippingCostAssigned", "PlatformRefunded",
+                              "RefundApproved"]
+    assert types(run, R2) == ["ReturnRequested", "ReturnAccepted", "ShippingCostAssigned", "ReturnParcelReceived",
+                              "PlatformRefunded", "RefundApproved"]
+    assert types(run, R3)[-1] == "ReturnWithdrawn" and types(run, R4)[0] == "ReturnRequested"
+    history = json.loads(run("history", R1, "--json").stdout)["events"]
+    assert history[0]["data"]["kind"] == "refund_only" and history[0]["data"]["reason"] == "colour_difference"
+
+
+def test_what_the_platform_paid_is_not_owed_and_the_rest_is(run):
+    imported(run)
+    owed = cases(run)
+    assert (owed[R1]["refunded"], owed[R1]["refund_outstanding"]) == ("20.00", "0.00")
+    assert (owed[R2]["refunded"], owed[R2]["refund_outstanding"]) == ("79.00", "0.00")
+    assert R3 not in owed  # withdrawn: left as a rejected case is
+    # the parcel on its way back comes, the shop finds the fault: that refund is the shop's to pay
+    assert run("add", "ReturnParcelReceived", f"case_id={R4}", "tracking_no=YT9900000304", "method=express",
+               "postage=0", "at=2026-11-05T10:00:00+08:00", "role=shipping_clerk").returncode == 0
+    assert run("add", "ReturnInspected", f"case_id={R4}", "finding=quality_confirmed",
+               "at=2026-11-05T11:00:00+08:00", "role=shipping_clerk").returncode == 0
+    assert cases(run)[R4]["refund_outstanding"] == "199.00"
+    totals = json.loads(run("kpi", "--as-of", "2026-11-06T00:00:00+08:00", "--json").stdout)["totals"]
+    assert totals["refunds"] == "99.00"  # each refund the platform paid counted once
+
+
+def test_a_returned_parcel_from_the_report_is_found_by_its_tracking_number(run):
+    imported(run)
+    found = json.loads(run("find", "yt 9900000202", "--json").stdout)["matches"]
+    assert [(m["kind"], m["id"]) for m in found] == [("case", R2)]
+
+
+def test_a_second_import_of_the_same_report_stores_nothing(run):
+    imported(run)
+    again = run("import", "taobao-refunds", *REFUNDS)
+    assert again.returncode == 0 and "stored 0 record(s)" in again.stdout
+
+
+def test_refunds_before_their_orders_say_which_report_comes_first(run):
+    result = run("import", "taobao-refunds", *REFUNDS)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"refunds-2026-11-04.csv line 2: order {A} is not in the ledger: import its "
+                                     "order report first")
