@@ -348,9 +348,11 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
     from ledger.taobao import convert, load_mapping
 
     policy = ledger.latest_policy() if ledger is not None else default_policy()  # None: a dry run, no store
+    at = parse_as_of(as_of)
     imported(ledger, lambda: convert(
-        orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=parse_as_of(as_of), encoding=encoding,
-        address_confirmed=policy.platform_address_confirmed, skip_bad=skip_bad), dry_run, skip_bad)
+        orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=at, encoding=encoding,
+        address_confirmed=policy.platform_address_confirmed, skip_bad=skip_bad), dry_run, skip_bad,
+        changed_at=at.astimezone(policy.zone).isoformat())
 
 
 @import_.command(name="taobao-refunds")
@@ -370,9 +372,10 @@ def taobao_refunds(ledger, refunds: Path, mapping: Path | None, as_of: str | Non
         encoding=encoding, skip_bad=skip_bad), dry_run, skip_bad)
 
 
-def imported(ledger, converting, dry_run: bool, skip_bad: bool) -> None:
+def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str | None = None) -> None:
     """An import's records appended as the signed-in import account, all or nothing, or (`skip_bad`) all but
-    the rows refused, which are listed; with what needs a person."""
+    the rows refused, which are listed; with what needs a person. `changed_at`: facts changed since the last
+    export are recorded as their change (changes.py), known at that time."""
     import orjson
 
     from ledger.application import LineError
@@ -382,6 +385,10 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool) -> None:
         converted = converting()
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
+    if changed_at is not None and ledger is not None and ledger.store.exists():
+        from ledger.changes import as_changes
+
+        converted.records = as_changes(ledger, converted.records, changed_at)
     account = None if dry_run else signed_in(ledger)
     lines = [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
     if dry_run:

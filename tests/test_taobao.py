@@ -264,3 +264,62 @@ def test_a_mapping_file_is_checked_whole_before_any_row_is_read(run, tmp_path, m
     path.write_text(mapping, encoding="utf-8")
     result = run("import", "taobao", *DAY1[:2], "--mapping", str(path), *DAY1[2:])
     assert (result.returncode, result.stderr.strip()) == (2, message)
+
+
+def day2_with(tmp_path: Path, order: str, changes: dict[int, str], name: str = "orders-changed.csv") -> str:
+    """The second day's order report with cells of one order's row changed (column index -> text)."""
+    lines = (EXPORTS / "orders-2026-11-04.csv").read_bytes().decode("gbk").split("\r\n")
+    for number, line in enumerate(lines):
+        if line.startswith(f'"=""{order}"""'):
+            cells = line.split(",")
+            for index, text in changes.items():
+                cells[index] = text
+            lines[number] = ",".join(cells)
+    path = tmp_path / name
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    return str(path)
+
+
+def events(run, order: str) -> list[dict]:
+    return json.loads(run("history", order, "--json").stdout)["events"]
+
+
+def test_an_address_changed_on_the_platform_becomes_one_address_changed(run, tmp_path):
+    before = mangled(tmp_path, 4, 3, "浙江省 杭州市 西湖区 旧地址1号")  # order C, not yet dispatched
+    assert run("import", "taobao", before, *DAY1[1:]).returncode == 0
+    moved = run("import", "taobao", *DAY1)  # the same day's export again, the buyer's address now changed
+    assert moved.returncode == 0, moved.stderr
+    changes = [e for e in events(run, C) if e["type"] == "AddressChanged"]
+    assert len(changes) == 1 and changes[0]["data"]["address"] == "浙江省 杭州市 西湖区 文三路103号"
+    assert "stored 0 record(s)" in run("import", "taobao", *DAY1).stdout  # the next export: nothing more
+
+
+def test_an_address_changed_after_dispatch_is_kept_as_a_note(run, tmp_path):
+    assert run("import", "taobao", *DAY1).returncode == 0
+    moved = day2_with(tmp_path, A, {3: "浙江省 杭州市 滨江区 江南大道1号"})
+    result = run("import", "taobao", moved, *DAY2[1:])
+    assert result.returncode == 0, result.stderr
+    notes = [e["data"]["note"] for e in events(run, A) if e["type"] == "OrderNoted"]
+    assert notes == ["the platform shows a new address after dispatch: 浙江省 杭州市 滨江区 江南大道1号, 138****0101"]
+
+
+def test_a_memo_changed_on_the_platform_is_a_new_note(run, tmp_path):
+    assert run("import", "taobao", *DAY2).returncode == 0
+    rewritten = day2_with(tmp_path, C, {11: "改发中通"})
+    assert run("import", "taobao", rewritten, *DAY2[1:]).returncode == 0
+    notes = [e["data"]["note"] for e in events(run, C) if e["type"] == "OrderNoted"]
+    assert notes == ["请发顺丰，谢谢", "已按买家要求改发顺丰", "改发中通"]
+
+
+def test_a_tracking_number_corrected_on_the_platform_voids_the_first_dispatch(run, tmp_path):
+    assert run("import", "taobao", *DAY1).returncode == 0
+    corrected = day2_with(tmp_path, B, {9: '"=""SF1300000999"""'})
+    result = run("import", "taobao", corrected, *DAY2[1:])
+    assert result.returncode == 0, result.stderr
+    history = events(run, B)
+    assert [e["type"] for e in history if e["type"] in ("ParcelDispatched", "RecordVoided")] == [
+        "ParcelDispatched", "RecordVoided", "ParcelDispatched"]
+    assert [m["id"] for m in json.loads(run("find", "SF1300000999", "--json").stdout)["matches"]] == \
+        [f"{B}-SF1300000999"]
+    assert json.loads(run("find", "SF1300000102", "--json").stdout)["matches"] == []  # the voided one's is free
+    assert "stored 0 record(s)" in run("import", "taobao", corrected, *DAY2[1:]).stdout
