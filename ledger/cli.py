@@ -380,6 +380,7 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
 
     from ledger.application import LineError
     from ledger.reading import Invalid
+    from ledger.taobao import PARCEL
 
     try:
         converted = converting()
@@ -404,6 +405,10 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
             break
         except LineError as error:
             source = converted.records[error.line - 1][1]
+            refused = converted.records[error.line - 1][0]["type"]
+            if error.status == REFUSED and refused in PARCEL and converted.set_aside(source, error.detail):
+                lines = [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
+                continue  # a parcel the rules refuse never stops the rest
             if not skip_bad:
                 raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
                               error.status) from None

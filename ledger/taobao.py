@@ -33,6 +33,8 @@ MANGLED = re.compile(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+")  # 4.1E+18: an id a sprea
 REQUIRED = {"orders": {"order_id", "buyer", "shipping_fee", "address", "phone", "paid_at", "status"},
             "items": {"order_id", "sku", "unit_price", "quantity"},
             "refunds": {"refund_no", "order_id", "status", "amount", "needs_return", "reason", "requested_at"}}
+PARCEL = ("ParcelDispatched", "ParcelDelivered", "RecordVoided")  # a row's parcel, set aside as one
+SEVERAL = re.compile(r"[,，;；/、\s]+")  # what separates two tracking numbers written in one cell
 ASKED, AGREED, SENT_BACK, REFUNDED, WITHDRAWN, REFUSED = (
     "买家已经申请退款,等待卖家同意", "卖家已经同意退款,等待买家退货", "买家已经退货,等待卖家确认收货", "退款成功", "退款关闭",
     "卖家拒绝退款")
@@ -62,6 +64,17 @@ class Converted:
     def add(self, record_type: str, at: str, key: str, source: Source, **fields: Any) -> None:
         self.records.append(({"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": key, **fields},
                              source))
+
+    def set_aside(self, source: Source, reason: str) -> bool:
+        """A row's parcel the rules refuse as it stands: its dispatch (and what followed it) taken out and listed
+        as needing a person, the rest of the row kept; False when the row has no parcel to set aside."""
+        parcel = [(record, at) for record, at in self.records if at == source and record["type"] in PARCEL]
+        if not parcel:
+            return False
+        self.records = [(record, at) for record, at in self.records if not (at == source and record["type"] in PARCEL)]
+        self.for_a_person.append(f"{source.file} line {source.row}: {reason}; the parcel was set aside: record "
+                                 "its dispatch by hand")
+        return True
 
     def leave_out(self, source: Source, reason: str) -> None:
         """--skip-bad: the row's records taken out, and the row listed with why."""
@@ -258,6 +271,10 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
     if not tracking:
         raise source.error(f"order {order} is {status} but has no tracking number "
                            f"({mapping['orders']['tracking_no']})")
+    if len(SEVERAL.split(tracking.strip())) > 1:
+        out.for_a_person.append(f"{source.file} line {source.row}: order {order} has several tracking numbers in "
+                                f"one cell ({tracking}); record each parcel's dispatch by hand")
+        return
     shipment = f"{order}-{tracking}"
     add("ParcelDispatched", _at(row, "shipped_at", mapping, zone, source, now), f"dispatched:{order}:{tracking}",
         shipment_id=shipment, order_id=order, carrier=row.get("carrier") or platform, tracking_no=tracking,

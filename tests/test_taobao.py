@@ -123,10 +123,21 @@ def test_a_row_that_cannot_be_mapped_exits_2_naming_its_file_and_row(run, tmp_pa
     assert types(run, A) == []  # all or nothing
 
 
-def test_a_record_the_ledger_refuses_names_its_row(run, tmp_path):
+def test_a_parcel_the_rules_refuse_is_set_aside_for_a_person_and_the_rest_imported(run, tmp_path):
     path = mangled(tmp_path, 3, 7, "交易成功", (13, "2026-11-01 10:00:00"))  # B delivered before it was dispatched
     result = run("import", "taobao", path, DAY1[1], *DAY1[2:])
-    assert result.returncode == 3 and result.stderr.startswith("orders.csv line 3: REF: ParcelDelivered")
+    assert result.returncode == 0, result.stderr
+    person = [line for line in result.stdout.splitlines() if line.startswith("needs a person: orders.csv line 3")]
+    assert len(person) == 1 and "REF: ParcelDelivered" in person[0] and "set aside" in person[0]
+    assert types(run, B) == ["OrderPlaced"] and "OrderPlaced" in types(run, A)  # B's parcel only, set aside
+
+
+def test_two_tracking_numbers_in_one_cell_are_set_aside_for_a_person(run, tmp_path):
+    path = mangled(tmp_path, 3, 9, '"SF1300000102,SF1300000199"')
+    result = run("import", "taobao", path, DAY1[1], *DAY1[2:])
+    assert result.returncode == 0, result.stderr
+    assert f"needs a person: orders.csv line 3: order {B} has several tracking numbers in one cell" in result.stdout
+    assert types(run, B) == ["OrderPlaced"]
 
 
 def test_another_mapping_reads_another_column_naming(run, tmp_path):
@@ -208,8 +219,10 @@ def test_skip_bad_stores_the_rest_and_lists_exactly_the_rows_left_out(run, tmp_p
     assert types(run, B) == [] and types(run, C) == [] and "OrderPlaced" in types(run, A)
 
 
-def test_skip_bad_leaves_out_a_row_the_rules_refuse(run, tmp_path):
-    orders = mangled(tmp_path, 2, 13, "2026-10-01 09:00:00")  # order A dispatched before it was paid
+def test_skip_bad_leaves_out_a_row_whose_record_the_ledger_refuses(run, tmp_path):
+    orders = mangled(tmp_path, 2, 4, "call me")  # order A: a phone the ledger does not take
+    without = run("import", "taobao", orders, *DAY1[1:])
+    assert without.returncode == 2 and without.stderr.startswith("orders.csv line 2: ")
     result = run("import", "taobao", orders, *DAY1[1:], "--skip-bad")
     assert result.returncode == 0, result.stderr
     listed = [line for line in result.stdout.splitlines() if line.startswith("orders.csv")]
