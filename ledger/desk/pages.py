@@ -109,7 +109,8 @@ def check_csrf(session: Any, sent: str) -> None:
 @router.get("/lang")
 def switch_language(request: Request, to: str = ZH, back: str = "/") -> Response:
     """The language switch: a preference kept in a cookie, for pages only (JSON never changes)."""
-    answer = RedirectResponse(back if back.startswith("/") and not back.startswith("//") else "/", status_code=303)
+    here = back.startswith("/") and not back.startswith("//") and "\\" not in back  # a page of this desk only
+    answer = RedirectResponse(back if here else "/", status_code=303)
     answer.set_cookie(LANG_COOKIE, EN if to == EN else ZH, max_age=365 * 86400, **COOKIE)
     return answer
 
