@@ -76,7 +76,10 @@ def reply(ledger: Any, result: Any) -> list[str]:
     return lines
 
 
-def due_tally(report: dict) -> str:
-    """The line under the 待办 list: how many things in all, and of each kind."""
-    return say("to_do", n=len(report["items"]), each=", ".join(f"{shown('kind', kind)} {n}"
-                                                               for kind, n in report["counts"].items()))
+def due_tally(report: dict, page: bool = False) -> str:
+    """The line under the 待办 list: how many things in all, and of each kind (on the desk's page, the kinds
+    there are, in the reader's words)."""
+    name = word if page else shown
+    return say("to_do", n=len(report["items"]), each=", ".join(f"{name('kind', kind)} {n}"
+                                                               for kind, n in report["counts"].items()
+                                                               if n or not page))

@@ -100,7 +100,7 @@ def test_a_clerk_returns_a_freight_collect_parcel_and_the_supervisor_rules(serve
     case = f"C-B{width}"
     wang = signed_in(browser, base, "wang", width)
     assert wang.locator("tr[data-kind=dispatch]").count() >= 1  # what is due, with its kind
-    assert "待办" in wang.locator("h1").inner_text()
+    assert "待办" in wang.locator("h1").inner_text() and fits(wang)
     wang.screenshot(path=str(shots / f"desk-due-{width}.png"), full_page=True)
 
     wang.goto(f"{base}/new/ReturnRequested")
@@ -130,6 +130,7 @@ def test_a_clerk_returns_a_freight_collect_parcel_and_the_supervisor_rules(serve
     assert "(AU-1)" in zhao.locator("[data-answer]").inner_text()
     zhao.goto(f"{base}/history/{case}")
     assert zhao.locator("[data-decision]").count() >= 3
+    assert fits(zhao)
     zhao.screenshot(path=str(shots / f"desk-case-{width}.png"), full_page=True)
     zhao.close()
 

@@ -180,7 +180,7 @@ def due(request: Request, everyone: bool = False, whole: bool = False) -> Respon
     shown = report["items"] if whole else report["items"][:FIRST]
     items = [{**item, "left": left(at, item["due"]), "form": _done_with(item, account)} for item in shown]
     return page(request, "due.html", {"items": items, "counts": report["counts"], "everyone": everyone,
-                                      "tally": due_tally(report), "more": len(report["items"]) - len(items),
+                                      "tally": due_tally(report, page=True), "more": len(report["items"]) - len(items),
                                       "whole": whole},
                 account=account, session=session)
 
