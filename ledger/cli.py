@@ -391,7 +391,11 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
 
         converted.records = as_changes(ledger, converted.records, changed_at)
     account = None if dry_run else signed_in(ledger)
-    lines = [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
+
+    def encoded() -> list[str]:
+        return [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
+
+    lines = encoded()
     if dry_run:
         for line in lines:
             click.echo(line)
@@ -406,14 +410,12 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
         except LineError as error:
             source = converted.records[error.line - 1][1]
             refused = converted.records[error.line - 1][0]["type"]
-            if error.status == REFUSED and refused in PARCEL and converted.set_aside(source, error.detail):
-                lines = [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
-                continue  # a parcel the rules refuse never stops the rest
-            if not skip_bad:
-                raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
-                              error.status) from None
-            converted.leave_out(source, error.detail)  # its records out, and the rest decided again
-            lines = [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
+            if not (error.status == REFUSED and refused in PARCEL and converted.set_aside(source, error.detail)):
+                if not skip_bad:  # else a parcel the rules refuse never stops the rest
+                    raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
+                                  error.status) from None
+                converted.leave_out(source, error.detail)  # its records out, and the rest decided again
+            lines = encoded()
     click.echo(say("imported", stored=result.stored, decisions=result.decisions, skipped=result.skipped,
                    unpaid=converted.unpaid))
     for note in converted.for_a_person:

@@ -44,6 +44,10 @@ REFUND_STATUSES = (ASKED, AGREED, SENT_BACK, REFUNDED, WITHDRAWN, REFUSED)
 class RowError(Invalid):
     """A row the importer cannot map: `FILE line N: reason` (exit status 2)."""
 
+    def __init__(self, source: Source, reason: str):
+        super().__init__(f"{source.file} line {source.row}: {reason}")
+        self.reason = reason
+
 
 @dataclass
 class Source:
@@ -51,7 +55,7 @@ class Source:
     row: int  # counted with the header as row 1
 
     def error(self, reason: str) -> RowError:
-        return RowError(f"{self.file} line {self.row}: {reason}")
+        return RowError(self, reason)
 
 
 @dataclass
@@ -68,10 +72,10 @@ class Converted:
     def set_aside(self, source: Source, reason: str) -> bool:
         """A row's parcel the rules refuse as it stands: its dispatch (and what followed it) taken out and listed
         as needing a person, the rest of the row kept; False when the row has no parcel to set aside."""
-        parcel = [(record, at) for record, at in self.records if at == source and record["type"] in PARCEL]
-        if not parcel:
+        kept = [(record, at) for record, at in self.records if not (at == source and record["type"] in PARCEL)]
+        if len(kept) == len(self.records):
             return False
-        self.records = [(record, at) for record, at in self.records if not (at == source and record["type"] in PARCEL)]
+        self.records = kept
         self.for_a_person.append(f"{source.file} line {source.row}: {reason}; the parcel was set aside: record "
                                  "its dispatch by hand")
         return True
@@ -80,6 +84,12 @@ class Converted:
         """--skip-bad: the row's records taken out, and the row listed with why."""
         self.records = [(record, at) for record, at in self.records if at != source]
         self.left_out.append(f"{source.file} line {source.row}: {reason}")
+
+    def unreadable(self, source: Source, error: RowError, skip_bad: bool) -> None:
+        """A row that cannot be read: left out and listed with `skip_bad`, else the import stops at it."""
+        if not skip_bad:
+            raise error
+        self.leave_out(source, error.reason)
 
 
 def read_text(path: Path, encoding: str | None) -> str:
@@ -186,12 +196,6 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
     that cannot be read is left out and listed (an order whose item rows were left out too), else the first
     stops the import."""
     out = Converted()
-
-    def left_out(source: Source, error: RowError) -> None:
-        if not skip_bad:
-            raise error
-        out.leave_out(source, str(error).split(": ", 1)[1])
-
     lines: dict[str, list[dict[str, Any]]] = {}
     broken: dict[str, Source] = {}  # an order with an item row left out: the order is left out whole
     if items is not None:
@@ -200,7 +204,7 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
             try:
                 lines.setdefault(row["order_id"], []).append(item_line(row, mapping, source))
             except RowError as error:
-                left_out(source, error)
+                out.unreadable(source, error, skip_bad)
                 broken.setdefault(row["order_id"], source)
     now = as_of.astimezone(zone).isoformat()
     for source, row in rows(orders, encoding, mapping["orders"], REQUIRED["orders"], other=mapping["items"]["sku"]):
@@ -210,7 +214,7 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
                 raise source.error(f"order {row['order_id']}: its item row {item.file} line {item.row} was left out")
             order_records(out, source, row, lines, mapping, zone, now, address_confirmed)
         except RowError as error:
-            left_out(source, error)
+            out.unreadable(source, error, skip_bad)
     return out
 
 
@@ -309,9 +313,7 @@ def convert_refunds(refunds: Path, *, mapping: dict[str, Any], zone: tzinfo, as_
         try:
             refund_records(out, source, row, mapping, zone, now, order_lines)
         except RowError as error:
-            if not skip_bad:
-                raise
-            out.leave_out(source, str(error).split(": ", 1)[1])
+            out.unreadable(source, error, skip_bad)
     return out
 
 

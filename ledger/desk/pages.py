@@ -15,13 +15,13 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ledger import csv_out, queries
+from ledger import page as report_page
 from ledger.accounts import SignInFailed
 from ledger.aggregates import RECORD_TYPES
 from ledger.answers import due_tally, left, reply
 from ledger.desk import forms
 from ledger.desk.app import LANG_COOKIE
-from ledger.events import Record, subclasses
-from ledger.messages import EN, ZH, say, word
+from ledger.messages import EN, ZH, lang, say, word
 from ledger.reading import Invalid
 from ledger.rules import SUPERVISOR_RECORDS
 from ledger.unit_of_work import LineError
@@ -29,7 +29,6 @@ from ledger.unit_of_work import LineError
 router = APIRouter(include_in_schema=False)
 SESSION_COOKIE, LOGIN_COOKIE = "desk_session", "desk_login"
 COOKIE = {"httponly": True, "samesite": "strict", "path": "/"}
-PERSONAL = {cls.__name__: cls.PERSONAL for cls in subclasses(Record)}
 SUBJECTS = ("case_id", "dispute_id", "complaint_id", "shipment_id", "order_id", "sku", "staff")  # a record's page
 SEES_PHONE = ("customer_service", "supervisor")  # who confirms the address with the buyer (SH-3)
 FIRST = 50  # 待办 items shown before "the rest": the soonest due, overdue first
@@ -91,14 +90,8 @@ def page(request: Request, template: str, context: dict, status: int = 200, acco
         except SignInNeeded:
             pass
     return request.app.state.templates.TemplateResponse(request, template, {
-        "account": account, "csrf": session.csrf if session else "", "views": VIEWS, "lang_code": lang_code(),
-        "now": datetime.now(timezone.utc), **context}, status_code=status)
-
-
-def lang_code() -> str:
-    from ledger.messages import lang
-
-    return "zh-CN" if lang() == ZH else "en"
+        "account": account, "csrf": session.csrf if session else "", "views": VIEWS,
+        "lang_code": "zh-CN" if lang() == ZH else "en", **context}, status_code=status)
 
 
 def check_csrf(session: Any, sent: str) -> None:
@@ -305,7 +298,7 @@ def history(request: Request, id_: str) -> Response:
 def shown_event(event: dict, kind: str, role: str) -> dict:
     """An event as this page shows it: personal fields on an order's own page only, the phone whole to those
     who confirm it with the buyer and masked but for its last four digits to others."""
-    personal = PERSONAL.get(event["type"], ())
+    personal = report_page.PERSONAL.get(event["type"], ())
     data = {}
     for name, value in event["data"].items():
         if name in personal and kind != "order":
@@ -343,12 +336,17 @@ def view_json(ledger: Any, view: str, at: datetime) -> dict:
     return ledger.fund()
 
 
+def sheet(request: Request, view: str) -> tuple[list[str], list[dict]]:
+    """The view's header and rows, as its `--csv` has them."""
+    if view not in VIEWS:
+        raise NotFound(say("not_found", id=view))
+    return getattr(csv_out, view)(view_json(desk(request).ledger, view, datetime.now(timezone.utc)))
+
+
 @router.get("/views/{view}.csv")
 def view_csv(request: Request, view: str) -> Response:
     signed_in(request)
-    if view not in VIEWS:
-        raise NotFound(say("not_found", id=view))
-    header, rows = getattr(csv_out, view)(view_json(desk(request).ledger, view, datetime.now(timezone.utc)))
+    header, rows = sheet(request, view)
     out = io.StringIO()
     csv_out.write(out, header, rows)
     return Response(out.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
@@ -358,9 +356,7 @@ def view_csv(request: Request, view: str) -> Response:
 @router.get("/views/{view}")
 def view_page(request: Request, view: str) -> Response:
     session, account = signed_in(request)
-    if view not in VIEWS:
-        raise NotFound(say("not_found", id=view))
-    header, rows = getattr(csv_out, view)(view_json(desk(request).ledger, view, datetime.now(timezone.utc)))
+    header, rows = sheet(request, view)
     cells = [[csv_out.flat(row).get(name) for name in header] for row in rows]
     return page(request, "view.html", {"view": view, "header": header, "rows": cells}, account=account,
                 session=session)
@@ -369,9 +365,6 @@ def view_page(request: Request, view: str) -> Response:
 @router.get("/report")
 def report(request: Request) -> Response:
     signed_in(request)
-    from ledger import page as report_page
-    from ledger.messages import lang
-
     ledger = desk(request).ledger
     language = lang()
 
