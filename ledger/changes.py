@@ -39,6 +39,7 @@ def as_changes(ledger: Any, records: list[tuple[dict, Any]], at: str) -> list[tu
         if history is None:
             changed.append((record, source))
         elif record["key"] in stored:
+            record = _as_imported_before(record, history)
             changes = _changes(record, history, at)
             changed += [(record, source)] if changes is None else [(change, source) for change in changes]
         elif record["type"] == "ParcelDispatched":
@@ -51,6 +52,16 @@ def as_changes(ledger: Any, records: list[tuple[dict, Any]], at: str) -> list[tu
 def _history(ledger: Any, order: str) -> list[Any]:
     """The order's events as records (personal fields opened), its shipments' included."""
     return [event for _, event in ledger.events_of(ledger.streams_of(order))]
+
+
+def _as_imported_before(record: dict, history: list[Any]) -> dict:
+    """An order imported before buyers had pseudonyms keeps the buyer's name as its customer id."""
+    if record["type"] != "OrderPlaced":
+        return record
+    placed = next(e for e in history if getattr(e, "key", None) == record["key"])
+    if placed.buyer_name is None and placed.customer_id == record["buyer_name"]:
+        return {**{k: v for k, v in record.items() if k != "buyer_name"}, "customer_id": placed.customer_id}
+    return record
 
 
 def _changes(record: dict, history: list[Any], at: str) -> list[dict] | None:

@@ -350,9 +350,23 @@ def taobao(ledger, orders: Path, items: Path | None, mapping: Path | None, as_of
     policy = ledger.latest_policy() if ledger is not None else default_policy()  # None: a dry run, no store
     at = parse_as_of(as_of)
     imported(ledger, lambda: convert(
-        orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=at, encoding=encoding,
-        address_confirmed=policy.platform_address_confirmed, skip_bad=skip_bad), dry_run, skip_bad,
-        changed_at=at.astimezone(policy.zone).isoformat())
+        orders, items, mapping=load_mapping(mapping), zone=policy.zone, as_of=at, pseudonym=buyers(ledger),
+        encoding=encoding, address_confirmed=policy.platform_address_confirmed, skip_bad=skip_bad), dry_run,
+        skip_bad, changed_at=at.astimezone(policy.zone).isoformat())
+
+
+def buyers(ledger):
+    """A buyer's name -> their customer id, keyed by the store's master key; a dry run without a store shows
+    the id a store under the master key at hand would give, or a placeholder when there is none."""
+    from ledger.crypto import MasterKeyError, master_key, pseudonym
+
+    if ledger is not None:
+        return ledger.mapper.keyring.pseudonym
+    try:
+        master = master_key(create=False)
+    except MasterKeyError:
+        return lambda name: "tb-" + "?" * 16
+    return lambda name: pseudonym(master, name)
 
 
 @import_.command(name="taobao-refunds")

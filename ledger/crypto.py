@@ -11,6 +11,8 @@ ciphertext stays, hashed and chained as before, and reads as "[erased]".
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import sys
 import tempfile
@@ -115,6 +117,10 @@ def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
     return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
 
 
+def pseudonym(master: bytes, name: str) -> str:
+    return "tb-" + hmac.new(master, b"platform buyer\x1f" + name.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
 class Keyring:
     """The customers' data keys of one store, read and created through a cursor it is given."""
 
@@ -184,6 +190,8 @@ class Keyring:
         elif self.cursor is not None:
             self.cursor.execute("INSERT INTO ledger_meta VALUES (?, ?)", ("master_check",
                                                                           _seal(self.master, CHECK, b"meta")))
+        else:
+            return  # a reader before the first append: the append that follows records the key's check
         self._checked = True
 
     def data_key(self, customer: str, create: bool) -> bytes | None:
@@ -222,6 +230,21 @@ class Keyring:
             else:
                 self._keys[customer] = _open(self.master, bytes(found[customer]), customer.encode())
         insert_rows(self.cursor, "ledger_customer_keys", new)
+
+    def pseudonym(self, name: str) -> str:
+        """A platform buyer's customer id (SPEC section 11): `tb-` and 16 hex digits of the name keyed by the
+        master key, so that every import gives one buyer the same id and the id does not give the name back."""
+        self.check_master()
+        return pseudonym(self.master, name)
+
+    def buyer(self, name: str) -> str | None:
+        """The customer id of the platform buyer of that name, while the store holds their key (`find`): none
+        once they are forgotten, nor in a store that never held personal data."""
+        if not name or not self._rows("SELECT 1 FROM ledger_meta WHERE name = ?", ("master_check",)):
+            return None
+        customer = self.pseudonym(name)
+        held = self._rows("SELECT wrapped FROM ledger_customer_keys WHERE customer_id = ?", (customer,))
+        return customer if held and held[0][0] is not None else None
 
     def _stored_owner(self, id_: str, kind: str) -> str:
         return self._rows("SELECT parent FROM ledger_ids WHERE id = ? AND kind = ?", (id_, kind))[0][0]

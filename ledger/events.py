@@ -157,7 +157,7 @@ class OrderRecord(Record):
 
 
 class OrderPlaced(OrderRecord):
-    PERSONAL = ("address", "phone")
+    PERSONAL = ("address", "phone", "buyer_name")
     SEALED_FOR = CustomerOf("customer_id")
     customer_id: CustomerId
     lines: Annotated[tuple[OrderLine, ...], Field(min_length=1, max_length=1000)]
@@ -165,6 +165,7 @@ class OrderPlaced(OrderRecord):
     address: Text
     phone: Phone
     payment: Literal["online", "bank_transfer"]
+    buyer_name: Text | None = None  # the platform's name of an imported order's buyer (买家会员名, SPEC section 11)
 
     @model_validator(mode="after")
     def _total_within_limit(self) -> OrderPlaced:

@@ -54,7 +54,8 @@ class PydanticMapper(Mapper):
         if personal and self.keyring is not None:
             customer = self.keyring.customer_of(model)
             for name in personal:
-                state[name] = self.keyring.seal(customer, name, state[name])
+                if name in state:  # an optional one may be absent
+                    state[name] = self.keyring.seal(customer, name, state[name])
         class_version = getattr(type(model), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -89,10 +90,10 @@ class PydanticMapper(Mapper):
         views and the rules never read them, so they never need a customer's key."""
         state = self.stored_state(stored_event.topic, stored_event.state)
         cls = resolve_topic(stored_event.topic)
-        if not personal:
-            state.update(dict.fromkeys(getattr(cls, "PERSONAL", ()), ERASED))
-        elif self.keyring is not None:
-            for name in getattr(cls, "PERSONAL", ()):
+        for name in getattr(cls, "PERSONAL", ()):
+            if name in state and not personal:
+                state[name] = ERASED
+            elif name in state and self.keyring is not None:
                 state[name] = self.keyring.open(name, state[name])
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version

@@ -220,6 +220,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "found_id": ("{kind} {id}", "{kind} {id}"),
     "found_of": ("{kind} {id} of {parent}", "{parent} 的{kind} {id}"),
     "found_staff": ("staff member {name}", "员工 {name}"),
+    "found_buyer": ("order {id} of the platform buyer of that name ({customer})", "该平台买家（{customer}）的订单 {id}"),
+    "found_sent_back": ("{tracking}: parcel the buyer sent back for case {case}", "{tracking}：买家寄回途中的包裹，售后单 {case}"),
     "unknown_kind": ("--kind: unknown kind {kind}; the kinds are {kinds}", "--kind：未知的种类 {kind}；可选 {kinds}"),
     "as_of_bad": ("--as-of: {error}", "--as-of：{error}"),
     "date_bad": ("{option}: a local date such as 2026-11-01, got {value}",
@@ -241,8 +243,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unknown_customer": ("unknown customer {id}", "未知的客户 {id}"),
     "already_forgotten": ("customer {id} was already forgotten ({at}, by {actor}); nothing was added",
                           "客户 {id} 已被删除过（{at}，{actor}）；没有再添加"),
-    "forgot": ("forgot customer {id}: their address, phone, notes, reviews and complaints now read \"[erased]\"",
-               "已删除客户 {id} 的个人信息：地址、电话、备注、评价和投诉内容现在显示为 \"[erased]\""),
+    "forgot": ("forgot customer {id}: their address, phone, platform name, notes, reviews and complaints now read "
+               "\"[erased]\"", "已删除客户 {id} 的个人信息：地址、电话、平台会员名、备注、评价和投诉内容现在显示为 \"[erased]\""),
     "note": ("note: {note}", "注意：{note}"),
     "backups_hold": ("{n} backup(s) taken before still hold their key; destroy them, or restore each and run this "
                      "forget on it:", "之前的 {n} 份备份仍保存着密钥；请销毁，或逐一恢复后再执行这次删除："),

@@ -133,8 +133,9 @@ class Reader:
         """`find --json`'s matches: what the clerk holds (an id, a staff name, a tracking number)."""
         from ledger.projections import find as find_view
 
+        buyer = self.keyring.buyer(text.strip())
         with self.views() as cursor:
-            return find_view.matches(cursor, text)
+            return find_view.matches(cursor, text, buyer)
 
     def breaches(self, as_of: datetime, subject: str | None = None, policy: Any = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""

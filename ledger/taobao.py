@@ -190,11 +190,13 @@ def load_mapping(path: Path | None, tables: tuple[str, ...] = ("orders", "items"
 
 
 def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: tzinfo, as_of: datetime,
-            encoding: str | None = None, address_confirmed: bool = False, skip_bad: bool = False) -> Converted:
-    """The records the reports show, in report order, each with the row it comes from; `address_confirmed`:
-    the policy's `platform_address_confirmed`, an order's address confirmed at its payment; `skip_bad`: a row
-    that cannot be read is left out and listed (an order whose item rows were left out too), else the first
-    stops the import."""
+            pseudonym: Callable[[str], str], encoding: str | None = None, address_confirmed: bool = False,
+            skip_bad: bool = False) -> Converted:
+    """The records the reports show, in report order, each with the row it comes from; `pseudonym`: a buyer's
+    name -> their customer id (Keyring.pseudonym); `address_confirmed`: the policy's
+    `platform_address_confirmed`, an order's address confirmed at its payment; `skip_bad`: a row that cannot
+    be read is left out and listed (an order whose item rows were left out too), else the first stops the
+    import."""
     out = Converted()
     lines: dict[str, list[dict[str, Any]]] = {}
     broken: dict[str, Source] = {}  # an order with an item row left out: the order is left out whole
@@ -212,7 +214,7 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
             if row["order_id"] in broken:
                 item = broken[row["order_id"]]
                 raise source.error(f"order {row['order_id']}: its item row {item.file} line {item.row} was left out")
-            order_records(out, source, row, lines, mapping, zone, now, address_confirmed)
+            order_records(out, source, row, lines, mapping, zone, now, address_confirmed, pseudonym)
         except RowError as error:
             out.unreadable(source, error, skip_bad)
     return out
@@ -236,7 +238,8 @@ def item_line(row: dict[str, str], mapping: dict[str, Any], source: Source) -> d
 
 
 def order_records(out: Converted, source: Source, row: dict[str, str], lines: dict[str, list[dict[str, Any]]],
-                  mapping: dict[str, Any], zone: tzinfo, now: str, address_confirmed: bool) -> None:
+                  mapping: dict[str, Any], zone: tzinfo, now: str, address_confirmed: bool,
+                  pseudonym: Callable[[str], str]) -> None:
     """The records one row of the order report shows (RowError when it cannot be read)."""
     platform = mapping.get("platform", "taobao")
     check_id(row["order_id"], mapping["orders"]["order_id"], source)
@@ -250,13 +253,15 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
     if order not in lines:
         raise source.error(f"order {order} has no items in the item report")
     paid = local_time(row["paid_at"], mapping["orders"]["paid_at"], zone, source)
+    if not row["buyer"]:
+        raise source.error(f"no buyer ({mapping['orders']['buyer']})")
 
     def add(record_type: str, at: str, key: str, **fields: Any) -> None:
         out.add(record_type, at, f"{platform}:{key}", source, **fields)
 
-    add("OrderPlaced", paid, f"placed:{order}", order_id=order, customer_id=row["buyer"], lines=lines[order],
-        shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
-        address=row["address"], phone=row["phone"], payment="online")
+    add("OrderPlaced", paid, f"placed:{order}", order_id=order, customer_id=pseudonym(row["buyer"]),
+        lines=lines[order], shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
+        address=row["address"], phone=row["phone"], payment="online", buyer_name=row["buyer"])
     if address_confirmed:
         add("AddressConfirmed", paid, f"confirmed:{order}", order_id=order)
     for who, name in (("buyer", "buyer_message"), ("seller", "seller_memo")):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +48,8 @@ def test_each_status_gives_its_records(run):
     placed = json.loads(run("history", A, "--json").stdout)["events"][0]
     assert (placed["at"], placed["actor"], placed["role"]) == ("2026-11-01T09:12:40+08:00", "import:taobao", "system")
     assert placed["data"]["lines"] == [{"sku": "TEE-M-BLK", "quantity": 2, "unit_price": "89.00"}]
-    assert (placed["data"]["phone"], placed["data"]["customer_id"]) == ("138****0101", "tb_小明")
+    assert (placed["data"]["phone"], placed["data"]["buyer_name"]) == ("138****0101", "tb_小明")
+    assert re.fullmatch(r"tb-[0-9a-f]{16}", placed["data"]["customer_id"])
     cancelled = json.loads(run("history", F, "--json").stdout)["events"][1]
     assert (cancelled["at"], cancelled["data"]["reason"]) == ("2026-11-02T18:00:00+08:00", "买家不想买了")
 
@@ -336,3 +338,40 @@ def test_a_tracking_number_corrected_on_the_platform_voids_the_first_dispatch(ru
         [f"{B}-SF1300000999"]
     assert json.loads(run("find", "SF1300000102", "--json").stdout)["matches"] == []  # the voided one's is free
     assert "stored 0 record(s)" in run("import", "taobao", corrected, *DAY2[1:]).stdout
+
+
+def test_a_buyers_platform_name_is_a_pseudonym_and_found_until_they_are_forgotten(run, store):
+    from tests.shop import Shop
+    from tests.test_customer_data import raw_store_bytes
+
+    run("import", "taobao", *DAY1)
+    run("import", "taobao", *DAY2)
+    customers = {json.loads(run("history", order, "--json").stdout)["events"][0]["data"]["customer_id"]
+                 for order in (A, B, C)}
+    assert len(customers) == 3 and all(re.fullmatch(r"tb-[0-9a-f]{16}", c) for c in customers)
+    found = json.loads(run("find", "tb_小明", "--json").stdout)["matches"]
+    assert [(m["kind"], m["id"]) for m in found] == [("order", A)]
+    buyer = found[0]["summary"].rpartition("(")[2].rstrip(")")
+    shop = Shop(store)
+    try:
+        assert "tb_小明".encode() not in raw_store_bytes(shop)  # sealed from the first import on
+        shop.ledger.forget(buyer, "zhao", "supervisor", "asked on the platform")
+        assert "tb_小明".encode() not in raw_store_bytes(shop) and "文三路101号".encode() not in raw_store_bytes(shop)
+    finally:
+        shop.ledger.close()
+    assert json.loads(run("find", "tb_小明", "--json").stdout)["matches"] == []
+    for shown in (run("export").stdout, run("history", A).stdout, run("history", A, "--json").stdout):
+        assert "tb_小明" not in shown and "文三路101号" not in shown and "[erased]" in shown
+    assert json.loads(run("find", "tb_lihua88", "--json").stdout)["matches"] != []  # another buyer still found
+
+
+def test_an_order_imported_before_buyers_had_pseudonyms_keeps_its_customer_id(run, tmp_path):
+    earlier = [line for line in run("import", "taobao", *DAY1, "--dry-run").stdout.splitlines()]
+    placed = json.loads(earlier[0])
+    old = {k: v for k, v in placed.items() if k != "buyer_name"} | {"customer_id": placed["buyer_name"]}
+    (tmp_path / "old.jsonl").write_text(json.dumps(old, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run("append", str(tmp_path / "old.jsonl")).returncode == 0
+    again = run("import", "taobao", *DAY1)
+    assert again.returncode == 0, again.stderr
+    assert "skipped 1 already stored" in again.stdout
+    assert json.loads(run("history", A, "--json").stdout)["events"][0]["data"]["customer_id"] == "tb_小明"

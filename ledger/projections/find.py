@@ -43,9 +43,10 @@ def returned(p, e: dict) -> None:
         summary=["found_returned", {"tracking": e["tracking_no"], "case": e["case_id"], "method": e["method"]}])
 
 
-def matches(cursor: Any, text: str) -> list[dict]:
-    """Exact matches first (ids, staff names, tracking numbers), then ids and tracking numbers that start with
-    TEXT (at least PREFIX characters); MOST at most, each thing once."""
+def matches(cursor: Any, text: str, buyer: str | None = None) -> list[dict]:
+    """Exact matches first (ids, staff names, tracking numbers, the orders of `buyer`: the customer id of the
+    platform buyer TEXT names), then ids and tracking numbers that start with TEXT (at least PREFIX
+    characters); MOST at most, each thing once."""
     wanted, exact_id = term(text), text.strip()
     found: dict[tuple[str, str], dict] = {}
 
@@ -73,6 +74,11 @@ def matches(cursor: Any, text: str) -> list[dict]:
     for (staff,) in cursor.fetchall():
         add("staff", staff, f"staff:{staff}", say("found_staff", name=staff))
     tracking("term = ?", wanted)
+    if buyer is not None:
+        cursor.execute(f"SELECT id FROM ledger_ids WHERE kind = 'order' AND parent = ? ORDER BY id LIMIT {MOST}",
+                       (buyer,))
+        for (order,) in cursor.fetchall():
+            add("order", order, f"order:{order}", say("found_buyer", id=order, customer=buyer))
     if len(wanted) >= PREFIX:
         pattern = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         ids("UPPER(id) LIKE ? ESCAPE '\\'", pattern)
