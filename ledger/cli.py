@@ -394,13 +394,14 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
 
     from ledger.application import LineError
     from ledger.reading import Invalid
-    from ledger.taobao import PARCEL
+    from ledger.taobao import PARCEL, waiting
 
     try:
         converted = converting()
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
-    if changed_at is not None and ledger is not None and ledger.store.exists():
+    exists = ledger is not None and ledger.store.exists()
+    if changed_at is not None and exists:
         from ledger.changes import as_changes
 
         converted.records = as_changes(ledger, converted.records, changed_at)
@@ -410,6 +411,8 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
         return [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
 
     lines = encoded()
+    if exists:
+        converted.for_a_person = waiting(ledger.reader, converted.for_a_person, stored=False)
     if dry_run:
         for line in lines:
             click.echo(line)
@@ -432,8 +435,8 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
             lines = encoded()
     click.echo(say("imported", stored=result.stored, decisions=result.decisions, skipped=result.skipped,
                    unpaid=converted.unpaid))
-    for note in converted.for_a_person:
-        click.echo(say("needs_person", note=note))
+    for attention in waiting(ledger.reader, converted.for_a_person, stored=True):
+        click.echo(printable(say("needs_person", note=attention.said())))
     if skip_bad:
         for row in converted.left_out:
             click.echo(printable(row))

@@ -275,6 +275,14 @@ class ReturnWithdrawn(CaseRecord):
     reason: Text
 
 
+class ReturnParcelSent(CaseRecord):
+    """The buyer sent the goods back (the platform's 买家已经退货): the parcel's tracking number, so that the
+    clerk finds the case by it when the parcel arrives; nothing is decided until it is received."""
+
+    tracking_no: TrackingNo
+    carrier: Name | None = None
+
+
 class ReturnParcelReceived(CaseRecord):
     tracking_no: TrackingNo
     method: ReturnMethod

@@ -27,6 +27,19 @@ TEXTS: dict[str, tuple[str, str]] = {
                  "已存入 {stored} 条记录、{decisions} 条决定；跳过已存的 {skipped} 条；{unpaid} 行尚未付款"),
     "would_append": ("{n} record(s) would be appended; nothing was stored", "将存入 {n} 条记录；什么也没有存"),
     "needs_person": ("needs a person: {note}", "需要人工处理：{note}"),
+    "person_set_aside": ("{where}: {reason}; the parcel was set aside: record its dispatch by hand",
+                         "{where}：{reason}；这个包裹已搁置：请手工记录它的发货"),
+    "person_several_tracking": ("{where}: order {order} has several tracking numbers in one cell ({tracking}); "
+                                "record each parcel's dispatch by hand",
+                                "{where}：订单 {order} 的一个单元格里有几个物流单号（{tracking}）；请逐个手工记录发货"),
+    "person_parcel_out": ("{where}: order {order} was closed with parcel {tracking} out; record what became of it "
+                          "(ParcelReturnedToSender or ParcelLost)",
+                          "{where}：订单 {order} 已关闭，包裹 {tracking} 还在外面；请记录它的去向（退回或丢失）"),
+    "person_reason_unknown": ("{where}: refund {number}'s reason {phrase} is not in the mapping's "
+                              "[refund_reasons]; taken as no_reason",
+                              "{where}：退款 {number} 的原因 {phrase} 不在映射文件的 [refund_reasons] 中；按七天无理由处理"),
+    "person_refund_refused": ("{where}: the shop refused refund {number} on the platform; record the case's "
+                              "ruling (case {case})", "{where}：店铺在平台上拒绝了退款 {number}；请记录主管裁定（售后单 {case}）"),
     "left_out": ("{n} row(s) left out", "{n} 行未导入"),
     "stock_below": ("stock: {sku} available {available}", "库存：{sku} 可用 {available}"),
     "created": ("created a new store at {url}", "已新建账本：{url}"),
@@ -39,6 +52,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "记录类型及其字段（* 为必填；所有类型都有 at、actor、role 和 key）："),
     "allowed": ("one of", "可选"),
     "line": ("line {n}: {detail}", "第 {n} 行：{detail}"),
+    "file_line": ("{file} line {n}", "{file} 第 {n} 行"),
     "voided_skipped": ("; {voided} of them voided", "，其中 {voided} 条已作废"),
     # corrections (section 13)
     "key_differs": ("key {name} is stored with other values: {fields}; to correct it, void record {position} "
@@ -377,7 +391,8 @@ SHOWN: dict[str, dict[str, str]] = {
              "OrderNoted": "订单备注", "DispatchDelayNotified": "告知延迟发货", "OrderCancelled": "取消订单",
              "ParcelDispatched": "发货", "ParcelDelivered": "签收", "ParcelReturnedToSender": "退回",
              "ParcelLost": "丢件", "ReturnRequested": "申请售后", "ReturnParcelReceived": "收到退货包裹",
-             "ReturnInspected": "验货", "ReturnWithdrawn": "买家撤销售后", "SupervisorRuled": "主管裁定",
+             "ReturnInspected": "验货", "ReturnWithdrawn": "买家撤销售后", "ReturnParcelSent": "买家已寄回",
+             "SupervisorRuled": "主管裁定",
              "ExchangeDelayNotified": "告知换货延迟", "RefundIssued": "退款", "PlatformRefunded": "平台退款",
              "ReviewPosted": "评价", "BuyerContacted": "联系买家",
              "ResolutionOffered": "提出方案", "DisputeSettled": "纠纷解决", "NegotiationFailed": "协商失败",

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ledger.messages import say
 from ledger.reading import Invalid
 
 ACTOR, ROLE = "import:taobao", "system"
@@ -34,6 +35,10 @@ REQUIRED = {"orders": {"order_id", "buyer", "shipping_fee", "address", "phone", 
             "items": {"order_id", "sku", "unit_price", "quantity"},
             "refunds": {"refund_no", "order_id", "status", "amount", "needs_return", "reason", "requested_at"}}
 PARCEL = ("ParcelDispatched", "ParcelDelivered", "RecordVoided")  # a row's parcel, set aside as one
+# what, once recorded, settles a row that needed a person: an order's parcel dispatched by hand, what became
+# of a parcel out when its order closed, a refund the shop refused on the platform ruled on or ended
+DISPATCHED, FATES = ("ParcelDispatched",), ("ParcelDelivered", "ParcelReturnedToSender", "ParcelLost")
+RULED = ("SupervisorRuled", "ReturnWithdrawn", "PlatformRefunded")
 SEVERAL = re.compile(r"[,，;；/、\s]+")  # what separates two tracking numbers written in one cell
 ASKED, AGREED, SENT_BACK, REFUNDED, WITHDRAWN, REFUSED = (
     "买家已经申请退款,等待卖家同意", "卖家已经同意退款,等待买家退货", "买家已经退货,等待卖家确认收货", "退款成功", "退款关闭",
@@ -58,12 +63,32 @@ class Source:
         return RowError(self, reason)
 
 
+@dataclass(frozen=True)
+class Attention:
+    """A row that needs a person (a message key of the catalogue and its values), until one of `settled_by`
+    is recorded in the streams of `subject` (an order with its shipments, a shipment, a case); with none, it
+    is said on the import that first stores `subject`, and settled by that."""
+
+    source: Source
+    message: str
+    values: tuple[tuple[str, str], ...]
+    subject: str
+    settled_by: tuple[str, ...] = ()
+
+    def said(self) -> str:
+        return say(self.message, where=say("file_line", file=self.source.file, n=self.source.row), **dict(self.values))
+
+
 @dataclass
 class Converted:
     records: list[tuple[dict[str, Any], Source]] = field(default_factory=list)
     unpaid: int = 0  # rows not paid yet: nothing to record
-    for_a_person: list[str] = field(default_factory=list)  # closed with a parcel out: what became of it?
+    for_a_person: list[Attention] = field(default_factory=list)  # closed with a parcel out: what became of it?
     left_out: list[str] = field(default_factory=list)  # --skip-bad: `FILE line N: reason` of each row left out
+
+    def attend(self, source: Source, message: str, subject: str, settled_by: tuple[str, ...] = (),
+               **values: str) -> None:
+        self.for_a_person.append(Attention(source, message, tuple(values.items()), subject, settled_by))
 
     def add(self, record_type: str, at: str, key: str, source: Source, **fields: Any) -> None:
         self.records.append(({"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": key, **fields},
@@ -72,12 +97,12 @@ class Converted:
     def set_aside(self, source: Source, reason: str) -> bool:
         """A row's parcel the rules refuse as it stands: its dispatch (and what followed it) taken out and listed
         as needing a person, the rest of the row kept; False when the row has no parcel to set aside."""
-        kept = [(record, at) for record, at in self.records if not (at == source and record["type"] in PARCEL)]
-        if len(kept) == len(self.records):
+        parcel = [record for record, at in self.records if at == source and record["type"] in PARCEL]
+        if not parcel:
             return False
-        self.records = kept
-        self.for_a_person.append(f"{source.file} line {source.row}: {reason}; the parcel was set aside: record "
-                                 "its dispatch by hand")
+        self.records = [(record, at) for record, at in self.records if not (at == source and record["type"] in PARCEL)]
+        order = next((record["order_id"] for record in parcel if record.get("order_id")), "")
+        self.attend(source, "person_set_aside", order, DISPATCHED, reason=reason)
         return True
 
     def leave_out(self, source: Source, reason: str) -> None:
@@ -281,8 +306,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
         raise source.error(f"order {order} is {status} but has no tracking number "
                            f"({mapping['orders']['tracking_no']})")
     if len(SEVERAL.split(tracking.strip())) > 1:
-        out.for_a_person.append(f"{source.file} line {source.row}: order {order} has several tracking numbers in "
-                                f"one cell ({tracking}); record each parcel's dispatch by hand")
+        out.attend(source, "person_several_tracking", order, DISPATCHED, order=order, tracking=tracking)
         return
     shipment = f"{order}-{tracking}"
     add("ParcelDispatched", _at(row, "shipped_at", mapping, zone, source, now), f"dispatched:{order}:{tracking}",
@@ -293,8 +317,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
         add("ParcelDelivered", _at(row, "received_at", mapping, zone, source, now), f"delivered:{order}:{tracking}",
             shipment_id=shipment)
     elif status == CLOSED:
-        out.for_a_person.append(f"{source.file} line {source.row}: order {order} was closed with parcel "
-                                f"{tracking} out; record what became of it (ParcelReturnedToSender or ParcelLost)")
+        out.attend(source, "person_parcel_out", shipment, FATES, order=order, tracking=tracking)
 
 
 def _at(row: dict[str, str], name: str, mapping: dict[str, Any], zone: tzinfo, source: Source, now: str) -> str:
@@ -345,19 +368,23 @@ def refund_records(out: Converted, source: Source, row: dict[str, str], mapping:
     reason = mapping["refund_reasons"].get(phrase)
     if reason is None:
         reason = "no_reason"
-        out.for_a_person.append(f"{source.file} line {source.row}: refund {number}'s reason {phrase!r} is not in "
-                                "the mapping's [refund_reasons]; taken as no_reason")
+        out.attend(source, "person_reason_unknown", f"TB-{number}", number=number, phrase=repr(phrase))
     case = f"TB-{number}"
 
     def add(record_type: str, at: str, fact: str, **fields: Any) -> None:
         out.add(record_type, at, f"{platform}:refund:{number}:{fact}", source, case_id=case, **fields)
 
-    add("ReturnRequested", local_time(row["requested_at"], columns["requested_at"], zone, source), "requested",
+    requested = local_time(row["requested_at"], columns["requested_at"], zone, source)
+    add("ReturnRequested", requested, "requested",
         order_id=order, kind="return" if needs_return == "是" else "refund_only", reason=reason,
         lines=[{"sku": line["sku"], "quantity": line["quantity"]} for line in lines])
     finished = local_time(row["finished_at"], columns.get("finished_at", "finished_at"), zone, source) \
         if row.get("finished_at") else now
     tracking = row.get("tracking_no", "")
+    if status == SENT_BACK and tracking:  # dated as the request: the report says not when it was sent, and a
+        # date that moved with each day's export would hold other values under the same key the next day
+        add("ReturnParcelSent", requested, "sent", tracking_no=tracking,
+            **({"carrier": row["carrier"]} if row.get("carrier") else {}))
     if status == REFUNDED:
         if needs_return == "是" and tracking:
             add("ReturnParcelReceived", finished, "received", tracking_no=tracking, method="express",
@@ -367,5 +394,19 @@ def refund_records(out: Converted, source: Source, row: dict[str, str], mapping:
     elif status == WITHDRAWN:
         add("ReturnWithdrawn", finished, "withdrawn", reason=phrase or status)
     elif status == REFUSED:
-        out.for_a_person.append(f"{source.file} line {source.row}: the shop refused refund {number} on the "
-                                f"platform; record the case's ruling (case {case})")
+        out.attend(source, "person_refund_refused", case, RULED, number=number, case=case)
+
+
+def waiting(reader: Any, attentions: list[Attention], stored: bool) -> list[Attention]:
+    """What still needs a person, each once. Before the append (`stored` false): all but the notes on a subject
+    the ledger already has (said when it was stored); after it: all but those settled since."""
+    found: dict[tuple, Attention] = {}
+    for attention in attentions:
+        if attention.settled_by and stored:
+            streams = reader.streams_of(attention.subject)
+            if any(topic.rpartition(":")[2] in attention.settled_by for _, _, _, topic, _ in reader.rows_of(streams)):
+                continue
+        elif not attention.settled_by and not stored and reader.kind_of(attention.subject) is not None:
+            continue
+        found.setdefault((attention.message, attention.values, attention.subject), attention)
+    return list(found.values())

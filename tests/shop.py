@@ -282,5 +282,9 @@ def platform_refunded(when: str, amount: str, refund_no: str, case_id: str | Non
     return rec("PlatformRefunded", when, "system", "platform", **subject, amount=amount, refund_no=refund_no)
 
 
+def parcel_sent(case_id: str, when: str, tracking: str = "BUYER-1") -> dict:
+    return rec("ReturnParcelSent", when, "system", "platform", case_id=case_id, tracking_no=tracking)
+
+
 def withdrawn(case_id: str, when: str) -> dict:
     return rec("ReturnWithdrawn", when, "system", "platform", case_id=case_id, reason="买家撤销")

@@ -28,6 +28,7 @@ def run(store, tmp_path):
     def run(*args: str) -> subprocess.CompletedProcess:
         return past_creation(subprocess.run([LEDGER, *args], capture_output=True, text=True, env=env, cwd=tmp_path))
 
+    run.env = env  # a test may read the answers in Chinese (LEDGER_LANG)
     return run
 
 
@@ -140,6 +141,33 @@ def test_two_tracking_numbers_in_one_cell_are_set_aside_for_a_person(run, tmp_pa
     assert result.returncode == 0, result.stderr
     assert f"needs a person: orders.csv line 3: order {B} has several tracking numbers in one cell" in result.stdout
     assert types(run, B) == ["OrderPlaced"]
+
+
+def needs_a_person(result: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith(("needs a person", "需要人工处理"))]
+
+
+def test_a_row_that_needs_a_person_is_listed_until_someone_records_what_became_of_it(run, tmp_path):
+    run("import", "taobao", *DAY1)
+    assert len(needs_a_person(run("import", "taobao", *DAY2))) == 1  # G closed with its parcel out
+    assert len(needs_a_person(run("import", "taobao", *DAY2))) == 1  # nobody has recorded it yet
+    returned = run("add", "ParcelReturnedToSender", f"shipment_id={G}-ZT7700000107", "reason=refused_at_door",
+                   "postage=8.00", "at=2026-11-05T10:00:00+08:00", "role=shipping_clerk")
+    assert returned.returncode == 0, returned.stderr
+    again = run("import", "taobao", *DAY2)
+    assert again.returncode == 0 and needs_a_person(again) == []
+
+
+def test_a_cell_of_two_tracking_numbers_is_listed_once_until_a_parcel_is_dispatched_by_hand(run, tmp_path):
+    path = mangled(tmp_path, 3, 9, '"SF1300000102,SF1300000199"')
+    run.env["LEDGER_LANG"] = "zh"
+    first = run("import", "taobao", path, DAY1[1], *DAY1[2:])
+    assert needs_a_person(first) == [f"需要人工处理：orders.csv 第 3 行：订单 {B} 的一个单元格里有几个物流单号"
+                                     "（SF1300000102,SF1300000199）；请逐个手工记录发货"]
+    sent = run("add", "ParcelDispatched", "shipment_id=S-1", f"order_id={B}", "carrier=SF",
+               "tracking_no=SF1300000102", "postage=8.00", "lines=TEE-L-WHT:1,SOCK-W:3", "at=2026-11-03T10:30:00+08:00", "role=shipping_clerk")
+    assert sent.returncode == 0, sent.stderr
+    assert needs_a_person(run("import", "taobao", path, DAY1[1], *DAY1[2:])) == []
 
 
 def test_another_mapping_reads_another_column_naming(run, tmp_path):

@@ -11,7 +11,8 @@ from ledger.aggregates.order import Order, counted_units
 from ledger.events import (
     ExchangeDelayNotified, ExchangeShipped, ParcelDispatched, PlatformRefunded, Record, RefundApproved, RefundIssued,
     ReturnAccepted, ReturnEscalated, ReturnInspected, ReturnParcelReceived, ReturnParcelRefused,
-    ReturnRejected, ReturnRequested, ReturnWithdrawn, ShippingCostAssigned, SupervisorRuled, units_by_sku,
+    ReturnParcelSent, ReturnRejected, ReturnRequested, ReturnWithdrawn, ShippingCostAssigned, SupervisorRuled,
+    units_by_sku,
 )
 from ledger.policy import Policy
 from ledger.rules import refuse
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 class Case(Refunds, Aggregate):
     prefix = "case"
-    UNCHANGED = (ReturnAccepted, ShippingCostAssigned, ReturnInspected, ExchangeDelayNotified, ExchangeShipped)
+    UNCHANGED = (ReturnAccepted, ShippingCostAssigned, ReturnInspected, ExchangeDelayNotified, ExchangeShipped,
+                 ReturnParcelSent)
 
     def __init__(self, stream: str, version: int = 0):
         super().__init__(stream, version)
@@ -136,6 +138,12 @@ class Case(Refunds, Aggregate):
     @updates(ExchangeDelayNotified)
     def record(self, record: Record, policy: Policy) -> None:
         self._check_open()
+        self.trigger(record)
+
+    @updates(ReturnParcelSent)
+    def parcel_sent(self, record: ReturnParcelSent, policy: Policy) -> None:
+        self._check_open()
+        self._check_goods_come_back()
         self.trigger(record)
 
     @updates(ReturnParcelReceived)

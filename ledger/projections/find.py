@@ -1,5 +1,6 @@
 """What `ledger find` looks up beside the ids (SPEC section 15): the tracking numbers of dispatched parcels and
-of returned ones, each as the clerk may type it (letter case and spaces do not matter)."""
+of returned ones (on their way back, or received), each as the clerk may type it (letter case and spaces do not
+matter)."""
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,16 @@ def dispatched(p, e: dict) -> None:
             kind="shipment", id=e["shipment_id"], stream=f"shipment:{e['shipment_id']}", summary=said)
 
 
+@on("ReturnParcelSent")
+def sent_back(p, e: dict) -> None:
+    p.row(TRACKING, (term(e["tracking_no"]), f"sent:{e['case_id']}")).update(
+        kind="case", id=e["case_id"], stream=f"case:{e['case_id']}",
+        summary=["found_sent_back", {"tracking": e["tracking_no"], "case": e["case_id"]}])
+
+
 @on("ReturnParcelReceived")
 def returned(p, e: dict) -> None:
+    p.delete(TRACKING, (term(e["tracking_no"]), f"sent:{e['case_id']}"))  # on its way no more
     p.new(TRACKING, (term(e["tracking_no"]), e["ref"])).update(
         kind="case", id=e["case_id"], stream=f"case:{e['case_id']}",
         summary=["found_returned", {"tracking": e["tracking_no"], "case": e["case_id"], "method": e["method"]}])

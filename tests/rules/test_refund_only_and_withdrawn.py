@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from tests.shop import (
-    delivered, dispatched, inspected, parcel_received, placed, platform_refunded, refunded, requested, ruled,
-    withdrawn,
+    delivered, dispatched, inspected, parcel_received, parcel_sent, placed, platform_refunded, refunded, requested,
+    ruled, withdrawn,
 )
 
 SOLD = [placed("O-1", "11-02 10:00", {"TEE": (2, "89.00")}), dispatched("S-1", "O-1", "11-02 16:00"),
@@ -30,7 +30,8 @@ def test_a_refund_only_after_the_window_is_rejected(shop):
 
 def test_a_refund_only_takes_no_parcel_and_no_inspection(shop):
     shop.append(SOLD, requested("C-1", "O-1", "11-05 10:00", "refund_only", "quality"))
-    for record in (parcel_received("C-1", "11-06 10:00"), inspected("C-1", "11-06 10:00", "quality_confirmed")):
+    for record in (parcel_sent("C-1", "11-06 09:00"), parcel_received("C-1", "11-06 10:00"),
+                   inspected("C-1", "11-06 10:00", "quality_confirmed")):
         error = shop.refused(record)
         assert error.error.rule == "REF" and "仅退款" in error.error.reason
 
@@ -50,8 +51,8 @@ def test_a_size_is_for_exchanges_only_in_a_refund_only_too(shop):
 
 def test_a_withdrawn_case_takes_no_further_records(shop):
     shop.append(SOLD, requested("C-1", "O-1", "11-05 10:00", "return", "quality"), withdrawn("C-1", "11-06 10:00"))
-    for record in (parcel_received("C-1", "11-07 10:00"), ruled("C-1", "11-07 10:00", payer="shop"),
-                   withdrawn("C-1", "11-07 10:00")):
+    for record in (parcel_sent("C-1", "11-07 09:00"), parcel_received("C-1", "11-07 10:00"),
+                   ruled("C-1", "11-07 10:00", payer="shop"), withdrawn("C-1", "11-07 10:00")):
         error = shop.refused(record)
         assert error.error.rule == "REF" and "withdrawn" in error.error.reason
 
@@ -73,3 +74,10 @@ def test_a_withdrawn_case_gives_its_units_back_to_a_new_request(shop):
     assert "not already in a case" in shop.refused(requested("C-2", "O-1", "11-05 11:00", lines={"TEE": 1})
                                                    ).error.reason
     shop.append(withdrawn("C-1", "11-06 10:00"), requested("C-2", "O-1", "11-06 11:00", lines={"TEE": 2}))
+
+
+def test_a_parcel_the_buyer_sent_back_decides_nothing_until_it_is_received(shop):
+    shop.append(SOLD, requested("C-1", "O-1", "11-05 10:00", "return", "quality"), parcel_sent("C-1", "11-05 18:00"))
+    assert shop.decisions("C-1") == [("ReturnAccepted", "AS-6"), ("ShippingCostAssigned", "AS-3")]
+    shop.append(withdrawn("C-1", "11-06 10:00"))  # sent is not received: the buyer may still withdraw
+    assert shop.refused(parcel_sent("C-2", "11-06 11:00")).error.rule == "REF"  # no such case
