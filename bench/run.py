@@ -11,7 +11,9 @@ For each store it measures, on the same generated history:
           `ledger due --json` and `ledger find TRACKING` (wall time, beside a bare `python -c pass`);
 and prints a table with the ratios ledger/anchor and ledger/limit. Then, on SQLite, the time of 100,000
 and of 1,000,000 records appended to one SKU's stream (`--one-stream`, the default sizes): an append's
-time grows with the work, not with the length of the streams it extends.
+time grows with the work, not with the length of the streams it extends. Last, `ledger import taobao` of a
+generated 100,000-order export (`--import-orders`), into a new store and again: its time and peak RSS, which
+the export's size does not bound.
 
     python bench/run.py --records 1000000 --only-queries
 
@@ -214,6 +216,27 @@ def one_stream(folder: Path, sizes: list[int]) -> dict[int, float]:
     return found
 
 
+def taobao_import(folder: Path, orders: int) -> dict[str, float]:
+    """`ledger import taobao` of a generated export of `orders` orders into a new SQLite store, and the same
+    export again (every fact stored already): seconds and peak RSS of each."""
+    from bench.taobao_export import write
+
+    paths = [str(path) for path in write(folder, orders)]
+    env = {**os.environ, "LEDGER_STORE": f"sqlite:///{folder / 'import.db'}",
+           "LEDGER_MASTER_KEY": "bGVkZ2VyLXRlc3QtbWFzdGVyLWtleS0zMi1ieXRlcyE="}
+    command = [LEDGER, "import", "taobao", *paths, "--as-of", "2026-12-01T00:00:00+08:00"]
+    found = {}
+    for name in ("first", "again"):
+        found[f"{name}_s"], found[f"{name}_rss_mib"] = isolated(command, env)
+    return found
+
+
+def print_import(orders: int, found: dict[str, float]) -> None:
+    print(f"\nledger import taobao of a {orders:,}-order export (GBK, with its item report), SQLite:")
+    print(f"  into a new store            {found['first_s']:7.1f} s   peak RSS {found['first_rss_mib']:5.0f} MiB")
+    print(f"  the same export again       {found['again_s']:7.1f} s   peak RSS {found['again_rss_mib']:5.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
@@ -222,6 +245,9 @@ def main() -> None:
     parser.add_argument("--one-stream", type=int, nargs="*", default=[100_000, 1_000_000], metavar="N",
                         help="sizes of the one-SKU appends (default: 100000 1000000; none: skip them)")
     parser.add_argument("--only-one-stream", action="store_true", help="measure the one-SKU appends alone")
+    parser.add_argument("--import-orders", type=int, default=100_000, metavar="N",
+                        help="orders of the generated Taobao export imported twice (default 100000; 0: skip)")
+    parser.add_argument("--only-import", action="store_true", help="measure the Taobao import alone")
     parser.add_argument("--only-queries", action="store_true",
                         help="append --records to SQLite and time the desk's reads alone (history, stock, due, find) "
                              "and the report page")
@@ -234,6 +260,9 @@ def main() -> None:
     try:
         if args.only_one_stream:
             print_one_stream(one_stream(folder, args.one_stream))
+            return
+        if args.only_import:
+            print_import(args.import_orders, taobao_import(folder, args.import_orders))
             return
         history = folder / "history.jsonl"
         lines = [json.dumps(r, ensure_ascii=False) for r in generate(args.records, seed=2026)]
@@ -269,10 +298,13 @@ def main() -> None:
         print(table(results, bare))
         streamed = one_stream(folder, args.one_stream) if args.one_stream else {}
         print_one_stream(streamed)
+        imported = taobao_import(folder, args.import_orders) if args.import_orders else {}
+        if imported:
+            print_import(args.import_orders, imported)
         if args.json_path:
             Path(args.json_path).write_text(json.dumps({"machine": machine, "bare_python_s": bare,
-                                                        "stores": results, "one_stream_s": streamed},
-                                                       indent=2))
+                                                        "stores": results, "one_stream_s": streamed,
+                                                        "taobao_import": imported}, indent=2))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

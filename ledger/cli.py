@@ -383,59 +383,60 @@ def taobao_refunds(ledger, refunds: Path, mapping: Path | None, as_of: str | Non
     imported(ledger, lambda: convert_refunds(
         refunds, mapping=load_mapping(mapping, ("orders", "refunds")), zone=policy.zone, as_of=parse_as_of(as_of),
         order_lines=lambda order: ledger.reader.order_lines(order) if ledger is not None else None,
-        encoding=encoding, skip_bad=skip_bad), dry_run, skip_bad)
+        known=lambda id_: ledger is not None and ledger.reader.kind_of(id_) is not None, encoding=encoding,
+        skip_bad=skip_bad), dry_run, skip_bad)
 
 
 def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str | None = None) -> None:
     """An import's records appended as the signed-in import account, all or nothing, or (`skip_bad`) all but
-    the rows refused, which are listed; with what needs a person. `changed_at`: facts changed since the last
-    export are recorded as their change (changes.py), known at that time."""
+    the rows refused, which are listed; with what needs a person. The reports are read row by row on each pass
+    (taobao.Converted); a row the rules refuse is taken out and the import passed again. `changed_at`: facts
+    changed since the last export are recorded as their change (changes.py), known at that time."""
+    from itertools import islice
+
     import orjson
 
     from ledger.application import LineError
     from ledger.reading import Invalid
-    from ledger.taobao import PARCEL, waiting
+    from ledger.taobao import waiting
 
     try:
         converted = converting()
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
-    exists = ledger is not None and ledger.store.exists()
-    if changed_at is not None and exists:
+    if changed_at is not None and ledger is not None and ledger.store.exists():
         from ledger.changes import as_changes
 
-        converted.records = as_changes(ledger, converted.records, changed_at)
+        converted.changes = lambda records: as_changes(ledger, records, changed_at)
     account = None if dry_run else signed_in(ledger)
 
-    def encoded() -> list[str]:
-        return [orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records]
+    def encoded(advance=None):
+        return (orjson.dumps(signed_as(record, account)).decode() for record, _ in converted.records(advance))
 
-    lines = encoded()
-    if exists:
-        converted.for_a_person = waiting(ledger.reader, converted.for_a_person, stored=False)
-    if dry_run:
-        for line in lines:
-            click.echo(line)
-        click.echo(say("would_append", n=len(lines)), err=True)
-        return
-    while True:
-        try:
-            with progress(len(lines), "importing") as advance:
-                result = ledger.append(lines if advance is None else _advancing(lines, lambda n: advance(1)),
-                                       account)
-            break
-        except LineError as error:
-            source = converted.records[error.line - 1][1]
-            refused = converted.records[error.line - 1][0]["type"]
-            if not (error.status == REFUSED and refused in PARCEL and converted.set_aside(source, error.detail)):
-                if not skip_bad:  # else a parcel the rules refuse never stops the rest
-                    raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
-                                  error.status) from None
-                converted.leave_out(source, error.detail)  # its records out, and the rest decided again
-            lines = encoded()
+    try:
+        if dry_run:
+            n = 0
+            for n, line in enumerate(encoded(), 1):
+                click.echo(line)
+            click.echo(say("would_append", n=n), err=True)
+            return
+        while True:
+            try:
+                with progress(converted.rows, "importing") as advance:
+                    result = ledger.append(encoded(advance), account)
+                break
+            except LineError as error:
+                record, source = next(islice(converted.records(), error.line - 1, None))
+                if not (error.status == REFUSED and converted.set_aside(source, record["type"], error.detail)):
+                    if not skip_bad:  # else a parcel the rules refuse never stops the rest
+                        raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
+                                      error.status) from None
+                    converted.leave_out(source, error.detail)  # its records out, and the rest decided again
+    except Invalid as error:  # a row that cannot be read, met on the pass
+        raise Failure(str(error), INVALID) from None
     click.echo(say("imported", stored=result.stored, decisions=result.decisions, skipped=result.skipped,
                    unpaid=converted.unpaid))
-    for attention in waiting(ledger.reader, converted.for_a_person, stored=True):
+    for attention in waiting(ledger.reader, converted.for_a_person):
         click.echo(printable(say("needs_person", note=attention.said())))
     if skip_bad:
         for row in converted.left_out:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
+import sqlite3
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +55,7 @@ class RowError(Invalid):
         self.reason = reason
 
 
-@dataclass
+@dataclass(frozen=True)
 class Source:
     file: str
     row: int  # counted with the header as row 1
@@ -79,65 +80,115 @@ class Attention:
         return say(self.message, where=say("file_line", file=self.source.file, n=self.source.row), **dict(self.values))
 
 
-@dataclass
+Record = tuple[dict[str, Any], Source]
+
+
 class Converted:
-    records: list[tuple[dict[str, Any], Source]] = field(default_factory=list)
-    unpaid: int = 0  # rows not paid yet: nothing to record
-    for_a_person: list[Attention] = field(default_factory=list)  # closed with a parcel out: what became of it?
-    left_out: list[str] = field(default_factory=list)  # --skip-bad: `FILE line N: reason` of each row left out
+    """An import's records, read row by row from the reports each time `records()` is iterated (an export's
+    size bounds no memory): the rows set aside or left out so far are taken out as they come, and what the pass
+    met (rows not paid, rows for a person, rows left out) is counted afresh on each pass."""
+
+    def __init__(self, produce: Callable[[Converted], Iterator[tuple[Source, Callable[[], None]]]],
+                 skip_bad: bool, rows: int):
+        self._produce = produce  # each row's source and what converts it (adding its records here)
+        self.skip_bad = skip_bad
+        self.rows = rows  # the main report's data rows, for the progress of an import
+        self.aside: dict[Source, str] = {}  # rows whose parcel the rules refuse, and why
+        self.out: dict[Source, str] = {}  # --skip-bad: rows whose records the rules refuse, and why
+        self.earlier_left_out: list[str] = []  # rows left out before any pass (the item report's)
+        self.changes: Callable[[list[Record]], list[Record]] = lambda records: records
+        self._start()
+
+    def _start(self) -> None:
+        self.unpaid = 0  # rows not paid yet: nothing to record
+        self.for_a_person: list[Attention] = []
+        self.left_out: list[str] = list(self.earlier_left_out)  # `FILE line N: reason` of each row left out
+        self._row: list[Record] = []
+
+    def records(self, advance: Callable[[int], None] | None = None) -> Iterator[Record]:
+        """A pass over the reports: each row's records (as their changes, `changes`), `advance(1)` a row."""
+        self._start()
+        chunk: list[Record] = []
+        for source, convert in self._produce(self):
+            self._row, said = [], len(self.for_a_person)
+            try:
+                convert()
+            except RowError as error:
+                self.unreadable(source, error)
+            kept = self._kept(source)
+            if not kept:  # a row left out needs nobody
+                del self.for_a_person[said:]
+            chunk += kept
+            if advance is not None:
+                advance(1)
+            if len(chunk) >= 500:
+                yield from self.changes(chunk)
+                chunk = []
+        yield from self.changes(chunk)
+
+    def _kept(self, source: Source) -> list[Record]:
+        if source in self.out:
+            self.left_out.append(f"{source.file} line {source.row}: {self.out[source]}")
+            return []
+        if source not in self.aside:
+            return self._row
+        parcel = [record for record, _ in self._row if record["type"] in PARCEL]
+        order = next((record["order_id"] for record in parcel if record.get("order_id")), "")
+        self.attend(source, "person_set_aside", order, DISPATCHED, reason=self.aside[source])
+        return [(record, at) for record, at in self._row if record["type"] not in PARCEL]
 
     def attend(self, source: Source, message: str, subject: str, settled_by: tuple[str, ...] = (),
                **values: str) -> None:
         self.for_a_person.append(Attention(source, message, tuple(values.items()), subject, settled_by))
 
     def add(self, record_type: str, at: str, key: str, source: Source, **fields: Any) -> None:
-        self.records.append(({"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": key, **fields},
-                             source))
+        self._row.append(({"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": key, **fields},
+                          source))
 
-    def set_aside(self, source: Source, reason: str) -> bool:
-        """A row's parcel the rules refuse as it stands: its dispatch (and what followed it) taken out and listed
-        as needing a person, the rest of the row kept; False when the row has no parcel to set aside."""
-        parcel = [record for record, at in self.records if at == source and record["type"] in PARCEL]
-        if not parcel:
+    def set_aside(self, source: Source, record_type: str, reason: str) -> bool:
+        """A row's parcel the rules refuse as it stands: on the next pass its dispatch (and what followed it) is
+        taken out and listed as needing a person, the rest of the row kept; False when it is not a parcel's."""
+        if record_type not in PARCEL or source in self.aside:
             return False
-        self.records = [(record, at) for record, at in self.records if not (at == source and record["type"] in PARCEL)]
-        order = next((record["order_id"] for record in parcel if record.get("order_id")), "")
-        self.attend(source, "person_set_aside", order, DISPATCHED, reason=reason)
+        self.aside[source] = reason
         return True
 
     def leave_out(self, source: Source, reason: str) -> None:
-        """--skip-bad: the row's records taken out, and the row listed with why."""
-        self.records = [(record, at) for record, at in self.records if at != source]
-        self.left_out.append(f"{source.file} line {source.row}: {reason}")
+        """--skip-bad: on the next pass the row's records are taken out, and the row listed with why."""
+        self.out[source] = reason
 
-    def unreadable(self, source: Source, error: RowError, skip_bad: bool) -> None:
-        """A row that cannot be read: left out and listed with `skip_bad`, else the import stops at it."""
-        if not skip_bad:
+    def unreadable(self, source: Source, error: RowError) -> None:
+        """A row that cannot be read: left out and listed with --skip-bad, else the import stops at it."""
+        if not self.skip_bad:
             raise error
-        self.leave_out(source, error.reason)
+        self._row = []
+        self.left_out.append(f"{source.file} line {source.row}: {error.reason}")
 
 
-def read_text(path: Path, encoding: str | None) -> str:
-    """GB18030/GBK or UTF-8 with or without BOM, detected unless named."""
-    data = path.read_bytes()
-    if encoding:
+def encoding_of(path: Path, named: str | None) -> tuple[str, int]:
+    """The codec a report is read with (`named`, else UTF-8 with or without BOM, or GB18030/GBK), checked
+    over the whole file a block at a time; and the file's count of line ends (a bound on its rows)."""
+    with path.open("rb") as file:
+        bom = file.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+    for codec in [named] if named else ["utf-8-sig"] if bom else ["utf-8", "gb18030"]:
         try:
-            return data.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as error:
-            raise Invalid(f"{path.name}: cannot be read as {encoding}: {error}") from None
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict")
-        except UnicodeDecodeError:
-            raise Invalid(f"{path.name}: starts with a UTF-8 byte-order mark but is not UTF-8 text (GBK after "
-                          "it?); export it again, or name its encoding with --encoding") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise Invalid(f"{path.name}: neither UTF-8 nor GB18030/GBK text; name it with --encoding") from None
+            decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+            lines = 0
+            with path.open("rb") as file:
+                while block := file.read(1 << 20):
+                    decoder.decode(block)
+                    lines += block.count(b"\n") or block.count(b"\r")
+                decoder.decode(b"", final=True)
+            return codec, lines
+        except LookupError as error:
+            raise Invalid(f"{path.name}: cannot be read as {named}: {error}") from None
+        except UnicodeDecodeError as error:
+            if named:
+                raise Invalid(f"{path.name}: cannot be read as {named}: {error}") from None
+    if bom:
+        raise Invalid(f"{path.name}: starts with a UTF-8 byte-order mark but is not UTF-8 text (GBK after "
+                      "it?); export it again, or name its encoding with --encoding")
+    raise Invalid(f"{path.name}: neither UTF-8 nor GB18030/GBK text; name it with --encoding")
 
 
 def cell(text: str | None) -> str:
@@ -148,11 +199,17 @@ def cell(text: str | None) -> str:
     return text.removeprefix("'").strip()
 
 
-def rows(path: Path, encoding: str | None, columns: dict[str, str], required: set[str], other: str | None = None,
+def rows(path: Path, codec: str, columns: dict[str, str], required: set[str], other: str | None = None,
          ) -> Iterator[tuple[Source, dict[str, str]]]:
-    """Each data row as {our name: cell}, with its source; a mapped column missing from the header, or one named
-    twice, is an error. `other`: a column of the other report, to say so when the two files are swapped."""
-    reader = csv.reader(io.StringIO(read_text(path, encoding), newline=None))  # \r\n, \n or \r alone
+    """Each data row as {our name: cell}, with its source, read one at a time; a mapped column missing from the
+    header, or one named twice, is an error. `other`: a column of the other report, to say so when the two
+    files are swapped."""
+    with path.open(encoding=codec, newline="") as text:  # \r\n, \n or \r alone end a row
+        yield from _rows(csv.reader(text), path, columns, required, other)
+
+
+def _rows(reader: Any, path: Path, columns: dict[str, str], required: set[str], other: str | None,
+          ) -> Iterator[tuple[Source, dict[str, str]]]:
     try:
         header = [cell(name) for name in next(reader, [])]
         twice = sorted({name for name in header if name and header.count(name) > 1})
@@ -214,6 +271,36 @@ def load_mapping(path: Path | None, tables: tuple[str, ...] = ("orders", "items"
     return mapping
 
 
+class ItemLines:
+    """The item report's lines by order, in a private temporary SQLite database (on disk, dropped when it is
+    closed), looked up as each order's row comes: the report's size bounds no memory."""
+
+    def __init__(self) -> None:
+        self.db = sqlite3.connect("")
+        self.db.execute("CREATE TABLE line (order_id TEXT, sku TEXT, quantity TEXT, unit_price TEXT)")
+        self.broken: dict[str, Source] = {}  # an order with an item row left out: the order is left out whole
+        self._batch: list[tuple[str, str, str, str]] = []
+
+    def add(self, order: str, line: dict[str, Any]) -> None:
+        self._batch.append((order, line["sku"], str(line["quantity"]), line["unit_price"]))
+        if len(self._batch) >= 10_000:
+            self.done()
+
+    def done(self) -> None:
+        self.db.executemany("INSERT INTO line VALUES (?, ?, ?, ?)", self._batch)
+        self._batch = []
+
+    def index(self) -> None:
+        self.done()
+        self.db.execute("CREATE INDEX line_order ON line (order_id)")
+
+    def of(self, order: str) -> list[dict[str, Any]] | None:
+        found = self.db.execute("SELECT sku, quantity, unit_price FROM line WHERE order_id = ? ORDER BY rowid",
+                                (order,)).fetchall()
+        return [{"sku": sku, "quantity": int(quantity), "unit_price": price} for sku, quantity, price in found] \
+            or None
+
+
 def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: tzinfo, as_of: datetime,
             pseudonym: Callable[[str], str], encoding: str | None = None, address_confirmed: bool = False,
             skip_bad: bool = False) -> Converted:
@@ -221,28 +308,37 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
     name -> their customer id (Keyring.pseudonym); `address_confirmed`: the policy's
     `platform_address_confirmed`, an order's address confirmed at its payment; `skip_bad`: a row that cannot
     be read is left out and listed (an order whose item rows were left out too), else the first stops the
-    import."""
-    out = Converted()
-    lines: dict[str, list[dict[str, Any]]] = {}
-    broken: dict[str, Source] = {}  # an order with an item row left out: the order is left out whole
+    import. The item report is read here, the order report on each pass of `records()`."""
+    codec, count = encoding_of(orders, encoding)
+    lines = ItemLines()
+    now = as_of.astimezone(zone).isoformat()
+
+    def produce(out: Converted) -> Iterator[tuple[Source, Callable[[], None]]]:
+        for source, row in rows(orders, codec, mapping["orders"], REQUIRED["orders"], other=mapping["items"]["sku"]):
+            yield source, partial(order_row, out, source, row, lines, mapping, zone, now, address_confirmed,
+                                  pseudonym)
+
+    out = Converted(produce, skip_bad, count)
     if items is not None:
-        for source, row in rows(items, encoding, mapping["items"], REQUIRED["items"],
+        for source, row in rows(items, encoding_of(items, encoding)[0], mapping["items"], REQUIRED["items"],
                                 other=mapping["orders"]["status"]):
             try:
-                lines.setdefault(row["order_id"], []).append(item_line(row, mapping, source))
+                lines.add(row["order_id"], item_line(row, mapping, source))
             except RowError as error:
-                out.unreadable(source, error, skip_bad)
-                broken.setdefault(row["order_id"], source)
-    now = as_of.astimezone(zone).isoformat()
-    for source, row in rows(orders, encoding, mapping["orders"], REQUIRED["orders"], other=mapping["items"]["sku"]):
-        try:
-            if row["order_id"] in broken:
-                item = broken[row["order_id"]]
-                raise source.error(f"order {row['order_id']}: its item row {item.file} line {item.row} was left out")
-            order_records(out, source, row, lines, mapping, zone, now, address_confirmed, pseudonym)
-        except RowError as error:
-            out.unreadable(source, error, skip_bad)
+                if not skip_bad:
+                    raise
+                out.earlier_left_out.append(f"{source.file} line {source.row}: {error.reason}")
+                lines.broken.setdefault(row["order_id"], source)
+    lines.index()
     return out
+
+
+def order_row(out: Converted, source: Source, row: dict[str, str], lines: ItemLines, mapping: dict[str, Any],
+              zone: tzinfo, now: str, address_confirmed: bool, pseudonym: Callable[[str], str]) -> None:
+    if row["order_id"] in lines.broken:
+        item = lines.broken[row["order_id"]]
+        raise source.error(f"order {row['order_id']}: its item row {item.file} line {item.row} was left out")
+    order_records(out, source, row, lines, mapping, zone, now, address_confirmed, pseudonym)
 
 
 def check_id(text: str, column: str, source: Source) -> None:
@@ -262,7 +358,7 @@ def item_line(row: dict[str, str], mapping: dict[str, Any], source: Source) -> d
             "unit_price": money(row["unit_price"], mapping["items"]["unit_price"], source)}
 
 
-def order_records(out: Converted, source: Source, row: dict[str, str], lines: dict[str, list[dict[str, Any]]],
+def order_records(out: Converted, source: Source, row: dict[str, str], items: ItemLines,
                   mapping: dict[str, Any], zone: tzinfo, now: str, address_confirmed: bool,
                   pseudonym: Callable[[str], str]) -> None:
     """The records one row of the order report shows (RowError when it cannot be read)."""
@@ -275,7 +371,8 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
     if status == UNPAID or (status == CLOSED and not row.get("paid_at")):
         out.unpaid += 1
         return
-    if order not in lines:
+    lines = items.of(order)
+    if lines is None:
         raise source.error(f"order {order} has no items in the item report")
     paid = local_time(row["paid_at"], mapping["orders"]["paid_at"], zone, source)
     if not row["buyer"]:
@@ -285,7 +382,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
         out.add(record_type, at, f"{platform}:{key}", source, **fields)
 
     add("OrderPlaced", paid, f"placed:{order}", order_id=order, customer_id=pseudonym(row["buyer"]),
-        lines=lines[order], shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
+        lines=lines, shipping_fee=money(row["shipping_fee"], mapping["orders"]["shipping_fee"], source),
         address=row["address"], phone=row["phone"], payment="online", buyer_name=row["buyer"])
     if address_confirmed:
         add("AddressConfirmed", paid, f"confirmed:{order}", order_id=order)
@@ -312,7 +409,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], lines: di
     add("ParcelDispatched", _at(row, "shipped_at", mapping, zone, source, now), f"dispatched:{order}:{tracking}",
         shipment_id=shipment, order_id=order, carrier=row.get("carrier") or platform, tracking_no=tracking,
         postage=money(row.get("postage", ""), "postage", source),
-        lines=[{"sku": line["sku"], "quantity": line["quantity"]} for line in lines[order]])
+        lines=[{"sku": line["sku"], "quantity": line["quantity"]} for line in lines])
     if status == DONE:
         add("ParcelDelivered", _at(row, "received_at", mapping, zone, source, now), f"delivered:{order}:{tracking}",
             shipment_id=shipment)
@@ -330,23 +427,25 @@ def _at(row: dict[str, str], name: str, mapping: dict[str, Any], zone: tzinfo, s
 # -- the refund report (退款管理) -------------------------------------------------------------------
 
 def convert_refunds(refunds: Path, *, mapping: dict[str, Any], zone: tzinfo, as_of: datetime,
-                    order_lines: Callable[[str], list[dict[str, Any]] | None], encoding: str | None = None,
-                    skip_bad: bool = False) -> Converted:
+                    order_lines: Callable[[str], list[dict[str, Any]] | None], known: Callable[[str], bool],
+                    encoding: str | None = None, skip_bad: bool = False) -> Converted:
     """The records the refund report shows: each refund a case `TB-` + 退款编号 of its order, with what became
-    of it (SPEC section 11). `order_lines(order)`: the order's lines as the ledger has them (None: not there)."""
-    out = Converted()
+    of it (SPEC section 11). `order_lines(order)`: the order's lines as the ledger has them (None: not there);
+    `known(id)`: whether the ledger has it."""
+    codec, count = encoding_of(refunds, encoding)
     now = as_of.astimezone(zone).isoformat()
-    for source, row in rows(refunds, encoding, mapping["refunds"], REQUIRED["refunds"],
-                            other=mapping["orders"]["buyer"]):
-        try:
-            refund_records(out, source, row, mapping, zone, now, order_lines)
-        except RowError as error:
-            out.unreadable(source, error, skip_bad)
-    return out
+
+    def produce(out: Converted) -> Iterator[tuple[Source, Callable[[], None]]]:
+        for source, row in rows(refunds, codec, mapping["refunds"], REQUIRED["refunds"],
+                                other=mapping["orders"]["buyer"]):
+            yield source, partial(refund_records, out, source, row, mapping, zone, now, order_lines, known)
+
+    return Converted(produce, skip_bad, count)
 
 
 def refund_records(out: Converted, source: Source, row: dict[str, str], mapping: dict[str, Any], zone: tzinfo,
-                   now: str, order_lines: Callable[[str], list[dict[str, Any]] | None]) -> None:
+                   now: str, order_lines: Callable[[str], list[dict[str, Any]] | None],
+                   known: Callable[[str], bool]) -> None:
     columns = mapping["refunds"]
     platform = mapping.get("platform", "taobao")
     number, order = row["refund_no"], row["order_id"]
@@ -368,7 +467,8 @@ def refund_records(out: Converted, source: Source, row: dict[str, str], mapping:
     reason = mapping["refund_reasons"].get(phrase)
     if reason is None:
         reason = "no_reason"
-        out.attend(source, "person_reason_unknown", f"TB-{number}", number=number, phrase=repr(phrase))
+        if not known(f"TB-{number}"):  # said on the import that stores the request
+            out.attend(source, "person_reason_unknown", f"TB-{number}", number=number, phrase=repr(phrase))
     case = f"TB-{number}"
 
     def add(record_type: str, at: str, fact: str, **fields: Any) -> None:
@@ -397,16 +497,13 @@ def refund_records(out: Converted, source: Source, row: dict[str, str], mapping:
         out.attend(source, "person_refund_refused", case, RULED, number=number, case=case)
 
 
-def waiting(reader: Any, attentions: list[Attention], stored: bool) -> list[Attention]:
-    """What still needs a person, each once. Before the append (`stored` false): all but the notes on a subject
-    the ledger already has (said when it was stored); after it: all but those settled since."""
+def waiting(reader: Any, attentions: list[Attention]) -> list[Attention]:
+    """What still needs a person after an import, each once: all but those settled in the ledger."""
     found: dict[tuple, Attention] = {}
     for attention in attentions:
-        if attention.settled_by and stored:
+        if attention.settled_by:
             streams = reader.streams_of(attention.subject)
             if any(topic.rpartition(":")[2] in attention.settled_by for _, _, _, topic, _ in reader.rows_of(streams)):
                 continue
-        elif not attention.settled_by and not stored and reader.kind_of(attention.subject) is not None:
-            continue
         found.setdefault((attention.message, attention.values, attention.subject), attention)
     return list(found.values())

@@ -26,8 +26,8 @@ def test_generated_histories_are_accepted_whole_and_reproducible(store):
 def test_benchmark_runner_smoke(tmp_path, pg_database):
     out = tmp_path / "bench.json"
     result = subprocess.run([sys.executable, "bench/run.py", "--records", "300", "--postgres", pg_database,
-                             "--json", str(out), "--one-stream", "200", "2000"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=600)
+                             "--json", str(out), "--one-stream", "200", "2000", "--import-orders", "50"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "ledger append / anchor" in result.stdout
     assert "One SKU's stream" in result.stdout and "10x the records took" in result.stdout
@@ -35,6 +35,8 @@ def test_benchmark_runner_smoke(tmp_path, pg_database):
     assert set(figures["stores"]) == {"sqlite", "postgresql"}
     assert figures["stores"]["sqlite"]["records"] == 300
     assert set(figures["one_stream_s"]) == {"200", "2000"}
+    assert "ledger import taobao of a 50-order export" in result.stdout
+    assert set(figures["taobao_import"]) == {"first_s", "first_rss_mib", "again_s", "again_rss_mib"}
 
 
 def test_floors_runner_smoke():

@@ -165,7 +165,8 @@ def test_a_cell_of_two_tracking_numbers_is_listed_once_until_a_parcel_is_dispatc
     assert needs_a_person(first) == [f"需要人工处理：orders.csv 第 3 行：订单 {B} 的一个单元格里有几个物流单号"
                                      "（SF1300000102,SF1300000199）；请逐个手工记录发货"]
     sent = run("add", "ParcelDispatched", "shipment_id=S-1", f"order_id={B}", "carrier=SF",
-               "tracking_no=SF1300000102", "postage=8.00", "lines=TEE-L-WHT:1,SOCK-W:3", "at=2026-11-03T10:30:00+08:00", "role=shipping_clerk")
+               "tracking_no=SF1300000102", "postage=8.00", "lines=TEE-L-WHT:1,SOCK-W:3", "at=2026-11-03T10:30:00+08:00",
+               "role=shipping_clerk")
     assert sent.returncode == 0, sent.stderr
     assert needs_a_person(run("import", "taobao", path, DAY1[1], *DAY1[2:])) == []
 
