@@ -310,15 +310,19 @@ def test_a_mapping_file_is_checked_whole_before_any_row_is_read(run, tmp_path, m
     assert (result.returncode, result.stderr.strip()) == (2, message)
 
 
-def day2_with(tmp_path: Path, order: str, changes: dict[int, str], name: str = "orders-changed.csv") -> str:
-    """The second day's order report with cells of one order's row changed (column index -> text)."""
+def day2_with(tmp_path: Path, order: str, changes: dict[int, str], name: str = "orders-changed.csv",
+              others: dict[str, dict[int, str]] | None = None) -> str:
+    """The second day's order report with cells of one order's row changed (column index -> text), and of
+    the `others`' rows."""
+    changed = {order: changes, **(others or {})}
     lines = (EXPORTS / "orders-2026-11-04.csv").read_bytes().decode("gbk").split("\r\n")
     for number, line in enumerate(lines):
-        if line.startswith(f'"=""{order}"""'):
-            cells = line.split(",")
-            for index, text in changes.items():
-                cells[index] = text
-            lines[number] = ",".join(cells)
+        for order, changes in changed.items():
+            if line.startswith(f'"=""{order}"""'):
+                cells = line.split(",")
+                for index, text in changes.items():
+                    cells[index] = text
+                lines[number] = ",".join(cells)
     path = tmp_path / name
     path.write_bytes("\r\n".join(lines).encode("gbk"))
     return str(path)
@@ -367,6 +371,27 @@ def test_a_tracking_number_corrected_on_the_platform_voids_the_first_dispatch(ru
         [f"{B}-SF1300000999"]
     assert json.loads(run("find", "SF1300000102", "--json").stdout)["matches"] == []  # the voided one's is free
     assert "stored 0 record(s)" in run("import", "taobao", corrected, *DAY2[1:]).stdout
+
+
+def test_an_export_with_a_merged_parcel_a_corrected_number_and_a_cell_of_two_imports_its_other_rows(run, tmp_path):
+    assert run("import", "taobao", *DAY1).returncode == 0
+    shipped = {7: "卖家已发货，等待买家确认", 8: "顺丰速运", 9: '"=""SF1300000103"""', 12: "2026-11-04 14:00:00"}
+    export = day2_with(tmp_path, C, {12: "2026-11-04 14:00:00"}, others={
+        H: shipped,  # 合并发货: H goes in C's parcel
+        B: {9: '"=""SF1300000199"""'},  # B's number corrected in the seller centre
+        G: {9: '"ZT7700000107,ZT7700000108"'}})  # closed, with two numbers in its cell
+    result = run("import", "taobao", export, *DAY2[1:])
+    assert result.returncode == 0, result.stderr
+    merged = json.loads(run("find", "SF1300000103", "--json").stdout)["matches"]
+    assert [m["id"] for m in merged] == [f"{C}-SF1300000103", f"{H}-SF1300000103"]  # one parcel, two orders
+    assert types(run, H)[-2:] == ["ParcelDispatched", "ShippedSameDay"]
+    stock = {row["sku"]: row for row in json.loads(run("stock", "--json").stdout)["skus"]}
+    assert stock["TEE-L-WHT"]["on_hand"] == -1  # B's one T-shirt left once, whatever its number
+    assert json.loads(run("find", "SF1300000102", "--json").stdout)["matches"] == []
+    assert [line for line in needs_a_person(result) if G in line] == [
+        f"needs a person: orders-changed.csv line 7: order {G} has several tracking numbers in one cell "
+        "(ZT7700000107,ZT7700000108); record each parcel's dispatch by hand"]
+    assert types(run, G) == ["OrderPlaced"] and types(run, A)[0] == "OrderPlaced"
 
 
 def test_a_buyers_platform_name_is_a_pseudonym_and_found_until_they_are_forgotten(run, store):
