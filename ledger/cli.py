@@ -427,11 +427,13 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
                 break
             except LineError as error:
                 record, source = next(islice(converted.records(), error.line - 1, None))
-                if not (error.status == REFUSED and converted.set_aside(source, record["type"], error.detail)):
-                    if not skip_bad:  # else a parcel the rules refuse never stops the rest
-                        raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
-                                      error.status) from None
-                    converted.leave_out(source, error.detail)  # its records out, and the rest decided again
+                # a parcel the rules refuse never stops the rest; with --skip-bad no refused row does: it is
+                # taken out, and the rest decided again on the next pass
+                if error.status == REFUSED and converted.set_aside(source, record["type"], error.detail):
+                    continue
+                if not (skip_bad and converted.leave_out(source, error.detail)):
+                    raise Failure(f"{source.file} " + say("line", n=source.row, detail=error.detail),
+                                  error.status) from None
     except Invalid as error:  # a row that cannot be read, met on the pass
         raise Failure(str(error), INVALID) from None
     click.echo(say("imported", stored=result.stored, decisions=result.decisions, skipped=result.skipped,

@@ -153,9 +153,13 @@ class Converted:
         self.aside[source] = reason
         return True
 
-    def leave_out(self, source: Source, reason: str) -> None:
-        """--skip-bad: on the next pass the row's records are taken out, and the row listed with why."""
+    def leave_out(self, source: Source, reason: str) -> bool:
+        """--skip-bad: on the next pass the row's records are taken out, and the row listed with why; False when
+        it was already (a record of the import that no row holds was refused)."""
+        if source in self.out:
+            return False
         self.out[source] = reason
+        return True
 
     def unreadable(self, source: Source, error: RowError) -> None:
         """A row that cannot be read: left out and listed with --skip-bad, else the import stops at it."""
