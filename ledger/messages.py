@@ -363,6 +363,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "shipment_id": ("shipment", "包裹"), "dispute_id": ("dispute", "评价纠纷"), "complaint_id": ("complaint", "投诉"),
     "customer_id": ("customer", "客户"), "lines": ("lines", "商品"), "shipping_fee": ("shipping fee", "运费"),
     "address": ("address", "地址"), "phone": ("phone", "电话"), "payment": ("payment", "付款方式"),
+    "buyer_name": ("platform name", "平台会员名"),
     "note": ("note", "备注"), "tracking_no": ("tracking number", "运单号"), "carrier": ("carrier", "快递公司"),
     "postage": ("postage", "运费"), "method": ("method", "寄回方式"), "finding": ("finding", "验货结果"),
     "refund": ("refund", "退款"), "accept_parcel": ("accept the parcel", "接收包裹"),
