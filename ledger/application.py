@@ -37,6 +37,10 @@ from ledger.unit_of_work import Appended, LineError, UnitOfWork, collector_pause
 __all__ = ["Appended", "Ledger", "LineError", "UnknownCustomer"]
 
 
+class Tampered(Exception):
+    """The chain's check found the stored history changed (`verify`'s problem): nothing was rebuilt."""
+
+
 class UnknownCustomer(LookupError):
     pass
 
@@ -269,12 +273,20 @@ class Ledger(Application[str]):
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""
         return self.reader.breaches(as_of, subject, self.latest_policy())
 
-    def rebuild_views(self, progress: Callable[[int], None] = lambda read: None) -> int:
-        """Drop every view and project the whole log again, in one transaction; returns events read."""
+    def rebuild_views(self, progress: Callable[[int], None] = lambda read: None,
+                      checked: Callable[[], Callable[[], str | None]] | None = None) -> int:
+        """Drop every view and project the whole log again, in one transaction; returns events read.
+        `checked()`, called once the transaction holds the store, starts a check of the chain and gives what
+        waits for its problem: the rebuild commits only when there is none (else Tampered, and nothing
+        changed)."""
         with self.recorder.writing() as cursor:
+            verdict = checked() if checked is not None else None
             fold_claims(cursor)  # a store of an earlier version: its views are rebuilt, its claims folded,
             self._index_record_keys(self.recorder.sql_cursor(cursor))  # its keys told where their records are
             read = self._project_log(cursor, progress)
+            problem = verdict() if verdict is not None else None
+            if problem:
+                raise Tampered(problem)
         total = self.total_events()
         progress(total - read)
         return total

@@ -765,13 +765,19 @@ def fund(ledger, as_json: bool) -> None:
 def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
     """Rebuild every view from the stored events, or (with --policy) a what-if under another policy.
     Either way the chain is checked first: a tampered history is not replayed."""
-    verdict = ledger.reader.verify()
-    if verdict.problem:
-        raise Failure(say("not_replayed", problem=verdict.problem), TAMPERED)
+    from ledger.application import Tampered
+    from ledger.reader import verify_beside
+
     if policy_file is not None:
+        verdict = ledger.reader.verify()
+        if verdict.problem:
+            raise Failure(say("not_replayed", problem=verdict.problem), TAMPERED)
         return what_if(ledger, policy_file, as_json)
-    with progress(ledger.total_events(), "replaying") as advance:
-        read = ledger.rebuild_views(advance or (lambda done: None))
+    try:  # the chain checked by a second process while this one rebuilds: committed only once it passed
+        with progress(ledger.total_events(), "replaying") as advance:
+            read = ledger.rebuild_views(advance or (lambda done: None), lambda: verify_beside(ledger.store.url))
+    except Tampered as tampered:
+        raise Failure(say("not_replayed", problem=tampered), TAMPERED) from None
     if as_json:
         emit_json({"events_read": read})
     else:

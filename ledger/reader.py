@@ -317,3 +317,42 @@ def open_reader(store: Store) -> tuple[Reader, Callable[[], None]]:
             yield QmarkCursor(cursor)
 
     return Reader(reading_pg, POSTGRES), connection.close
+
+
+def verify_beside(url: str) -> Callable[[], str | None]:
+    """The chain checked by a second process (`python -m ledger.reader URL`) while this one rebuilds the views;
+    returns what waits for its verdict: the problem found, or None. A check that could not run is done here
+    then, so a replay never goes unchecked."""
+    import subprocess
+    import sys
+
+    import orjson
+
+    child = subprocess.Popen([sys.executable, "-m", "ledger.reader", url], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+
+    def verdict() -> str | None:
+        out, _ = child.communicate()
+        if child.returncode == 0:
+            return orjson.loads(out)["problem"]
+        from ledger.store import parse_store
+
+        reader, close = open_reader(parse_store(url))
+        try:
+            return reader.verify().problem
+        finally:
+            close()
+
+    return verdict
+
+
+if __name__ == "__main__":  # verify_beside's second process: the verdict as JSON
+    import sys
+
+    import orjson
+
+    from ledger.store import parse_store
+
+    checked, done = open_reader(parse_store(sys.argv[1]))
+    sys.stdout.buffer.write(orjson.dumps({"problem": checked.verify().problem}))
+    done()
