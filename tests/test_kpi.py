@@ -145,3 +145,13 @@ def test_periods_follow_a_time_zone_offset_of_odd_minutes_across_local_midnight(
                 {**placed("O-2", "11-02 10:00"), "at": "1971-07-01T00:44:40+00:00"})
     report = shop.ledger.kpi("month", LATER)
     assert [(row["period"], row["orders"]) for row in report["rows"]] == [("1971-06", 1), ("1971-07", 1)]
+
+
+def test_a_day_before_the_epoch_in_utc_is_counted_in_its_own_local_day(shop):
+    """Auckland's midnight opening 1970 fell at 1969-12-31T12:00Z, before the epoch: the store's quarter
+    hours below zero are floored, so an order ten seconds before that midnight stays in 1969."""
+    shop.append(policy("auckland", "11-01 00:00", timezone="Pacific/Auckland"),
+                {**placed("O-1", "11-02 10:00"), "at": "1970-01-01T01:59:50+14:00"},  # 23:59:50 in Auckland
+                {**placed("O-2", "11-02 10:00"), "at": "1970-01-01T02:00:10+14:00"})  # 00:00:10
+    report = shop.ledger.kpi("day", LATER)  # (the next days hold the orders' SH-1 breaches)
+    assert [(row["period"], row["orders"]) for row in report["rows"]][:2] == [("1969-12-31", 1), ("1970-01-01", 1)]
