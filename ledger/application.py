@@ -27,7 +27,7 @@ from ledger.lookups import StoreSession
 from ledger.mapper import OrjsonTranscoder, PydanticMapper
 from ledger.policy import Policy, PolicyParams
 from ledger.projections import TOPICS, Projector, fact, recreate_views
-from ledger.projections import accounts as accounts_view, fund as fund_view, kpi as kpi_view, sla as sla_view
+from ledger.projections import accounts as accounts_view, fund as fund_view
 from ledger.reader import Reader
 from ledger.report import Timeline
 from ledger.rules import REF, Refused
@@ -259,15 +259,8 @@ class Ledger(Application[str]):
 
     def kpi(self, by: str, as_of: datetime, first: date | None = None, last: date | None = None,
             staff: bool = False, dues: list[int] | None = None, complaints_only: bool = False) -> dict:
-        """`kpi --json`: figures per local period in the time zone of the latest adopted policy. `dues`: the
-        due times (micros) of the breaches as of `as_of`, for a caller asking several at once; `complaints_only`:
-        kpi_view.report's."""
-        zone = self.latest_policy().zone
-        with self.reader.views() as cursor:
-            if dues is None:
-                dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
-            return kpi_view.report(cursor, by=by, zone=zone, first=first, last=last, breaches=dues,
-                                   per_staff=staff, complaints_only=complaints_only)
+        """Reader.kpi, in the latest adopted policy's time zone (with this ledger's overlay)."""
+        return self.reader.kpi(by, as_of, first, last, staff, dues, complaints_only, self.latest_policy())
 
     def breaches(self, as_of: datetime, subject: str | None = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""

@@ -684,11 +684,11 @@ def asked_of(question, *args):
 @click.option("--as-of", "as_of", default=None, metavar="T", help="count what was recorded by T (default: now)")
 @click.option("--staff", is_flag=True, help="one row per staff member and period")
 @view_option("kpi")
-@store_option
-def kpi(ledger, by: str, first: str | None, last: str | None, as_of: str | None, staff: bool, as_json: bool) -> None:
+@store_option(reads=True)
+def kpi(reader, by: str, first: str | None, last: str | None, as_of: str | None, staff: bool, as_json: bool) -> None:
     """Performance figures per local period (业绩): sales, orders, average order value, refunds, returns,
     same-day rate, breaches, satisfaction, complaints and penalties, against the targets."""
-    report = ledger.kpi(by, parse_as_of(as_of), asked_of(queries().parse_date, first, "--from"),
+    report = reader.kpi(by, parse_as_of(as_of), asked_of(queries().parse_date, first, "--from"),
                         asked_of(queries().parse_date, last, "--to"), staff)
     if as_json:
         emit_json(report)

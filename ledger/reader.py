@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from types import SimpleNamespace
@@ -136,6 +136,21 @@ class Reader:
         buyer = self.keyring.buyer(text.strip())
         with self.views() as cursor:
             return find_view.matches(cursor, text, buyer)
+
+    def kpi(self, by: str, as_of: datetime, first: date | None = None, last: date | None = None,
+            staff: bool = False, dues: list[int] | None = None, complaints_only: bool = False,
+            policy: Any = None) -> dict:
+        """`kpi --json`: figures per local period in the time zone of the latest adopted policy. `dues`: the
+        due times (micros) of the breaches as of `as_of`, for a caller asking several at once; `complaints_only`:
+        kpi_view.report's."""
+        from ledger.projections import kpi as kpi_view
+
+        zone = (policy or self.policy).zone
+        with self.views() as cursor:
+            if dues is None:
+                dues = [row["due"] for row in sla_view.breaches(cursor, as_of)]
+            return kpi_view.report(cursor, by=by, zone=zone, first=first, last=last, breaches=dues,
+                                   per_staff=staff, complaints_only=complaints_only)
 
     def breaches(self, as_of: datetime, subject: str | None = None, policy: Any = None) -> list[dict]:
         """`sla --json`'s breaches, times in the time zone of the latest adopted policy."""
