@@ -134,9 +134,13 @@ def queries(env: dict, lines: list[str]) -> dict:
     first_order = next(json.loads(line)["order_id"] for line in lines if '"OrderPlaced"' in line)
     tracking = next((json.loads(line)["tracking_no"] for line in reversed(lines) if '"tracking_no"' in line), "SF")
     return {"history_s": best_of([LEDGER, "history", first_order], env),
+            "explain_s": best_of([LEDGER, "explain", first_order], env),
             "stock_s": best_of([LEDGER, "stock", "--json"], env),
             "due_s": best_of([LEDGER, "due", "--json"], env),
-            "find_s": best_of([LEDGER, "find", tracking.lower(), "--json"], env)}
+            "find_s": best_of([LEDGER, "find", tracking.lower(), "--json"], env),
+            "liability_s": best_of([LEDGER, "liability", "--json"], env, runs=3),
+            "sla_s": best_of([LEDGER, "sla", "--open", "--json"], env, runs=3),
+            "kpi_s": best_of([LEDGER, "kpi", "--json"], env, runs=3)}
 
 
 def report_page(env: dict, folder: Path, as_of: str) -> dict:
@@ -161,8 +165,10 @@ def last_at(lines: list[str]) -> str:
     return json.loads(lines[-1])["at"]
 
 
-QUERIES = (("ledger history ID", "history_s"), ("ledger stock --json", "stock_s"), ("ledger due --json", "due_s"),
-           ("ledger find TRACKING --json", "find_s"))
+QUERIES = (("ledger history ID", "history_s"), ("ledger explain ID", "explain_s"), ("ledger stock --json", "stock_s"),
+           ("ledger due --json", "due_s"), ("ledger find TRACKING --json", "find_s"),
+           ("ledger liability --json", "liability_s"), ("ledger sla --open --json", "sla_s"),
+           ("ledger kpi --json", "kpi_s"))
 
 
 REPORT = (("ledger report --html, s", lambda f: f"{f['report_s']:.1f}"),
@@ -275,7 +281,7 @@ def main() -> None:
                   f"{bare:.3f} s")
             found = queries(env, lines)
             for name, key in QUERIES:
-                print(f"  {name:<36} {found[key]:.3f} s")
+                print(f"  {name:<36} {found[key]:.3f} s ({found[key] / bare:.1f}x bare)")
             found = report_page(env, folder, last_at(lines))
             for name, line in REPORT:
                 print(f"  {name:<36} {line(found)}")
