@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.values import quote
 
 DEFAULT_STORE = "sqlite:///ledger.db"
 SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -30,12 +28,17 @@ class StoreUnreachable(Exception):
     """A PostgreSQL server that cannot be reached or refuses the user or the database (exit status 1)."""
 
 
-def redacted(url: str) -> str:
-    """A store URL as messages show it: a password in it replaced by ***, and quoted as any value is."""
+def without_password(url: str) -> str:
+    """A store URL with a password in it replaced by ***."""
     parts = urlsplit(url)
-    if parts.password is not None:
-        url = url.replace(f":{parts.password}@", ":***@", 1)
-    return quote(url)
+    return url if parts.password is None else url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def redacted(url: str) -> str:
+    """A store URL as messages show it: without its password, and quoted as any value is."""
+    from ledger.values import quote  # not at the top: the warm writer's caller loads only this module
+
+    return quote(without_password(url))
 
 
 def store_url(given: str | None) -> str:
@@ -44,8 +47,7 @@ def store_url(given: str | None) -> str:
     return os.environ.get("LEDGER_STORE") or DEFAULT_STORE
 
 
-@dataclass(frozen=True)
-class Store:
+class Store(NamedTuple):  # not a dataclass: the warm writer's caller loads neither dataclasses nor inspect
     url: str
     path: Path | None = None  # SQLite
     schema: str = "public"  # PostgreSQL

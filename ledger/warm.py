@@ -54,10 +54,10 @@ def private(where: Path, create: bool) -> bool:
 
 def socket_path(store_url: str) -> Path:
     """The desk's socket for a store: named by the store (its file's absolute path, or its URL without password)."""
-    from ledger.store import parse_store, redacted
+    from ledger.store import parse_store, without_password
 
     store = parse_store(store_url)
-    named = str(store.path.resolve()) if store.path is not None else redacted(store.url)
+    named = str(store.path.resolve()) if store.path is not None else without_password(store.url)
     return folder() / f"desk-{hashlib.sha256(named.encode()).hexdigest()[:24]}.sock"
 
 
