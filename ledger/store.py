@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from collections import namedtuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
@@ -47,10 +47,10 @@ def store_url(given: str | None) -> str:
     return os.environ.get("LEDGER_STORE") or DEFAULT_STORE
 
 
-class Store(NamedTuple):  # not a dataclass: the warm writer's caller loads neither dataclasses nor inspect
-    url: str
-    path: Path | None = None  # SQLite
-    schema: str = "public"  # PostgreSQL
+# (url, path: SQLite's file or None, schema: PostgreSQL's); a named tuple, not a dataclass: the warm writer's
+# caller loads neither dataclasses nor inspect
+class Store(namedtuple("Store", ("url", "path", "schema"), defaults=(None, "public"))):
+    __slots__ = ()
 
     @property
     def env(self) -> dict[str, str]:
@@ -75,7 +75,7 @@ class Store(NamedTuple):  # not a dataclass: the warm writer's caller loads neit
         with self.connect() as connection:
             return self.written(connection)
 
-    def connect(self) -> Any:
+    def connect(self):  # -> psycopg.Connection (not named: the warm writer's caller loads no typing)
         """A connection to the PostgreSQL server, or StoreUnreachable with the server's reason."""
         import psycopg
 
@@ -88,7 +88,7 @@ class Store(NamedTuple):  # not a dataclass: the warm writer's caller loads neit
             reason = " ".join(str(error).split())  # the server's reason, on one line
             raise StoreUnreachable(f"cannot use PostgreSQL store {redacted(self.url)}: {reason}") from None
 
-    def written(self, connection: Any) -> bool:
+    def written(self, connection) -> bool:
         """The ledger's chain or events table is there (a store whose chain was dropped is a tampered store,
         not an absent one)."""
         for table in (CHAIN_TABLE, EVENTS_TABLE):

@@ -22,12 +22,9 @@ import json
 import os
 import socket
 import stat
-import struct
 import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 SMALL = 1 << 20  # an append file of at most this many bytes is handed over; a larger one's time is its work
 PASSED = ("LEDGER_AS", "LEDGER_PASSWORD", "LEDGER_TOKEN", "LEDGER_LANG", "LC_ALL", "LC_MESSAGES", "LANG",
@@ -154,10 +151,12 @@ def _read_all(connection: socket.socket) -> bytes:
 # -- the desk's side ------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def listening(store_url: str, run: Any) -> Iterator[Path | None]:
+def listening(store_url: str, run: Callable[[dict], tuple[int, str, str]]) -> Iterator[Path | None]:
     """While the desk serves: a thread taking handed-over commands on the store's socket; `run(request)` runs
     one and returns (status, stdout, stderr). Yields the socket's path (None: the folder is not private, so
     nothing is handed over and every command runs in-process)."""
+    import threading  # the desk's side alone: a handed-over command's caller never loads it
+
     where = socket_path(store_url)
     if not private(where.parent, create=True):
         yield None
@@ -193,7 +192,9 @@ def listening(store_url: str, run: Any) -> Iterator[Path | None]:
 
 
 
-def _answer(connection: socket.socket, run: Any) -> None:
+def _answer(connection: socket.socket, run: Callable[[dict], tuple[int, str, str]]) -> None:
+    import struct
+
     with connection:
         creds = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
         if struct.unpack("3i", creds)[1] != os.getuid():
