@@ -110,15 +110,7 @@ class Converted:
         self._start()
         chunk: list[Record] = []
         for source, convert in self._produce(self):
-            self._row, said = [], len(self.for_a_person)
-            try:
-                convert()
-            except RowError as error:
-                self.unreadable(source, error)
-            kept = self._kept(source)
-            if not kept:  # a row left out needs nobody
-                del self.for_a_person[said:]
-            chunk += kept
+            chunk += self._converted(source, convert)
             if advance is not None:
                 advance(1)
             if len(chunk) >= 500:
@@ -126,9 +118,18 @@ class Converted:
                 chunk = []
         yield from self.changes(chunk)
 
-    def _kept(self, source: Source) -> list[Record]:
+    def _converted(self, source: Source, convert: Callable[[], None]) -> list[Record]:
+        """A row's records, but those set aside, or none for a row left out (which then needs nobody)."""
+        self._row, said = [], len(self.for_a_person)
+        try:
+            convert()
+        except RowError as error:
+            self.unreadable(source, error)
+            del self.for_a_person[said:]
+            return []
         if source in self.out:
             self.left_out.append(f"{source.file} line {source.row}: {self.out[source]}")
+            del self.for_a_person[said:]
             return []
         if source not in self.aside:
             return self._row
@@ -165,7 +166,6 @@ class Converted:
         """A row that cannot be read: left out and listed with --skip-bad, else the import stops at it."""
         if not self.skip_bad:
             raise error
-        self._row = []
         self.left_out.append(f"{source.file} line {source.row}: {error.reason}")
 
 

@@ -115,3 +115,15 @@ def test_a_refund_the_shop_refused_is_listed_until_the_case_is_ruled(run, tmp_pa
                 "at=2026-11-05T10:00:00+08:00", "role=supervisor")
     assert ruled.returncode == 0, ruled.stderr
     assert "needs a person" not in run("import", "taobao-refunds", *refused).stdout
+
+
+def test_a_row_left_out_needs_nobody(run, tmp_path):
+    for day in (DAY1, DAY2):
+        run("import", "taobao", *day)
+    unreadable = report(tmp_path, ("七天无理由退换货,2026-11-04 19:05:00", "其他,昨天"))
+    result = run("import", "taobao-refunds", *unreadable, "--skip-bad")
+    assert result.returncode == 0, result.stderr
+    assert "needs a person" not in result.stdout
+    assert result.stdout.splitlines()[-2:] == [
+        "refunds.csv line 4: 退款的申请时间: not a time such as 2026-11-02 10:15:00: '昨天'", "1 row(s) left out"]
+    assert types(run, R3) == []
