@@ -229,6 +229,7 @@ class UnitOfWork:
         for chunk in chunks(records, CHUNK):
             self._prefetch(chunk, [])
             for record in chunk:
+                self.made = []  # what this record made, as `run` keeps it (else a replay holds every event)
                 try:
                     self.decide(record)
                 except Refused as refusal:
