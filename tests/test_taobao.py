@@ -92,6 +92,16 @@ def test_dry_run_prints_the_records_and_stores_nothing(run, tmp_path):
     assert not list(tmp_path.glob("*.db*"))
 
 
+def test_a_dry_run_without_a_store_shows_the_buyers_pseudonym_under_the_key_at_hand(run, tmp_path):
+    keyed = [json.loads(line) for line in run("import", "taobao", *DAY1, "--dry-run").stdout.splitlines()]
+    assert re.fullmatch(r"tb-[0-9a-f]{16}", keyed[0]["customer_id"])
+    del run.env["LEDGER_MASTER_KEY"]
+    run.env["LEDGER_KEY_FILE"] = str(tmp_path / "no.key")
+    unkeyed = [json.loads(line) for line in run("import", "taobao", *DAY1, "--dry-run").stdout.splitlines()]
+    assert unkeyed[0]["customer_id"] == "tb-????????????????" and unkeyed[0]["buyer_name"] == "tb_小明"
+    assert not (tmp_path / "no.key").exists()  # a dry run makes no key either
+
+
 def test_dry_run_on_a_written_store_stores_nothing(run):
     assert run("import", "taobao", *DAY1).returncode == 0
     head = run("verify").stdout.splitlines()[-1]
