@@ -49,6 +49,23 @@ def as_changes(ledger: Any, records: list[tuple[dict, Any]], at: str) -> list[tu
     return changed
 
 
+def with_stored_times(ledger: Any, records: list[tuple[dict, Any]], undated: set[str]) -> list[tuple[dict, Any]]:
+    """The import's records, each one the report gave no time for (`undated`: their keys, dated by --as-of)
+    and that is stored already taking its stored time: the next day's export shows the same fact, which
+    --as-of would otherwise date anew, and KEY refuse."""
+    keys = [record["key"] for record, _ in records if record["key"] in undated]
+    if not keys:
+        return records
+    with ledger.recorder.reading() as cursor:
+        stored = Lookups(ledger.recorder.sql_cursor(cursor)).keyed(keys)
+    times = {}
+    for key, (stream, version) in stored.items():
+        times[key] = next(event.at for _, event in ledger.events_of([stream])
+                          if event.originator_version == version).isoformat()
+    return [({**record, "at": times[record["key"]]} if record["key"] in times else record, source)
+            for record, source in records]
+
+
 def _history(ledger: Any, order: str) -> list[Any]:
     """The order's events as records (personal fields opened), its shipments' included."""
     return [event for _, event in ledger.events_of(ledger.streams_of(order))]

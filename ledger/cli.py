@@ -404,10 +404,14 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
         converted = converting()
     except Invalid as error:
         raise Failure(str(error), INVALID) from None
-    if changed_at is not None and ledger is not None and ledger.store.exists():
-        from ledger.changes import as_changes
+    if ledger is not None and ledger.store.exists():
+        from ledger.changes import as_changes, with_stored_times
 
-        converted.changes = lambda records: as_changes(ledger, records, changed_at)
+        def changes(records: list) -> list:
+            records = with_stored_times(ledger, records, converted.undated)
+            return records if changed_at is None else as_changes(ledger, records, changed_at)
+
+        converted.changes = changes
     account = None if dry_run else signed_in(ledger)
 
     def encoded(advance=None):

@@ -14,13 +14,16 @@ import sqlite3
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ledger.messages import say
+from ledger.projections.find import term
 from ledger.reading import Invalid
 
 ACTOR, ROLE = "import:taobao", "system"
@@ -36,9 +39,9 @@ REQUIRED = {"orders": {"order_id", "buyer", "shipping_fee", "address", "phone", 
             "items": {"order_id", "sku", "unit_price", "quantity"},
             "refunds": {"refund_no", "order_id", "status", "amount", "needs_return", "reason", "requested_at"}}
 PARCEL = ("ParcelDispatched", "ParcelDelivered", "RecordVoided")  # a row's parcel, set aside as one
-# what, once recorded, settles a row that needed a person: an order's parcel dispatched by hand, what became
-# of a parcel out when its order closed, a refund the shop refused on the platform ruled on or ended
-DISPATCHED, FATES = ("ParcelDispatched",), ("ParcelDelivered", "ParcelReturnedToSender", "ParcelLost")
+# what, once recorded, settles a row that needed a person: what became of a parcel out when its order closed,
+# a refund the shop refused on the platform ruled on or ended (a parcel set aside: Attention.settled)
+FATES = ("ParcelDelivered", "ParcelReturnedToSender", "ParcelLost")
 RULED = ("SupervisorRuled", "ReturnWithdrawn", "PlatformRefunded")
 SEVERAL = re.compile(r"[,，;；/、\s]+")  # what separates two tracking numbers written in one cell
 ASKED, AGREED, SENT_BACK, REFUNDED, WITHDRAWN, REFUSED = (
@@ -66,18 +69,33 @@ class Source:
 
 @dataclass(frozen=True)
 class Attention:
-    """A row that needs a person (a message key of the catalogue and its values), until one of `settled_by`
-    is recorded in the streams of `subject` (an order with its shipments, a shipment, a case); with none, it
-    is said on the import that first stores `subject`, and settled by that."""
+    """A row that needs a person (a message key of the catalogue and its values), until what settles it is
+    recorded in the streams of `subject` (an order with its shipments, a shipment, a case): one of
+    `settled_by`; or, for a parcel the import could not record (`parcel`: its tracking number or numbers), a
+    dispatch of one of them and, when the row showed it delivered, its delivery. With neither, it is said on
+    the import that first stores `subject`, and settled by that."""
 
     source: Source
     message: str
     values: tuple[tuple[str, str], ...]
     subject: str
     settled_by: tuple[str, ...] = ()
+    parcel: str = ""
+    delivered: bool = False
 
     def said(self) -> str:
         return say(self.message, where=say("file_line", file=self.source.file, n=self.source.row), **dict(self.values))
+
+    def settled(self, reader: Any) -> bool:
+        found: dict[str, list[dict]] = {}
+        for _, _, _, topic, state in reader.rows_of(reader.streams_of(self.subject)):
+            found.setdefault(topic.rpartition(":")[2], []).append(orjson.loads(bytes(state)))
+        if not self.parcel:
+            return any(name in found for name in self.settled_by)
+        numbers = {term(number) for number in SEVERAL.split(self.parcel.strip())}
+        sent = {e["shipment_id"] for e in found.get("ParcelDispatched", []) if term(e["tracking_no"]) in numbers}
+        return bool(sent) and (not self.delivered or any(e["shipment_id"] in sent
+                                                          for e in found.get("ParcelDelivered", [])))
 
 
 Record = tuple[dict[str, Any], Source]
@@ -96,6 +114,8 @@ class Converted:
         self.aside: dict[Source, str] = {}  # rows whose parcel the rules refuse, and why
         self.out: dict[Source, str] = {}  # --skip-bad: rows whose records the rules refuse, and why
         self.earlier_left_out: list[str] = []  # rows left out before any pass (the item report's)
+        self.now = ""  # --as-of, in the shop's time: the time of a fact the report gives none for
+        self.undated: set[str] = set()  # the keys of the records dated so
         self.changes: Callable[[list[Record]], list[Record]] = lambda records: records
         self._start()
 
@@ -134,15 +154,20 @@ class Converted:
         if source not in self.aside:
             return self._row
         parcel = [record for record, _ in self._row if record["type"] in PARCEL]
-        order = next((record["order_id"] for record in parcel if record.get("order_id")), "")
-        self.attend(source, "person_set_aside", order, DISPATCHED, reason=self.aside[source])
+        sent = next((record for record in parcel if record["type"] == "ParcelDispatched"), {})
+        self.attend(source, "person_set_aside", sent.get("order_id", ""), parcel=sent.get("tracking_no", ""),
+                    delivered=any(record["type"] == "ParcelDelivered" for record in parcel),
+                    reason=self.aside[source])
         return [(record, at) for record, at in self._row if record["type"] not in PARCEL]
 
     def attend(self, source: Source, message: str, subject: str, settled_by: tuple[str, ...] = (),
-               **values: str) -> None:
-        self.for_a_person.append(Attention(source, message, tuple(values.items()), subject, settled_by))
+               parcel: str = "", delivered: bool = False, **values: str) -> None:
+        self.for_a_person.append(Attention(source, message, tuple(values.items()), subject, settled_by, parcel,
+                                           delivered))
 
     def add(self, record_type: str, at: str, key: str, source: Source, **fields: Any) -> None:
+        if at == self.now:
+            self.undated.add(key)
         self._row.append(({"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": key, **fields},
                           source))
 
@@ -323,6 +348,7 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
                                   pseudonym)
 
     out = Converted(produce, skip_bad, count)
+    out.now = now
     if items is not None:
         for source, row in rows(items, encoding_of(items, encoding)[0], mapping["items"], REQUIRED["items"],
                                 other=mapping["orders"]["status"]):
@@ -407,7 +433,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], items: It
         raise source.error(f"order {order} is {status} but has no tracking number "
                            f"({mapping['orders']['tracking_no']})")
     if len(SEVERAL.split(tracking.strip())) > 1:
-        out.attend(source, "person_several_tracking", order, DISPATCHED, order=order, tracking=tracking)
+        out.attend(source, "person_several_tracking", order, parcel=tracking, order=order, tracking=tracking)
         return
     shipment = f"{order}-{tracking}"
     add("ParcelDispatched", _at(row, "shipped_at", mapping, zone, source, now), f"dispatched:{order}:{tracking}",
@@ -444,7 +470,9 @@ def convert_refunds(refunds: Path, *, mapping: dict[str, Any], zone: tzinfo, as_
                                 other=mapping["orders"]["buyer"]):
             yield source, partial(refund_records, out, source, row, mapping, zone, now, order_lines, known)
 
-    return Converted(produce, skip_bad, count)
+    out = Converted(produce, skip_bad, count)
+    out.now = now
+    return out
 
 
 def refund_records(out: Converted, source: Source, row: dict[str, str], mapping: dict[str, Any], zone: tzinfo,
@@ -505,9 +533,7 @@ def waiting(reader: Any, attentions: list[Attention]) -> list[Attention]:
     """What still needs a person after an import, each once: all but those settled in the ledger."""
     found: dict[tuple, Attention] = {}
     for attention in attentions:
-        if attention.settled_by:
-            streams = reader.streams_of(attention.subject)
-            if any(topic.rpartition(":")[2] in attention.settled_by for _, _, _, topic, _ in reader.rows_of(streams)):
-                continue
+        if (attention.settled_by or attention.parcel) and attention.settled(reader):
+            continue
         found.setdefault((attention.message, attention.values, attention.subject), attention)
     return list(found.values())

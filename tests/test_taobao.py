@@ -439,3 +439,32 @@ def test_an_order_imported_before_buyers_had_pseudonyms_keeps_its_customer_id(ru
     assert again.returncode == 0, again.stderr
     assert "skipped 1 already stored" in again.stdout
     assert json.loads(run("history", A, "--json").stdout)["events"][0]["data"]["customer_id"] == "tb_小明"
+
+
+def test_a_fact_the_report_gives_no_time_for_keeps_its_first_imports_time(run, tmp_path):
+    """A seller may leave 发货时间 out of the export: a dispatch is then dated by --as-of, and the next day's
+    export, which shows the same dispatch, stores nothing new rather than a second time for it."""
+    default = (Path(__file__).resolve().parent.parent / "ledger" / "taobao-mapping.toml").read_text(encoding="utf-8")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(default.replace('shipped_at = "发货时间"\n', ""), encoding="utf-8")
+    assert run("import", "taobao", *DAY1, "--mapping", str(mapping)).returncode == 0
+    again = run("import", "taobao", *DAY2, "--mapping", str(mapping))
+    assert again.returncode == 0, again.stderr
+    sent = [e for e in events(run, B) if e["type"] == "ParcelDispatched"]
+    assert [e["at"] for e in sent] == ["2026-11-03T21:00:00+08:00"]  # the first import's --as-of
+    assert "stored 0 record(s)" in run("import", "taobao", *DAY2, "--mapping", str(mapping)).stdout
+
+
+def test_a_delivery_set_aside_is_listed_until_it_is_recorded_though_its_dispatch_is_stored(run, tmp_path):
+    """The next day's export names B's carrier otherwise: its dispatch, stored under its key with the first
+    name, is refused (KEY), so the row's parcel is set aside, delivery and all, until someone records it."""
+    assert run("import", "taobao", *DAY1).returncode == 0
+    renamed = day2_with(tmp_path, B, {8: "顺丰快递"})
+    first = run("import", "taobao", renamed, *DAY2[1:])
+    assert first.returncode == 0, first.stderr
+    assert [line for line in needs_a_person(first) if B in line or "line 3" in line] != []
+    assert "ParcelDelivered" not in types(run, B)
+    delivered = run("add", "ParcelDelivered", f"shipment_id={B}-SF1300000102", "at=2026-11-04T18:20:00+08:00",
+                    "role=shipping_clerk")
+    assert delivered.returncode == 0, delivered.stderr
+    assert [line for line in needs_a_person(run("import", "taobao", renamed, *DAY2[1:])) if "line 3" in line] == []
