@@ -768,7 +768,8 @@ def fund(ledger, as_json: bool) -> None:
 @store_option
 def replay(ledger, policy_file: Path | None, as_json: bool) -> None:
     """Rebuild every view from the stored events, or (with --policy) a what-if under another policy.
-    Either way the chain is checked first: a tampered history is not replayed."""
+    Either way the chain is checked (beside the rebuild, which commits only once it passed; before a what-if):
+    a tampered history is not replayed."""
     from ledger.application import Tampered
     from ledger.reader import verify_beside
 
