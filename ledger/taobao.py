@@ -54,7 +54,7 @@ class RowError(Invalid):
     """A row the importer cannot map: `FILE line N: reason` (exit status 2)."""
 
     def __init__(self, source: Source, reason: str):
-        super().__init__(f"{source.file} line {source.row}: {reason}")
+        super().__init__(say("row_said", where=source.where(), said=reason))
         self.reason = reason
 
 
@@ -63,8 +63,12 @@ class Source:
     file: str
     row: int  # counted with the header as row 1
 
-    def error(self, reason: str) -> RowError:
-        return RowError(self, reason)
+    def error(self, key: str, **values: Any) -> RowError:
+        """The row's error, in the reader's language: a message of the catalogue and its values."""
+        return RowError(self, say(key, **values))
+
+    def where(self) -> str:
+        return say("file_line", file=self.file, n=self.row)
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ class Attention:
     delivered: bool = False
 
     def said(self) -> str:
-        return say(self.message, where=say("file_line", file=self.source.file, n=self.source.row), **dict(self.values))
+        return say(self.message, where=self.source.where(), **dict(self.values))
 
     def settled(self, reader: Any) -> bool:
         found: dict[str, list[dict]] = {}
@@ -148,7 +152,7 @@ class Converted:
             del self.for_a_person[said:]
             return []
         if source in self.out:
-            self.left_out.append(f"{source.file} line {source.row}: {self.out[source]}")
+            self.left_out.append(say("row_said", where=source.where(), said=self.out[source]))
             del self.for_a_person[said:]
             return []
         if source not in self.aside:
@@ -191,7 +195,7 @@ class Converted:
         """A row that cannot be read: left out and listed with --skip-bad, else the import stops at it."""
         if not self.skip_bad:
             raise error
-        self.left_out.append(f"{source.file} line {source.row}: {error.reason}")
+        self.left_out.append(str(error))
 
 
 def encoding_of(path: Path, named: str | None) -> tuple[str, int]:
@@ -209,15 +213,10 @@ def encoding_of(path: Path, named: str | None) -> tuple[str, int]:
                     lines += block.count(b"\n") or block.count(b"\r")
                 decoder.decode(b"", final=True)
             return codec, lines
-        except LookupError as error:
-            raise Invalid(f"{path.name}: cannot be read as {named}: {error}") from None
-        except UnicodeDecodeError as error:
+        except (LookupError, UnicodeDecodeError) as error:
             if named:
-                raise Invalid(f"{path.name}: cannot be read as {named}: {error}") from None
-    if bom:
-        raise Invalid(f"{path.name}: starts with a UTF-8 byte-order mark but is not UTF-8 text (GBK after "
-                      "it?); export it again, or name its encoding with --encoding")
-    raise Invalid(f"{path.name}: neither UTF-8 nor GB18030/GBK text; name it with --encoding")
+                raise Invalid(say("import_not_encoded", file=path.name, encoding=named, error=error)) from None
+    raise Invalid(say("import_bom_not_utf8" if bom else "import_no_encoding", file=path.name))
 
 
 def cell(text: str | None) -> str:
@@ -243,27 +242,26 @@ def _rows(reader: Any, path: Path, columns: dict[str, str], required: set[str], 
         header = [cell(name) for name in next(reader, [])]
         twice = sorted({name for name in header if name and header.count(name) > 1})
         if twice:
-            raise Source(path.name, 1).error(f"column {twice[0]!r} appears twice in the header")
+            raise Source(path.name, 1).error("import_column_twice", column=repr(twice[0]))
         missing = [column for name, column in columns.items() if column not in header and name in required]
         if missing and other is not None and other in header:
-            raise Source(path.name, 1).error(f"this looks like the other report (it has {other!r}): give the "
-                                             "order report first, then the item report")
+            raise Source(path.name, 1).error("import_swapped", column=repr(other))
         if missing:
-            raise Source(path.name, 1).error(f"no column {missing[0]!r} in the header (see --mapping)")
+            raise Source(path.name, 1).error("import_no_column", column=repr(missing[0]))
         where = {name: header.index(column) for name, column in columns.items() if column in header}
         for values in reader:
             if any(value.strip() for value in values):
                 yield Source(path.name, reader.line_num), {name: cell(values[i]) if i < len(values) else ""
                                                            for name, i in where.items()}
     except csv.Error as error:  # a cell over the csv module's limit, a quote never closed, a NUL byte
-        raise Source(path.name, reader.line_num).error(f"cannot be read as CSV: {error}") from None
+        raise Source(path.name, reader.line_num).error("import_not_csv", error=error) from None
 
 
 def money(text: str, what: str, source: Source) -> str:
     """An amount as the report writes it (`89`, `89.5`, `89.00`); more decimals, or an exponent, are refused,
     never rounded."""
     if not MONEY.fullmatch(text or "0"):
-        raise source.error(f"{what}: not an amount of money with at most two decimals: {text!r}")
+        raise source.error("import_not_money", what=what, text=repr(text))
     return f"{Decimal(text or '0'):.2f}"
 
 
@@ -271,7 +269,7 @@ def local_time(text: str, what: str, zone: tzinfo, source: Source) -> str:
     try:
         moment = datetime.fromisoformat(text.replace("/", "-"))
     except ValueError:
-        raise source.error(f"{what}: not a time such as 2026-11-02 10:15:00: {text!r}") from None
+        raise source.error("import_not_time", what=what, text=repr(text)) from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
 
 
@@ -284,19 +282,19 @@ def load_mapping(path: Path | None, tables: tuple[str, ...] = ("orders", "items"
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise Invalid(f"{where.name}: {error}") from None
     except RecursionError:
-        raise Invalid(f"{where.name}: nested too deep to be a column mapping") from None
+        raise Invalid(say("mapping_too_deep", file=where.name)) from None
     if "refunds" in tables and not isinstance(mapping.get("refund_reasons"), dict):
-        raise Invalid(f"{where.name}: no [refund_reasons] table of the platform's phrases")
+        raise Invalid(say("mapping_no_reasons", file=where.name))
     for table in tables:
         needed = REQUIRED[table]
         columns = mapping.get(table)
         if not isinstance(columns, dict):
-            raise Invalid(f"{where.name}: no [{table}] table of column names")
+            raise Invalid(say("mapping_no_table", file=where.name, table=table))
         wrong = [name for name, column in columns.items() if not isinstance(column, str)]
         if wrong:
-            raise Invalid(f"{where.name}: [{table}] {wrong[0]} must name a column, as a string")
+            raise Invalid(say("mapping_not_text", file=where.name, table=table, name=wrong[0]))
         if needed - set(columns):
-            raise Invalid(f"{where.name}: [{table}] names no column for {sorted(needed - set(columns))[0]}")
+            raise Invalid(say("mapping_unnamed", file=where.name, table=table, name=sorted(needed - set(columns))[0]))
     return mapping
 
 
@@ -357,7 +355,7 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
             except RowError as error:
                 if not skip_bad:
                     raise
-                out.earlier_left_out.append(f"{source.file} line {source.row}: {error.reason}")
+                out.earlier_left_out.append(str(error))
                 lines.broken.setdefault(row["order_id"], source)
     lines.index()
     return out
@@ -367,23 +365,21 @@ def order_row(out: Converted, source: Source, row: dict[str, str], lines: ItemLi
               zone: tzinfo, now: str, address_confirmed: bool, pseudonym: Callable[[str], str]) -> None:
     if row["order_id"] in lines.broken:
         item = lines.broken[row["order_id"]]
-        raise source.error(f"order {row['order_id']}: its item row {item.file} line {item.row} was left out")
+        raise source.error("import_item_left_out", order=row["order_id"], item=item.where())
     order_records(out, source, row, lines, mapping, zone, now, address_confirmed, pseudonym)
 
 
 def check_id(text: str, column: str, source: Source) -> None:
     if MANGLED.fullmatch(text):
-        raise source.error(f"{column} {text!r} was turned into a number by a spreadsheet and lost its digits: "
-                           "export the report again, or open it with that column as text")
+        raise source.error("import_mangled", column=column, text=repr(text))
 
 
 def item_line(row: dict[str, str], mapping: dict[str, Any], source: Source) -> dict[str, Any]:
     check_id(row["order_id"], mapping["items"]["order_id"], source)
     if not row.get("sku"):
-        raise source.error(f"no SKU ({mapping['items']['sku']})")
+        raise source.error("import_no_sku", column=mapping["items"]["sku"])
     if not WHOLE.fullmatch(row.get("quantity", "")):
-        raise source.error(f"quantity ({mapping['items']['quantity']}): not a whole number: "
-                           f"{row.get('quantity')!r}")
+        raise source.error("import_not_whole", column=mapping["items"]["quantity"], text=repr(row.get("quantity")))
     return {"sku": row["sku"], "quantity": int(row["quantity"]),
             "unit_price": money(row["unit_price"], mapping["items"]["unit_price"], source)}
 
@@ -396,17 +392,17 @@ def order_records(out: Converted, source: Source, row: dict[str, str], items: It
     check_id(row["order_id"], mapping["orders"]["order_id"], source)
     status = row.get("status", "").replace("，", ",")
     if status not in STATUSES:
-        raise source.error(f"unknown order status {row.get('status')!r}")
+        raise source.error("import_order_status", status=repr(row.get("status")))
     order = row["order_id"]
     if status == UNPAID or (status == CLOSED and not row.get("paid_at")):
         out.unpaid += 1
         return
     lines = items.of(order)
     if lines is None:
-        raise source.error(f"order {order} has no items in the item report")
+        raise source.error("import_no_items", order=order)
     paid = local_time(row["paid_at"], mapping["orders"]["paid_at"], zone, source)
     if not row["buyer"]:
-        raise source.error(f"no buyer ({mapping['orders']['buyer']})")
+        raise source.error("import_no_buyer", column=mapping["orders"]["buyer"])
 
     def add(record_type: str, at: str, key: str, **fields: Any) -> None:
         out.add(record_type, at, f"{platform}:{key}", source, **fields)
@@ -430,8 +426,7 @@ def order_records(out: Converted, source: Source, row: dict[str, str], items: It
     if status == CLOSED and not tracking or status == PAID:
         return
     if not tracking:
-        raise source.error(f"order {order} is {status} but has no tracking number "
-                           f"({mapping['orders']['tracking_no']})")
+        raise source.error("import_no_tracking", order=order, status=status, column=mapping["orders"]["tracking_no"])
     if len(SEVERAL.split(tracking.strip())) > 1:
         out.attend(source, "person_several_tracking", order, parcel=tracking, order=order, tracking=tracking)
         return
@@ -484,17 +479,17 @@ def refund_records(out: Converted, source: Source, row: dict[str, str], mapping:
     check_id(order, columns["order_id"], source)
     status = row.get("status", "").replace("，", ",")
     if status not in REFUND_STATUSES:
-        raise source.error(f"unknown refund status {row.get('status')!r}")
+        raise source.error("import_refund_status", status=repr(row.get("status")))
     lines = order_lines(order)
     if lines is None:
-        raise source.error(f"order {order} is not in the ledger: import its order report first")
+        raise source.error("import_order_first", order=order)
     if row.get("sku"):
         lines = [line for line in lines if line["sku"] == row["sku"]]
         if not lines:
-            raise source.error(f"order {order} has no line of {row['sku']!r} ({columns['sku']})")
+            raise source.error("import_no_line", order=order, sku=repr(row["sku"]), column=columns["sku"])
     needs_return = row.get("needs_return", "").strip()
     if needs_return not in ("是", "否"):
-        raise source.error(f"{columns['needs_return']}: 是 or 否, got {needs_return!r}")
+        raise source.error("import_yes_no", column=columns["needs_return"], text=repr(needs_return))
     phrase = row.get("reason", "")
     reason = mapping["refund_reasons"].get(phrase)
     if reason is None:

@@ -468,3 +468,12 @@ def test_a_delivery_set_aside_is_listed_until_it_is_recorded_though_its_dispatch
                     "role=shipping_clerk")
     assert delivered.returncode == 0, delivered.stderr
     assert [line for line in needs_a_person(run("import", "taobao", renamed, *DAY2[1:])) if "line 3" in line] == []
+
+
+def test_a_bad_row_is_named_in_the_readers_language(run, tmp_path):
+    run.env["LEDGER_LANG"] = "zh"
+    result = run("import", "taobao", mangled(tmp_path, 3, 7, "已删除"), DAY1[1], *DAY1[2:])
+    assert (result.returncode, result.stderr.splitlines()[-1]) == (2, "orders.csv 第 3 行：未知的订单状态 '已删除'")
+    swapped = run("import", "taobao", DAY1[1], DAY1[0], *DAY1[2:])
+    assert swapped.returncode == 2 and swapped.stderr.splitlines()[-1] == (
+        "orders-2026-11-03.csv 第 1 行：这像是另一份报表（它有 '订单状态' 列）：请先给订单报表，再给宝贝报表")
