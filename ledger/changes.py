@@ -15,6 +15,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 from ledger.index import Lookups
 
 OUTCOMES = ("ParcelDelivered", "ParcelReturnedToSender", "ParcelLost")
@@ -49,19 +51,19 @@ def as_changes(ledger: Any, records: list[tuple[dict, Any]], at: str) -> list[tu
     return changed
 
 
-def with_stored_times(ledger: Any, records: list[tuple[dict, Any]], undated: set[str]) -> list[tuple[dict, Any]]:
-    """The import's records, each one the report gave no time for (`undated`: their keys, dated by --as-of)
-    and that is stored already taking its stored time: the next day's export shows the same fact, which
-    --as-of would otherwise date anew, and KEY refuse."""
-    keys = [record["key"] for record, _ in records if record["key"] in undated]
+def with_stored_times(ledger: Any, records: list[tuple[dict, Any]], now: str) -> list[tuple[dict, Any]]:
+    """The import's records, each one the report gave no time for (dated `now`, the import's --as-of) and
+    that is stored already taking its stored time: the next day's export shows the same fact, which --as-of
+    would otherwise date anew, and KEY refuse. The stored time is read as stored, no personal field opened."""
+    keys = [record["key"] for record, _ in records if record["at"] == now]
     if not keys:
         return records
     with ledger.recorder.reading() as cursor:
         stored = Lookups(ledger.recorder.sql_cursor(cursor)).keyed(keys)
     times = {}
     for key, (stream, version) in stored.items():
-        times[key] = next(event.at for _, event in ledger.events_of([stream])
-                          if event.originator_version == version).isoformat()
+        times[key] = next(orjson.loads(bytes(state))["at"] for _, _, stored_version, _, state
+                          in ledger.reader.rows_of([stream]) if stored_version == version)
     return [({**record, "at": times[record["key"]]} if record["key"] in times else record, source)
             for record, source in records]
 

@@ -408,7 +408,7 @@ def imported(ledger, converting, dry_run: bool, skip_bad: bool, changed_at: str 
         from ledger.changes import as_changes, with_stored_times
 
         def changes(records: list) -> list:
-            records = with_stored_times(ledger, records, converted.undated)
+            records = with_stored_times(ledger, records, converted.now)
             return records if changed_at is None else as_changes(ledger, records, changed_at)
 
         converted.changes = changes

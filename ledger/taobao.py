@@ -111,15 +111,14 @@ class Converted:
     met (rows not paid, rows for a person, rows left out) is counted afresh on each pass."""
 
     def __init__(self, produce: Callable[[Converted], Iterator[tuple[Source, Callable[[], None]]]],
-                 skip_bad: bool, rows: int):
+                 skip_bad: bool, rows: int, now: str):
         self._produce = produce  # each row's source and what converts it (adding its records here)
         self.skip_bad = skip_bad
         self.rows = rows  # the main report's data rows, for the progress of an import
+        self.now = now  # --as-of, in the shop's time: the time of a fact the report gives none for
         self.aside: dict[Source, str] = {}  # rows whose parcel the rules refuse, and why
         self.out: dict[Source, str] = {}  # --skip-bad: rows whose records the rules refuse, and why
         self.earlier_left_out: list[str] = []  # rows left out before any pass (the item report's)
-        self.now = ""  # --as-of, in the shop's time: the time of a fact the report gives none for
-        self.undated: set[str] = set()  # the keys of the records dated so
         self.changes: Callable[[list[Record]], list[Record]] = lambda records: records
         self._start()
 
@@ -170,8 +169,6 @@ class Converted:
                                            delivered))
 
     def add(self, record_type: str, at: str, key: str, source: Source, **fields: Any) -> None:
-        if at == self.now:
-            self.undated.add(key)
         self._row.append(({"type": record_type, "at": at, "actor": ACTOR, "role": ROLE, "key": key, **fields},
                           source))
 
@@ -345,8 +342,7 @@ def convert(orders: Path, items: Path | None, *, mapping: dict[str, Any], zone: 
             yield source, partial(order_row, out, source, row, lines, mapping, zone, now, address_confirmed,
                                   pseudonym)
 
-    out = Converted(produce, skip_bad, count)
-    out.now = now
+    out = Converted(produce, skip_bad, count, now)
     if items is not None:
         for source, row in rows(items, encoding_of(items, encoding)[0], mapping["items"], REQUIRED["items"],
                                 other=mapping["orders"]["status"]):
@@ -465,9 +461,7 @@ def convert_refunds(refunds: Path, *, mapping: dict[str, Any], zone: tzinfo, as_
                                 other=mapping["orders"]["buyer"]):
             yield source, partial(refund_records, out, source, row, mapping, zone, now, order_lines, known)
 
-    out = Converted(produce, skip_bad, count)
-    out.now = now
-    return out
+    return Converted(produce, skip_bad, count, now)
 
 
 def refund_records(out: Converted, source: Source, row: dict[str, str], mapping: dict[str, Any], zone: tzinfo,
