@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from collections import namedtuple
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
-
 
 DEFAULT_STORE = "sqlite:///ledger.db"
 SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
