@@ -149,3 +149,20 @@ def test_the_order_s_page_prints_to_pdf(served, browser, shots):
     lily.pdf(path=str(shots / "desk-order.pdf"))
     assert (shots / "desk-order.pdf").stat().st_size > 1000
     lily.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_platform_order_number_found_fits_the_window(served, browser, shots, width):
+    """A platform's order number is 19 digits with nowhere to break: the list of what was found still fits."""
+    base, _ = served
+    order = f"32870000000000{width:05d}"
+    lily = signed_in(browser, base, "lily", width)
+    lily.goto(f"{base}/new/OrderPlaced")
+    submitted(lily, order_id=order, customer_id=f"tb-28d9a664033b{width:04d}", lines="CAP-RED:1:59",
+              shipping_fee="0", address="浙江省杭州市西湖区文三路101号", phone="13800000101", payment="online",
+              at="2026-11-18T10:00")
+    assert lily.locator("[data-answer]").count() == 1
+    lily.goto(f"{base}/find?q={order}")
+    assert lily.locator(f"tr[data-match='{order}']").count() == 1 and fits(lily)
+    lily.screenshot(path=str(shots / f"desk-find-{width}.png"), full_page=True)
+    lily.close()
